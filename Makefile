@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# qlat: kernel modules (kernel/), BPF programs (bpf/), tools (tools/) and
+# tests (tests/), built against the current Debian bookworm 6.1 kernel,
+# which is fetched into $(QLAT_CACHE) (never into the repo).
+#
+#   make            build everything (modules with BTF, BPF skeletons, tools)
+#   make deps       install the Debian packages the build and the VM need
+#   make check      host unit tests + VM test suite; last line "N passed, N failed"
+#   make run        the demo, in a VM
+#   make install    DESTDIR=... prefix=/usr/local
+#   make clean
+
+QLAT_CACHE ?= $(HOME)/.cache/qlat
+export QLAT_CACHE
+O := build
+prefix ?= /usr/local
+DESTDIR ?=
+
+CC ?= cc
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+CFLAGS ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+TOOL_CFLAGS := $(CFLAGS) $(WARNFLAGS) -I$(O) -Iinclude -Itools
+TOOL_LIBS := -static -lbpf -lelf -lz -ljson-c -lm
+
+# Debian packages for building and for the VM. libc6-dev etc come with
+# build-essential; kernel headers/image/source are handled by kernel-cache.sh.
+DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
+	zlib1g-dev libzstd-dev libjson-c-dev qemu-system-x86 busybox-static \
+	xz-utils zstd binutils bpftrace linux-perf
+
+# The kernel dir in the cache, resolved by $(O)/kernel.stamp
+KDIR = $(shell cat $(O)/kernel.stamp 2>/dev/null)
+
+BPF_PROGS := cmdqlat
+BPF_OBJS := $(BPF_PROGS:%=$(O)/%.bpf.o)
+SKELS := $(BPF_PROGS:%=$(O)/%.skel.h)
+TOOL_SRCS := tools/qlat.c tools/hist.c tools/cmdqlat.c
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(O)/%.o)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
+
+KMODS := cmdq
+KMOD_STAMPS := $(KMODS:%=$(O)/kmod/%/.built) $(O)/kmod/testkmod/.built
+
+ifeq ($(V),1)
+Q :=
+msg := @true
+else
+Q := @
+msg = @printf '  %-8s %s\n'
+endif
+
+.PHONY: all deps kernel modules bpf tools unit-tests check run install clean FORCE
+
+all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(UNIT_TESTS)
+
+# --- dependencies ---------------------------------------------------------
+
+deps:
+	$(Q)missing=$$(dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' $(DEB_PKGS) 2>/dev/null | \
+		awk '$$1 == "ii" { ok[$$2] = 1 } END { n = split("$(DEB_PKGS)", p, " "); \
+			for (i = 1; i <= n; i++) if (!(p[i] in ok)) printf "%s ", p[i] }'); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing $$missing"; \
+		apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+# --- kernel (cache) -------------------------------------------------------
+
+# Re-resolved on every make (one apt-cache query); touched only on change.
+$(O)/kernel.stamp: FORCE
+	$(Q)mkdir -p $(O)
+	$(Q)k=$$(tools/build/kernel-cache.sh) || exit 1; \
+	if [ "$$(cat $@ 2>/dev/null)" != "$$k" ]; then echo "$$k" > $@; fi
+
+kernel: $(O)/kernel.stamp
+
+# --- kernel modules, with BTF ---------------------------------------------
+# Built from a mirror of symlinks in $(O)/kmod/<name>, so that no build
+# output lands in the source tree, against the private kbuild dir of the
+# cache (headers + vmlinux => module BTF). Debian's kbuild has no
+# resolve_btfids, hence RESOLVE_BTFIDS=true.
+
+define kmod_rule
+$(O)/kmod/$(1)/.built: $(2) $(O)/kernel.stamp
+	$$(msg) KMOD $(1)
+	$$(Q)mkdir -p $(O)/kmod/$(1)
+	$$(Q)find $(O)/kmod/$(1) -maxdepth 1 -xtype l -delete
+	$$(Q)ln -sf $(abspath $(3))/* $(O)/kmod/$(1)/
+	$$(Q)$$(MAKE) --no-print-directory -s -C $$(KDIR)/kbuild M=$(abspath $(O)/kmod/$(1)) \
+		RESOLVE_BTFIDS=true QLAT_INC=$(abspath include) modules
+	$$(Q)for m in $(O)/kmod/$(1)/*.ko; do \
+		readelf -S $$$$m | grep -q '\.BTF' || { echo "$$$$m: no module BTF" >&2; exit 1; }; \
+	done
+	$$(Q)touch $$@
+endef
+
+$(eval $(call kmod_rule,cmdq,$(wildcard kernel/cmdq/* include/cmdq/*.h),kernel/cmdq))
+$(eval $(call kmod_rule,testkmod,$(wildcard tests/kmod/*),tests/kmod))
+
+modules: $(KMOD_STAMPS)
+
+# --- BPF ------------------------------------------------------------------
+
+$(O)/vmlinux.h: $(O)/kernel.stamp
+	$(msg) GEN $@
+	$(Q)$(BPFTOOL) btf dump file $(KDIR)/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(O)/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h $(wildcard bpf/*.h include/qlat/*.h)
+	$(msg) BPF $@
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(O) -Iinclude -Ibpf \
+		-Wall -Wno-unused-function -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(O)/%.skel.h: $(O)/%.bpf.o
+	$(msg) GEN-SKEL $@
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+bpf: $(SKELS)
+
+# --- tools ----------------------------------------------------------------
+
+$(O)/tools/%.o: tools/%.c $(wildcard tools/*.h include/qlat/*.h) $(SKELS)
+	$(msg) CC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOL_CFLAGS) -c $< -o $@
+
+$(O)/qlat: $(TOOL_OBJS)
+	$(msg) LINK $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TOOL_LIBS)
+
+tools: $(O)/qlat
+
+# --- host unit tests ------------------------------------------------------
+
+$(O)/tests/test_hist: tests/unit/test_hist.c tools/hist.c $(wildcard tests/unit/*.h tools/*.h)
+	$(msg) CC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_hist.c tools/hist.c -ljson-c -lm
+
+unit-tests: $(UNIT_TESTS)
+
+# --- test, demo, install --------------------------------------------------
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/check.sh
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./vmtest.sh -- tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/man/man8
+	install -m 0755 $(O)/qlat $(DESTDIR)$(prefix)/sbin/qlat
+	install -m 0644 docs/man/*.8 $(DESTDIR)$(prefix)/share/man/man8/
+	install -d $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat
+	install -m 0644 $(O)/kmod/cmdq/*.ko $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat/
+
+clean:
+	rm -rf $(O)
+
+FORCE:
+
+.SECONDARY:

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Plain layouts of the cmdq:* tracepoint records, as in
+ * /sys/kernel/tracing/events/cmdq/<event>/format. The SEC("tracepoint")
+ * fallback programs use these instead of the module's BTF types, so they
+ * load when the module has no BTF (no CO-RE relocation against module
+ * types). tests/vm/ checks them against the format files.
+ */
+#ifndef __CMDQ_TP_H
+#define __CMDQ_TP_H
+
+struct tp_common {
+	__u16 common_type;
+	__u8 common_flags;
+	__u8 common_preempt_count;
+	__s32 common_pid;
+};
+
+struct tp_cmdq_pkt_finalize {
+	struct tp_common c;
+	__u32 id;
+	__u32 inst;
+};
+
+struct tp_cmdq_pkt_flush {
+	struct tp_common c;
+	__u32 id;
+	__u32 thread;
+	__u32 async;
+	__u32 inst;
+	__u64 flush_ns;
+};
+
+struct tp_cmdq_eoc_irq {
+	struct tp_common c;
+	__u32 thread;
+	__u32 id;
+	__s32 status;
+	__s32 pipe;
+	__u32 frame;
+	__u32 inst;
+	__u64 flush_ns;
+	__u64 eoc_ns;
+	__u64 deadline_ns;
+	__u32 missed;
+};
+
+struct tp_cmdq_pkt_cb {
+	struct tp_common c;
+	__u32 id;
+	__u32 thread;
+	__s32 status;
+	__u64 eoc_ns;
+	__u64 cb_ns;
+};
+
+struct tp_cmdq_vblank {
+	struct tp_common c;
+	__u32 pipe;
+	__u32 frame;
+	__u32 type;
+	__u64 ts_ns;
+};
+
+#endif /* __CMDQ_TP_H */

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * cmdqlat: CMDQ packet latency and vblank deadline histograms.
+ *
+ * Every cmdq:* tracepoint carries the timestamps its latency needs
+ * (cmdq_eoc_irq carries flush_ns, cmdq_pkt_cb carries eoc_ns), so each
+ * event is one per-CPU array update: no in-flight map, no clock read.
+ *
+ * Each handler exists in three flavours, selected by the loader before
+ * load: tp_btf (module BTF), raw_tp (no BTF needed) and tracepoint
+ * (perf-event path, plain record layout from cmdq_tp.h).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "qlat/cmdqlat.h"
+#include "qlat_hist.bpf.h"
+#include "cmdq_tp.h"
+
+const volatile __s32 targ_thread = -1;
+const volatile __s32 targ_pipe = -1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CMDQLAT_NR_HISTS);
+	__type(key, __u32);
+	__type(value, struct qlat_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CMDQLAT_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		(*c)++;
+}
+
+static __always_inline void hist(__u32 metric, __u32 key, __u64 v)
+{
+	__u32 idx;
+	struct qlat_hist *h;
+
+	if (key >= CMDQLAT_KEYS) {
+		count(CMDQLAT_EV_BADKEY);
+		return;
+	}
+	idx = metric * CMDQLAT_KEYS + key;
+	h = bpf_map_lookup_elem(&hists, &idx);
+	if (h)
+		qlat_hist_add(h, v);
+}
+
+static __always_inline bool filtered(__s32 thread, __s32 pipe)
+{
+	if (targ_thread >= 0 && thread != targ_thread)
+		return true;
+	if (targ_pipe >= 0 && pipe != targ_pipe)
+		return true;
+	return false;
+}
+
+static __always_inline int on_finalize(__u32 id, __u32 inst)
+{
+	count(CMDQLAT_EV_FINALIZE);
+	return 0;
+}
+
+static __always_inline int on_flush(__u32 id, __u32 thread, __u32 inst)
+{
+	count(CMDQLAT_EV_FLUSH);
+	if (targ_thread >= 0 && thread != targ_thread)
+		return 0;
+	hist(CMDQLAT_INST, thread, inst);
+	return 0;
+}
+
+static __always_inline int on_eoc(__u32 thread, __s32 status, __s32 pipe,
+				  __u64 flush_ns, __u64 eoc_ns,
+				  __u64 deadline_ns, __u32 missed)
+{
+	count(status ? CMDQLAT_EV_ERROR : CMDQLAT_EV_EOC);
+	if (filtered(thread, pipe)) {
+		count(CMDQLAT_EV_FILTERED);
+		return 0;
+	}
+	hist(CMDQLAT_FLUSH_EOC, thread, eoc_ns - flush_ns);
+	if (pipe < 0)
+		return 0;
+	if (pipe >= CMDQLAT_PIPES) {
+		count(CMDQLAT_EV_BADKEY);
+		return 0;
+	}
+	if (missed) {
+		count(CMDQLAT_EV_MISS_BASE + pipe);
+		hist(CMDQLAT_LATE, pipe, eoc_ns - deadline_ns);
+	} else {
+		hist(CMDQLAT_SLACK, pipe, deadline_ns - eoc_ns);
+	}
+	return 0;
+}
+
+static __always_inline int on_cb(__u32 thread, __u64 eoc_ns, __u64 cb_ns)
+{
+	count(CMDQLAT_EV_CB);
+	if (targ_thread >= 0 && thread != targ_thread)
+		return 0;
+	hist(CMDQLAT_EOC_CB, thread, cb_ns - eoc_ns);
+	return 0;
+}
+
+static __always_inline int on_vblank(__u32 pipe, __u32 type)
+{
+	if (type <= 2)
+		count(CMDQLAT_EV_SOF + type);
+	return 0;
+}
+
+/* tp_btf: typed arguments from the module's BTF */
+SEC("tp_btf/cmdq_pkt_finalize")
+int BPF_PROG(finalize_btf, u32 id, u32 inst)
+{
+	return on_finalize(id, inst);
+}
+
+SEC("tp_btf/cmdq_pkt_flush")
+int BPF_PROG(flush_btf, u32 id, u32 thread, bool async, u32 inst, u64 flush_ns)
+{
+	return on_flush(id, thread, inst);
+}
+
+SEC("tp_btf/cmdq_eoc_irq")
+int BPF_PROG(eoc_btf, u32 thread, u32 id, int status, int pipe, u32 frame,
+	     u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed)
+{
+	return on_eoc(thread, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
+}
+
+SEC("tp_btf/cmdq_pkt_cb")
+int BPF_PROG(cb_btf, u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns)
+{
+	return on_cb(thread, eoc_ns, cb_ns);
+}
+
+SEC("tp_btf/cmdq_vblank")
+int BPF_PROG(vblank_btf, u32 pipe, u32 frame, u32 type, u64 ts_ns)
+{
+	return on_vblank(pipe, type);
+}
+
+/* raw_tp: same arguments, untyped; works without module BTF or tracefs */
+SEC("raw_tp/cmdq_pkt_finalize")
+int BPF_PROG(finalize_raw, u32 id, u32 inst)
+{
+	return on_finalize(id, inst);
+}
+
+SEC("raw_tp/cmdq_pkt_flush")
+int BPF_PROG(flush_raw, u32 id, u32 thread, bool async, u32 inst, u64 flush_ns)
+{
+	return on_flush(id, thread, inst);
+}
+
+SEC("raw_tp/cmdq_eoc_irq")
+int BPF_PROG(eoc_raw, u32 thread, u32 id, int status, int pipe, u32 frame,
+	     u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed)
+{
+	return on_eoc(thread, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
+}
+
+SEC("raw_tp/cmdq_pkt_cb")
+int BPF_PROG(cb_raw, u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns)
+{
+	return on_cb(thread, eoc_ns, cb_ns);
+}
+
+SEC("raw_tp/cmdq_vblank")
+int BPF_PROG(vblank_raw, u32 pipe, u32 frame, u32 type, u64 ts_ns)
+{
+	return on_vblank(pipe, type);
+}
+
+/* tracepoint: the perf-event path, record layout from the format files */
+SEC("tracepoint/cmdq/cmdq_pkt_finalize")
+int finalize_tp(struct tp_cmdq_pkt_finalize *ctx)
+{
+	return on_finalize(ctx->id, ctx->inst);
+}
+
+SEC("tracepoint/cmdq/cmdq_pkt_flush")
+int flush_tp(struct tp_cmdq_pkt_flush *ctx)
+{
+	return on_flush(ctx->id, ctx->thread, ctx->inst);
+}
+
+SEC("tracepoint/cmdq/cmdq_eoc_irq")
+int eoc_tp(struct tp_cmdq_eoc_irq *ctx)
+{
+	return on_eoc(ctx->thread, ctx->status, ctx->pipe, ctx->flush_ns,
+		      ctx->eoc_ns, ctx->deadline_ns, ctx->missed);
+}
+
+SEC("tracepoint/cmdq/cmdq_pkt_cb")
+int cb_tp(struct tp_cmdq_pkt_cb *ctx)
+{
+	return on_cb(ctx->thread, ctx->eoc_ns, ctx->cb_ns);
+}
+
+SEC("tracepoint/cmdq/cmdq_vblank")
+int vblank_tp(struct tp_cmdq_vblank *ctx)
+{
+	return on_vblank(ctx->pipe, ctx->type);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Shared between bpf/cmdqlat.bpf.c and tools/cmdqlat.c */
+#ifndef __QLAT_CMDQLAT_H
+#define __QLAT_CMDQLAT_H
+
+#include "hist.h"
+
+#define CMDQLAT_THREADS	16	/* GCE threads */
+#define CMDQLAT_PIPES	3	/* display pipes of the timing generator */
+
+/* Histograms: index = metric * CMDQLAT_KEYS + key */
+enum cmdqlat_metric {
+	CMDQLAT_FLUSH_EOC,	/* key: thread; flush -> EOC/ERROR irq, ns */
+	CMDQLAT_EOC_CB,		/* key: thread; irq -> client callback, ns */
+	CMDQLAT_SLACK,		/* key: pipe; deadline - EOC of packets on time, ns */
+	CMDQLAT_LATE,		/* key: pipe; EOC - deadline of missed packets, ns */
+	CMDQLAT_INST,		/* key: thread; instructions per flushed packet */
+	CMDQLAT_NR_METRICS,
+};
+#define CMDQLAT_KEYS	CMDQLAT_THREADS
+#define CMDQLAT_NR_HISTS (CMDQLAT_NR_METRICS * CMDQLAT_KEYS)
+
+/* Event counters (per-CPU array, summed by the tool) */
+enum cmdqlat_counter {
+	CMDQLAT_EV_FINALIZE,
+	CMDQLAT_EV_FLUSH,
+	CMDQLAT_EV_EOC,		/* cmdq_eoc_irq with status 0 */
+	CMDQLAT_EV_ERROR,	/* cmdq_eoc_irq with status != 0 */
+	CMDQLAT_EV_CB,
+	CMDQLAT_EV_SOF,
+	CMDQLAT_EV_EOF,
+	CMDQLAT_EV_UNDERRUN,
+	CMDQLAT_EV_FILTERED,	/* events dropped by --pipe/--thread */
+	CMDQLAT_EV_BADKEY,	/* thread/pipe out of range: counted, not binned */
+	CMDQLAT_EV_MISS_BASE,	/* + pipe: packets that missed their deadline */
+	CMDQLAT_NR_COUNTERS = CMDQLAT_EV_MISS_BASE + CMDQLAT_PIPES,
+};
+
+#endif /* __QLAT_CMDQLAT_H */

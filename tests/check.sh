@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: host unit tests, harness self-tests, then the VM suite via
+# vmtest.sh. Every phase's TAP is kept in build/test-logs/. The last line
+# printed is "N passed, N failed, N skipped" (assertions, not files), and
+# the exit status is non-zero if anything failed.
+#
+# Env: QLAT_CHECK_PHASES="unit harness vm" (default: all three)
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+LOGS=build/test-logs
+mkdir -p "$LOGS"
+rm -f "$LOGS"/*.tap
+PHASES=${QLAT_CHECK_PHASES:-unit harness vm}
+declare -a TIMES=()
+
+now() { date +%s.%N; }
+phase_time() { TIMES+=("$(awk -v a="$2" -v b="$(now)" -v n="$1" 'BEGIN { printf "%-8s %6.1f s", n, b - a }')"); }
+
+# Run a TAP producer; record a synthetic failure if it died without saying so.
+run_tap() { # name cmd...
+	local name=$1 log=$LOGS/$1.tap st
+	shift
+	"$@" 2>&1 | tee "$log"
+	st=${PIPESTATUS[0]}
+	if [ "$st" -ne 0 ] && ! grep -q '^not ok' "$log"; then
+		echo "not ok - $name exited with status $st" | tee -a "$log"
+	fi
+}
+
+for p in $PHASES; do
+	t0=$(now)
+	case $p in
+	unit)
+		for t in build/tests/test_*; do
+			[ -x "$t" ] || continue
+			echo "# ==== host: $t"
+			run_tap "unit-$(basename "$t")" "$t"
+		done
+		;;
+	harness)
+		run_tap harness tests/harness/test_vmtest.sh
+		;;
+	vm)
+		echo "# ==== vm: ./vmtest.sh (tests/vm/run.sh)"
+		run_tap vm ./vmtest.sh -t 2400 -- "$PWD/tests/vm/run.sh"
+		;;
+	*)
+		echo "unknown phase $p" >&2
+		exit 2
+		;;
+	esac
+	phase_time "$p" "$t0"
+done
+
+echo "# ---- phase times"
+for t in "${TIMES[@]}"; do echo "# $t"; done
+passed=$(cat "$LOGS"/*.tap | grep -E '^ok( |$)' | grep -vc '# SKIP')
+skipped=$(cat "$LOGS"/*.tap | grep -E '^ok( |$)' | grep -c '# SKIP')
+failed=$(cat "$LOGS"/*.tap | grep -cE '^not ok( |$)')
+if [ "$failed" -gt 0 ]; then
+	echo "# ---- failures"
+	grep -hE '^not ok( |$)' "$LOGS"/*.tap | sed 's/^/# /'
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

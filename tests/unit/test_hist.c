@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Host unit tests of tools/hist.c: bucket edges, quantiles, merging, output. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tap.h"
+#include "hist.h"
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static __u64 rng_state = 0x9e3779b97f4a7c15ULL;
+
+static __u64 rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void test_edges(void)
+{
+	struct { __u64 v; unsigned int slot; } v[] = {
+		{ 0, 0 }, { 1, 1 }, { 2, 2 }, { 3, 2 }, { 4, 3 }, { 1023, 10 },
+		{ 1024, 11 }, { 1025, 11 }, { (1ULL << 32) - 1, 32 }, { 1ULL << 32, 33 },
+		{ (1ULL << 63) - 1, 63 },
+	};
+	unsigned int i, s;
+	int ok = 1;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		tap_eq_u64(qlat_slot(v[i].v), v[i].slot, "slot(%llu) = %u",
+			   (unsigned long long)v[i].v, v[i].slot);
+	for (s = 1; s < QLAT_SLOTS; s++) {
+		/* every bucket's bounds are inclusive and contiguous */
+		ok &= qlat_slot(qlat_slot_lo(s)) == s && qlat_slot(qlat_slot_hi(s)) == s;
+		ok &= qlat_slot_lo(s) == qlat_slot_hi(s - 1) + 1;
+	}
+	tap_ok(ok, "bucket bounds inclusive and contiguous for slots 1..63");
+
+	{
+		struct qlat_hist h;
+
+		qlat_hist_init(&h);
+		qlat_hist_add(&h, 1ULL << 63);
+		qlat_hist_add(&h, ~0ULL);
+		qlat_hist_add(&h, 5);
+		tap_ok(h.overflow == 2 && h.count == 1 && h.slots[3] == 1,
+		       "values >= 2^63 go to overflow, not into a bucket");
+	}
+}
+
+static void test_quantiles(void)
+{
+	enum { N = 100000 };
+	static __u64 raw[N];
+	static const double qs[] = { 0.001, 0.5, 0.9, 0.99, 0.999, 1.0 };
+	struct qlat_hist h;
+	int i, j, dist, ok;
+
+	for (dist = 0; dist < 3; dist++) {
+		qlat_hist_init(&h);
+		for (i = 0; i < N; i++) {
+			__u64 r = rng();
+
+			/* uniform, log-uniform, and heavy-tailed with a spike */
+			raw[i] = dist == 0 ? r % 1000000 :
+				 dist == 1 ? (r >> 20) >> (r % 40) :
+				 (i % 100 == 0 ? 5000000 + r % 1000 : 1000 + r % 100);
+			qlat_hist_add(&h, raw[i]);
+		}
+		qsort(raw, N, sizeof(raw[0]), cmp_u64);
+		ok = h.count == N && h.min == raw[0] && h.max == raw[N - 1];
+		for (j = 0; j < 6; j++) {
+			size_t rank = (size_t)((qs[j] * N) + 0.999999);
+			__u64 truth = raw[(rank ? rank : 1) - 1];
+			__u64 hi = qlat_hist_quantile(&h, qs[j]);
+			__u64 lo = qlat_hist_quantile_lo(&h, qs[j]);
+
+			if (!(lo <= truth && truth <= hi && qlat_slot(truth) == qlat_slot(hi) &&
+			      (hi <= 2 * truth + 1))) {
+				printf("# dist %d q %g: lo %llu truth %llu hi %llu\n", dist, qs[j],
+				       (unsigned long long)lo, (unsigned long long)truth,
+				       (unsigned long long)hi);
+				ok = 0;
+			}
+		}
+		tap_ok(ok, "distribution %d: quantile bounds bracket the sorted-data quantile", dist);
+	}
+	qlat_hist_init(&h);
+	tap_eq_u64(qlat_hist_quantile(&h, 0.99), 0, "quantile of an empty histogram is 0");
+	qlat_hist_add(&h, 700);
+	tap_eq_u64(qlat_hist_quantile(&h, 0.5), 700, "single value: p50 clamps to the value");
+}
+
+static void test_merge(void)
+{
+	struct qlat_hist cpu[4], all, ref;
+	int c, i;
+
+	qlat_hist_init(&ref);
+	for (c = 0; c < 4; c++) {
+		qlat_hist_init(&cpu[c]);
+		for (i = 0; i < 1000 * c; i++) {	/* CPU 0 stays empty */
+			__u64 v = rng() % (1ULL << (10 + 5 * c));
+
+			qlat_hist_add(&cpu[c], v);
+			qlat_hist_add(&ref, v);
+		}
+	}
+	qlat_hist_init(&all);
+	qlat_hist_merge_percpu(&all, cpu, 4);
+	tap_ok(!memcmp(&all, &ref, sizeof(all)),
+	       "merging per-CPU copies equals one histogram of all values (empty CPU ignored)");
+	tap_eq_u64(all.count, 6000, "merged count = 0 + 1000 + 2000 + 3000");
+}
+
+static void test_openmetrics(void)
+{
+	struct qlat_hist h;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	qlat_hist_init(&h);
+	qlat_hist_add(&h, 1023);	/* exactly on the bound of slot 10 */
+	qlat_hist_add(&h, 1024);	/* first value of slot 11 */
+	qlat_hist_add(&h, 0);
+	f = open_memstream(&buf, &len);
+	qlat_hist_openmetrics(f, &h, "x_seconds", "pipe=\"0\"", true);
+	fclose(f);
+	tap_ok(strstr(buf, "x_seconds_bucket{pipe=\"0\",le=\"0.000001023\"} 2\n") != NULL,
+	       "le=1023ns bucket includes the value 1023 (cumulative 2 with 0)");
+	tap_ok(strstr(buf, "x_seconds_bucket{pipe=\"0\",le=\"0.000002047\"} 3\n") != NULL,
+	       "le=2047ns bucket cumulative 3");
+	tap_ok(strstr(buf, "x_seconds_bucket{pipe=\"0\",le=\"0.0\"} 1\n") != NULL,
+	       "le=0 bucket holds the zero");
+	tap_ok(strstr(buf, "le=\"+Inf\"} 3\n") && strstr(buf, "x_seconds_count{pipe=\"0\"} 3\n") &&
+	       strstr(buf, "x_seconds_sum{pipe=\"0\"} 0.000002047\n"),
+	       "+Inf = _count = 3, _sum = 2047ns in seconds");
+	free(buf);
+
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	qlat_hist_openmetrics(f, &h, "n", "", false);
+	fclose(f);
+	tap_ok(strstr(buf, "n_bucket{le=\"1023\"} 2\n") && strstr(buf, "n_count 3\n"),
+	       "unitless output, no labels");
+	free(buf);
+}
+
+static void test_json_roundtrip(void)
+{
+	struct qlat_hist h, back;
+	json_object *o, *p;
+	int i;
+
+	qlat_hist_init(&h);
+	for (i = 0; i < 5000; i++)
+		qlat_hist_add(&h, rng() % 100000000);
+	h.overflow = 3;
+	o = qlat_hist_json(&h, true);
+	p = json_tokener_parse(json_object_to_json_string(o));
+	tap_ok(p && qlat_hist_from_json(&back, p) == 0 && !memcmp(&h, &back, sizeof(h)),
+	       "JSON round trip preserves every bucket and stat");
+	json_object_put(p);
+	/* corrupt: a bucket bound that is not 2^i - 1 */
+	p = json_tokener_parse("{\"count\":1,\"sum\":5,\"min\":5,\"max\":5,\"overflow\":0,"
+			       "\"buckets\":[{\"le\":6,\"count\":1}]}");
+	tap_ok(qlat_hist_from_json(&back, p) == -EINVAL, "rejects a non-bucket bound (le=6)");
+	json_object_put(p);
+	p = json_tokener_parse("{\"count\":2,\"sum\":5,\"min\":5,\"max\":5,\"overflow\":0,"
+			       "\"buckets\":[{\"le\":7,\"count\":1}]}");
+	tap_ok(qlat_hist_from_json(&back, p) == -EINVAL, "rejects bucket total != count");
+	json_object_put(p);
+	p = json_tokener_parse("{\"count\":-1,\"sum\":5,\"min\":5,\"max\":5,\"overflow\":0,"
+			       "\"buckets\":[]}");
+	tap_ok(qlat_hist_from_json(&back, p) == -EINVAL, "rejects a negative count");
+	json_object_put(p);
+	json_object_put(o);
+}
+
+int main(void)
+{
+	test_edges();
+	test_quantiles();
+	test_merge();
+	test_openmetrics();
+	test_json_roundtrip();
+	return tap_done();
+}

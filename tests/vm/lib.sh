@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers of the VM tests (sourced; POSIX sh + busybox).
+# Each test prints TAP lines: "ok N - what" / "not ok N - what", and its
+# plan "1..N" at the end (tap_done).
+
+REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+B=$REPO/build
+QLAT=$B/qlat
+KMOD=$B/kmod
+TRACEFS=/sys/kernel/tracing
+DEBUGFS=/sys/kernel/debug
+OUT=${QLAT_OUT:-/tmp}
+_tap_n=0
+_tap_fail=0
+
+ok() { # cond-status description
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_tap_n - $2"
+	else
+		echo "not ok $_tap_n - $2"
+		_tap_fail=$((_tap_fail + 1))
+	fi
+}
+
+# assert_eq GOT WANT DESCRIPTION
+assert_eq() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3 ($1)"
+	else
+		ok 1 "$3"
+		echo "#   got '$1', want '$2'"
+	fi
+}
+
+skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $1 # SKIP $2"
+}
+
+diag() { echo "# $*"; }
+
+tap_done() {
+	echo "1..$_tap_n"
+	[ "$_tap_fail" -eq 0 ]
+}
+
+# Load a module from build/kmod/<dir>/<name>.ko unless already loaded.
+load_mod() { # dir name [params...]
+	_d=$1 _m=$2
+	shift 2
+	[ -d "/sys/module/$_m" ] && return 0
+	insmod "$KMOD/$_d/$_m.ko" "$@"
+}
+
+unload_mod() {
+	[ -d "/sys/module/$1" ] || return 0
+	rmmod "$1"
+}
+
+# stat FILE NAME: value of "NAME value" in a debugfs stats file
+stat_of() {
+	awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print "missing" }' "$1"
+}
+
+# Start qlat in the background; sets QPID. Waits until it is attached.
+qlat_start() { # outfile qlat-args...
+	_out=$1
+	shift
+	_ready=$(mktemp -u /tmp/qlat-ready.XXXXXX)
+	"$QLAT" "$@" --ready-file "$_ready" >"$_out" 2>"$_out.err" &
+	QPID=$!
+	_i=0
+	while [ ! -e "$_ready" ] && [ $_i -lt 600 ]; do
+		if ! kill -0 "$QPID" 2>/dev/null; then
+			diag "qlat exited early:"
+			sed 's/^/#   /' "$_out.err"
+			return 1
+		fi
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	rm -f "$_ready"
+	[ $_i -lt 600 ]
+}
+
+# Stop it with SIGINT and return its exit status
+qlat_stop() {
+	kill -INT "$QPID"
+	wait "$QPID"
+}

@@ -1,0 +1,30 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The VM test suite: runs tests/vm/[0-9]*.sh in order inside the guest
+# (started by vmtest.sh) and passes their TAP through. A test that exits
+# non-zero without having reported a failure gets a "not ok" of its own.
+# Usage: run.sh [PATTERN]   (e.g. run.sh cmdq to run only *cmdq*)
+
+cd "$(dirname "$0")" || exit 1
+pat=${1:-}
+rc=0
+for t in [0-9]*.sh; do
+	case "$t" in *"$pat"*) ;; *) continue ;; esac
+	echo "# ==== $t"
+	start=$(date +%s)
+	out=$(mktemp)
+	{ sh "./$t"; echo "# exit-status: $?"; } 2>&1 | tee "$out"
+	st=$(sed -n 's/^# exit-status: //p' "$out")
+	if ! grep -q '^1\.\.[0-9]' "$out"; then
+		echo "not ok - $t: ended without a TAP plan (crashed?)"
+		rc=1
+	elif grep -q '^not ok' "$out"; then
+		rc=1
+	elif [ "$st" != 0 ]; then
+		echo "not ok - $t: exited with status $st"
+		rc=1
+	fi
+	echo "# ==== $t: $(($(date +%s) - start)) s"
+	rm -f "$out"
+done
+exit $rc

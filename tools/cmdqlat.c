@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * qlat cmdq: CMDQ packet flush->EOC and EOC->callback latency, vblank
+ * deadline slack and misses, from the cmdq:* tracepoints.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "qlat.h"
+#include "qlat/cmdqlat.h"
+#include "cmdqlat.skel.h"
+
+static struct cmdqlat_env {
+	struct qlat_env common;
+	int thread;
+	int pipe;
+} env = {
+	.thread = -1,
+	.pipe = -1,
+};
+
+static const char *const metric_names[CMDQLAT_NR_METRICS] = {
+	[CMDQLAT_FLUSH_EOC] = "flush_eoc",
+	[CMDQLAT_EOC_CB] = "eoc_cb",
+	[CMDQLAT_SLACK] = "slack",
+	[CMDQLAT_LATE] = "late",
+	[CMDQLAT_INST] = "inst",
+};
+
+static const char *const metric_titles[CMDQLAT_NR_METRICS] = {
+	[CMDQLAT_FLUSH_EOC] = "flush -> EOC irq",
+	[CMDQLAT_EOC_CB] = "EOC irq -> callback",
+	[CMDQLAT_SLACK] = "vblank slack (deadline - EOC), packets on time",
+	[CMDQLAT_LATE] = "lateness (EOC - deadline), packets that missed",
+	[CMDQLAT_INST] = "instructions per packet",
+};
+
+static const char *const counter_names[CMDQLAT_EV_MISS_BASE] = {
+	[CMDQLAT_EV_FINALIZE] = "finalize",
+	[CMDQLAT_EV_FLUSH] = "flush",
+	[CMDQLAT_EV_EOC] = "eoc",
+	[CMDQLAT_EV_ERROR] = "error",
+	[CMDQLAT_EV_CB] = "cb",
+	[CMDQLAT_EV_SOF] = "sof",
+	[CMDQLAT_EV_EOF] = "eof",
+	[CMDQLAT_EV_UNDERRUN] = "underrun",
+	[CMDQLAT_EV_FILTERED] = "filtered",
+	[CMDQLAT_EV_BADKEY] = "badkey",
+};
+
+static bool metric_is_pipe(int m)
+{
+	return m == CMDQLAT_SLACK || m == CMDQLAT_LATE;
+}
+
+static bool metric_is_ns(int m)
+{
+	return m != CMDQLAT_INST;
+}
+
+struct cmdqlat_run {
+	struct cmdqlat_bpf *skel;
+	enum qlat_attach mode;
+	struct timespec start;
+};
+
+static const char argp_doc[] =
+"qlat cmdq: CMDQ packet latency and vblank deadline histograms.\n"
+"\n"
+"Histograms per GCE thread: flush->EOC irq, EOC irq->callback, instructions\n"
+"per packet. Per display pipe: slack (deadline - EOC) of packets that made\n"
+"their vblank, lateness of those that missed, and the miss count.\n"
+"\n"
+"EXAMPLES:\n"
+"    qlat cmdq                  # trace until Ctrl-C, then print\n"
+"    qlat cmdq -i 1 -u          # print every second, in usecs\n"
+"    qlat cmdq -d 10 --json     # 10 s, one JSON document\n"
+"    qlat cmdq --pipe 0         # only packets released by pipe 0\n"
+"    qlat cmdq --attach=raw_tp  # force the raw tracepoint path\n";
+
+enum {
+	OPT_ATTACH = 0x100,
+	OPT_JSON,
+	OPT_OPENMETRICS,
+	OPT_READY,
+};
+
+static const struct argp_option opts[] = {
+	{ "thread", 'T', "THREAD", 0, "Only GCE thread THREAD (0-15)", 0 },
+	{ "pipe", 'p', "PIPE", 0, "Only packets released by display pipe PIPE (0-2)", 0 },
+	{ "interval", 'i', "SEC", 0, "Print every SEC seconds (cumulative)", 0 },
+	{ "count", 'c', "N", 0, "Stop after N intervals", 0 },
+	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
+	{ "microseconds", 'u', NULL, 0, "Terminal output in usecs", 0 },
+	{ "milliseconds", 'm', NULL, 0, "Terminal output in msecs", 0 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON document per interval", 0 },
+	{ "openmetrics", OPT_OPENMETRICS, NULL, 0, "OpenMetrics text per interval", 0 },
+	{ "attach", OPT_ATTACH, "MODE", 0,
+	  "auto (default), tp_btf, raw_tp or tracepoint", 0 },
+	{ "ready-file", OPT_READY, "FILE", 0, "Create FILE once attached", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose libbpf output", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	long v;
+
+	switch (key) {
+	case 'h':
+		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+		break;
+	case 'v':
+		env.common.verbose = true;
+		break;
+	case 'T':
+		if (qlat_parse_uint(arg, CMDQLAT_THREADS - 1, &v))
+			argp_error(state, "invalid thread '%s' (0-%d)", arg, CMDQLAT_THREADS - 1);
+		env.thread = v;
+		break;
+	case 'p':
+		if (qlat_parse_uint(arg, CMDQLAT_PIPES - 1, &v))
+			argp_error(state, "invalid pipe '%s' (0-%d)", arg, CMDQLAT_PIPES - 1);
+		env.pipe = v;
+		break;
+	case 'i':
+		if (qlat_parse_uint(arg, 86400, &v) || !v)
+			argp_error(state, "invalid interval '%s'", arg);
+		env.common.interval = v;
+		break;
+	case 'c':
+		if (qlat_parse_uint(arg, 1000000, &v) || !v)
+			argp_error(state, "invalid count '%s'", arg);
+		env.common.count = v;
+		break;
+	case 'd':
+		if (qlat_parse_uint(arg, 86400 * 365, &v) || !v)
+			argp_error(state, "invalid duration '%s'", arg);
+		env.common.duration = v;
+		break;
+	case 'u':
+		env.common.unit = QLAT_UNIT_US;
+		break;
+	case 'm':
+		env.common.unit = QLAT_UNIT_MS;
+		break;
+	case OPT_JSON:
+		env.common.format = QLAT_FMT_JSON;
+		break;
+	case OPT_OPENMETRICS:
+		env.common.format = QLAT_FMT_OPENMETRICS;
+		break;
+	case OPT_ATTACH:
+		if (qlat_parse_attach(arg, &env.common.attach))
+			argp_error(state, "invalid attach mode '%s'", arg);
+		break;
+	case OPT_READY:
+		env.common.ready_file = arg;
+		break;
+	case ARGP_KEY_ARG:
+		argp_usage(state);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static double elapsed(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static int nkeys(int m)
+{
+	return metric_is_pipe(m) ? CMDQLAT_PIPES : CMDQLAT_THREADS;
+}
+
+static void print_tty(struct cmdqlat_run *run, const __u64 *cnt,
+		      const struct qlat_hist *h, bool final)
+{
+	char title[128];
+	time_t t = time(NULL);
+	struct tm tm;
+	int i, m, k;
+
+	localtime_r(&t, &tm);
+	printf("%02d:%02d:%02d qlat cmdq (%s, %.1f s%s)\n", tm.tm_hour, tm.tm_min,
+	       tm.tm_sec, qlat_attach_name(run->mode), elapsed(&run->start),
+	       final ? ", final" : "");
+	printf("events:");
+	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
+		printf(" %s %llu", counter_names[i], (unsigned long long)cnt[i]);
+	printf("\nmisses:");
+	for (i = 0; i < CMDQLAT_PIPES; i++)
+		printf(" pipe%d %llu", i, (unsigned long long)cnt[CMDQLAT_EV_MISS_BASE + i]);
+	printf("\n\n");
+	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
+		for (k = 0; k < nkeys(m); k++) {
+			const struct qlat_hist *x = &h[m * CMDQLAT_KEYS + k];
+
+			if (!x->count && !x->overflow)
+				continue;
+			snprintf(title, sizeof(title), "%s, %s %d", metric_titles[m],
+				 metric_is_pipe(m) ? "pipe" : "thread", k);
+			qlat_hist_print(stdout, x, title,
+					metric_is_ns(m) ? env.common.unit : QLAT_UNIT_NONE);
+			printf("\n");
+		}
+	}
+}
+
+static void print_json(struct cmdqlat_run *run, const __u64 *cnt,
+		       const struct qlat_hist *h, bool final)
+{
+	json_object *doc = json_object_new_object();
+	json_object *c = json_object_new_object();
+	json_object *miss = json_object_new_array();
+	json_object *hs = json_object_new_array();
+	int i, m, k;
+
+	json_object_object_add(doc, "tool", json_object_new_string("qlat"));
+	json_object_object_add(doc, "subcommand", json_object_new_string("cmdq"));
+	json_object_object_add(doc, "schema", json_object_new_int(1));
+	json_object_object_add(doc, "attach",
+			       json_object_new_string(qlat_attach_name(run->mode)));
+	json_object_object_add(doc, "final", json_object_new_boolean(final));
+	json_object_object_add(doc, "elapsed_s", json_object_new_double(elapsed(&run->start)));
+	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
+		json_object_object_add(c, counter_names[i], json_object_new_uint64(cnt[i]));
+	json_object_object_add(doc, "events", c);
+	for (i = 0; i < CMDQLAT_PIPES; i++)
+		json_object_array_add(miss, json_object_new_uint64(cnt[CMDQLAT_EV_MISS_BASE + i]));
+	json_object_object_add(doc, "misses", miss);
+	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
+		for (k = 0; k < nkeys(m); k++) {
+			const struct qlat_hist *x = &h[m * CMDQLAT_KEYS + k];
+			json_object *e;
+
+			if (!x->count && !x->overflow)
+				continue;
+			e = json_object_new_object();
+			json_object_object_add(e, "metric", json_object_new_string(metric_names[m]));
+			json_object_object_add(e, metric_is_pipe(m) ? "pipe" : "thread",
+					       json_object_new_int(k));
+			json_object_object_add(e, "hist", qlat_hist_json(x, metric_is_ns(m)));
+			json_object_array_add(hs, e);
+		}
+	}
+	json_object_object_add(doc, "hists", hs);
+	printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));
+	json_object_put(doc);
+}
+
+static void print_openmetrics(struct cmdqlat_run *run, const __u64 *cnt,
+			      const struct qlat_hist *h)
+{
+	char name[96], labels[64];
+	int i, m, k;
+
+	printf("# TYPE qlat_cmdq_events counter\n"
+	       "# HELP qlat_cmdq_events cmdq tracepoint events seen by qlat.\n");
+	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
+		printf("qlat_cmdq_events_total{event=\"%s\"} %llu\n", counter_names[i],
+		       (unsigned long long)cnt[i]);
+	printf("# TYPE qlat_cmdq_deadline_misses counter\n"
+	       "# HELP qlat_cmdq_deadline_misses Packets that reached EOC after the next SOF.\n");
+	for (i = 0; i < CMDQLAT_PIPES; i++)
+		printf("qlat_cmdq_deadline_misses_total{pipe=\"%d\"} %llu\n", i,
+		       (unsigned long long)cnt[CMDQLAT_EV_MISS_BASE + i]);
+	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
+		bool ns = metric_is_ns(m);
+
+		snprintf(name, sizeof(name), "qlat_cmdq_%s%s", metric_names[m],
+			 ns ? "_seconds" : "");
+		printf("# TYPE %s histogram\n", name);
+		if (ns)
+			printf("# UNIT %s seconds\n", name);
+		printf("# HELP %s %s.\n", name, metric_titles[m]);
+		for (k = 0; k < nkeys(m); k++) {
+			const struct qlat_hist *x = &h[m * CMDQLAT_KEYS + k];
+
+			if (!x->count)
+				continue;
+			snprintf(labels, sizeof(labels), "%s=\"%d\"",
+				 metric_is_pipe(m) ? "pipe" : "thread", k);
+			qlat_hist_openmetrics(stdout, x, name, labels, ns);
+		}
+	}
+	printf("# EOF\n");
+}
+
+static int print_cb(void *ctx, bool final)
+{
+	struct cmdqlat_run *run = ctx;
+	struct qlat_hist h[CMDQLAT_NR_HISTS];
+	__u64 cnt[CMDQLAT_NR_COUNTERS];
+	int err;
+
+	err = qlat_read_counters(bpf_map__fd(run->skel->maps.counters), cnt,
+				 CMDQLAT_NR_COUNTERS);
+	if (!err)
+		err = qlat_read_hists(bpf_map__fd(run->skel->maps.hists), h,
+				      CMDQLAT_NR_HISTS);
+	if (err) {
+		fprintf(stderr, "qlat cmdq: reading maps: %s\n", strerror(-err));
+		return QLAT_EXIT_USAGE;
+	}
+	switch (env.common.format) {
+	case QLAT_FMT_JSON:
+		print_json(run, cnt, h, final);
+		break;
+	case QLAT_FMT_OPENMETRICS:
+		print_openmetrics(run, cnt, h);
+		break;
+	default:
+		print_tty(run, cnt, h, final);
+	}
+	fflush(stdout);
+	return QLAT_EXIT_OK;
+}
+
+/* open -> set rodata -> select flavour -> load -> attach; NULL on failure */
+static struct cmdqlat_bpf *open_load_attach(enum qlat_attach mode, int *errp)
+{
+	struct cmdqlat_bpf *skel;
+	int err;
+
+	skel = cmdqlat_bpf__open();
+	if (!skel) {
+		*errp = -errno;
+		return NULL;
+	}
+	skel->rodata->targ_thread = env.thread;
+	skel->rodata->targ_pipe = env.pipe;
+	qlat_select_progs(skel->obj, mode);
+	err = cmdqlat_bpf__load(skel);
+	if (!err)
+		err = cmdqlat_bpf__attach(skel);
+	if (err) {
+		cmdqlat_bpf__destroy(skel);
+		*errp = err;
+		return NULL;
+	}
+	return skel;
+}
+
+int cmdqlat_main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = opts,
+		.parser = parse_arg,
+		.doc = argp_doc,
+	};
+	enum qlat_attach order[QLAT_ATTACH_NR];
+	struct cmdqlat_run run = {};
+	int err = 0, i, n;
+
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return QLAT_EXIT_USAGE;
+	qlat_setup(&env.common);
+
+	n = qlat_attach_order(env.common.attach, "cmdq_helper", "cmdq", order);
+	for (i = 0; i < n && !run.skel; i++) {
+		run.skel = open_load_attach(order[i], &err);
+		run.mode = order[i];
+		if (!run.skel && env.common.verbose)
+			fprintf(stderr, "qlat cmdq: %s: %s\n", qlat_attach_name(order[i]),
+				strerror(-err));
+	}
+	if (!run.skel) {
+		fprintf(stderr, "qlat cmdq: cannot attach to the cmdq tracepoints (%s); "
+			"is cmdq_helper.ko loaded? (-v for details)\n", strerror(-err));
+		return QLAT_EXIT_USAGE;
+	}
+	fprintf(stderr, "qlat cmdq: tracing cmdq:* via %s; Ctrl-C to end\n",
+		qlat_attach_name(run.mode));
+	clock_gettime(CLOCK_MONOTONIC, &run.start);
+	err = qlat_run_loop(&env.common, print_cb, NULL, &run);
+	cmdqlat_bpf__destroy(run.skel);
+	return err;
+}

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include "hist.h"
+
+unsigned int qlat_slot(__u64 v)
+{
+	return v ? 64 - __builtin_clzll(v) : 0;
+}
+
+__u64 qlat_slot_lo(unsigned int slot)
+{
+	return slot ? 1ULL << (slot - 1) : 0;
+}
+
+__u64 qlat_slot_hi(unsigned int slot)
+{
+	return slot ? (slot >= 64 ? ~0ULL : (1ULL << slot) - 1) : 0;
+}
+
+void qlat_hist_init(struct qlat_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+void qlat_hist_add(struct qlat_hist *h, __u64 v)
+{
+	if (v >> 63) {
+		h->overflow++;
+		return;
+	}
+	h->slots[qlat_slot(v)]++;
+	if (!h->count || v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += v;
+}
+
+void qlat_hist_merge(struct qlat_hist *dst, const struct qlat_hist *src)
+{
+	int i;
+
+	for (i = 0; i < QLAT_SLOTS; i++)
+		dst->slots[i] += src->slots[i];
+	dst->overflow += src->overflow;
+	if (!src->count)
+		return;
+	if (!dst->count || src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->count += src->count;
+	dst->sum += src->sum;
+}
+
+void qlat_hist_merge_percpu(struct qlat_hist *dst, const struct qlat_hist *percpu, int ncpus)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < ncpus; cpu++)
+		qlat_hist_merge(dst, &percpu[cpu]);
+}
+
+/* slot holding the value of rank ceil(q * count) */
+static int quantile_slot(const struct qlat_hist *h, double q)
+{
+	__u64 rank, cum = 0;
+	int i;
+
+	if (!h->count)
+		return -1;
+	if (q <= 0)
+		q = 1e-12;
+	if (q > 1)
+		q = 1;
+	rank = (__u64)ceil(q * (double)h->count);
+	if (rank < 1)
+		rank = 1;
+	for (i = 0; i < QLAT_SLOTS; i++) {
+		cum += h->slots[i];
+		if (cum >= rank)
+			return i;
+	}
+	return QLAT_SLOTS - 1;
+}
+
+__u64 qlat_hist_quantile(const struct qlat_hist *h, double q)
+{
+	int s = quantile_slot(h, q);
+	__u64 v;
+
+	if (s < 0)
+		return 0;
+	v = qlat_slot_hi(s);
+	if (v > h->max)
+		v = h->max;
+	if (v < h->min)
+		v = h->min;
+	return v;
+}
+
+__u64 qlat_hist_quantile_lo(const struct qlat_hist *h, double q)
+{
+	int s = quantile_slot(h, q);
+	__u64 v;
+
+	if (s < 0)
+		return 0;
+	v = qlat_slot_lo(s);
+	if (v < h->min)
+		v = h->min;
+	if (v > h->max)
+		v = h->max;
+	return v;
+}
+
+const char *qlat_unit_name(enum qlat_unit u)
+{
+	switch (u) {
+	case QLAT_UNIT_US: return "usecs";
+	case QLAT_UNIT_MS: return "msecs";
+	case QLAT_UNIT_NONE: return "count";
+	default: return "nsecs";
+	}
+}
+
+double qlat_unit_div(enum qlat_unit u)
+{
+	switch (u) {
+	case QLAT_UNIT_US: return 1e3;
+	case QLAT_UNIT_MS: return 1e6;
+	default: return 1;
+	}
+}
+
+static void fmt_val(char *buf, size_t len, __u64 v, enum qlat_unit unit)
+{
+	double d = qlat_unit_div(unit);
+
+	if (d == 1)
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	else
+		snprintf(buf, len, "%.3f", v / d);
+}
+
+#define STARS_MAX 40
+
+void qlat_hist_print(FILE *f, const struct qlat_hist *h, const char *title,
+		     enum qlat_unit unit)
+{
+	static const double qs[] = { 0.50, 0.90, 0.99, 0.999 };
+	static const char *const qn[] = { "p50", "p90", "p99", "p99.9" };
+	char lo[32], hi[32], b[4][32];
+	__u64 peak = 0;
+	int i, first = -1, last = -1, w;
+
+	for (i = 0; i < QLAT_SLOTS; i++) {
+		if (!h->slots[i])
+			continue;
+		if (first < 0)
+			first = i;
+		last = i;
+		if (h->slots[i] > peak)
+			peak = h->slots[i];
+	}
+	fprintf(f, "%s\n", title);
+	if (first < 0) {
+		fprintf(f, "     (no events)\n");
+	} else {
+		fprintf(f, "%25s : %-12s |%-*s|\n", qlat_unit_name(unit), "count",
+			STARS_MAX, "distribution");
+		for (i = first; i <= last; i++) {
+			fmt_val(lo, sizeof(lo), qlat_slot_lo(i), unit);
+			fmt_val(hi, sizeof(hi), qlat_slot_hi(i), unit);
+			w = peak ? (int)((h->slots[i] * STARS_MAX + peak - 1) / peak) : 0;
+			fprintf(f, "%12s -> %-10s : %-12llu |%-*.*s|\n", lo, hi,
+				(unsigned long long)h->slots[i], STARS_MAX, w,
+				"****************************************");
+		}
+	}
+	fmt_val(lo, sizeof(lo), h->count ? h->min : 0, unit);
+	fmt_val(hi, sizeof(hi), h->max, unit);
+	fprintf(f, "     count %llu  min %s  avg %.3f  max %s",
+		(unsigned long long)h->count, lo,
+		h->count ? (double)h->sum / h->count / qlat_unit_div(unit) : 0.0, hi);
+	if (h->overflow)
+		fprintf(f, "  overflow %llu", (unsigned long long)h->overflow);
+	fprintf(f, "\n     ");
+	for (i = 0; i < 4; i++) {
+		fmt_val(b[i], sizeof(b[i]), qlat_hist_quantile(h, qs[i]), unit);
+		fprintf(f, "%s<=%s%s", qn[i], b[i], i < 3 ? "  " : "\n");
+	}
+}
+
+json_object *qlat_hist_json(const struct qlat_hist *h, bool ns)
+{
+	static const double qs[] = { 0.50, 0.90, 0.99, 0.999 };
+	static const char *const qn[] = { "p50", "p90", "p99", "p99_9" };
+	json_object *o = json_object_new_object();
+	json_object *b = json_object_new_array();
+	json_object *p = json_object_new_object();
+	int i;
+
+	json_object_object_add(o, "unit", json_object_new_string(ns ? "ns" : "count"));
+	json_object_object_add(o, "count", json_object_new_uint64(h->count));
+	json_object_object_add(o, "sum", json_object_new_uint64(h->sum));
+	json_object_object_add(o, "min", json_object_new_uint64(h->count ? h->min : 0));
+	json_object_object_add(o, "max", json_object_new_uint64(h->max));
+	json_object_object_add(o, "overflow", json_object_new_uint64(h->overflow));
+	for (i = 0; i < QLAT_SLOTS; i++) {
+		json_object *e;
+
+		if (!h->slots[i])
+			continue;
+		e = json_object_new_object();
+		json_object_object_add(e, "le", json_object_new_uint64(qlat_slot_hi(i)));
+		json_object_object_add(e, "count", json_object_new_uint64(h->slots[i]));
+		json_object_array_add(b, e);
+	}
+	json_object_object_add(o, "buckets", b);
+	for (i = 0; i < 4; i++)
+		json_object_object_add(p, qn[i], json_object_new_uint64(qlat_hist_quantile(h, qs[i])));
+	json_object_object_add(o, "percentiles", p);
+	return o;
+}
+
+static int get_u64(json_object *o, const char *key, __u64 *v)
+{
+	json_object *x;
+
+	if (!json_object_object_get_ex(o, key, &x) || !json_object_is_type(x, json_type_int))
+		return -EINVAL;
+	errno = 0;
+	*v = json_object_get_uint64(x);
+	if (errno || json_object_get_int64(x) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int qlat_hist_from_json(struct qlat_hist *h, json_object *o)
+{
+	json_object *b;
+	__u64 le, n, total = 0;
+	size_t i, len;
+	unsigned int s;
+
+	qlat_hist_init(h);
+	if (!json_object_is_type(o, json_type_object))
+		return -EINVAL;
+	if (get_u64(o, "count", &h->count) || get_u64(o, "sum", &h->sum) ||
+	    get_u64(o, "min", &h->min) || get_u64(o, "max", &h->max) ||
+	    get_u64(o, "overflow", &h->overflow))
+		return -EINVAL;
+	if (!json_object_object_get_ex(o, "buckets", &b) ||
+	    !json_object_is_type(b, json_type_array))
+		return -EINVAL;
+	len = json_object_array_length(b);
+	for (i = 0; i < len; i++) {
+		json_object *e = json_object_array_get_idx(b, i);
+
+		if (!json_object_is_type(e, json_type_object) ||
+		    get_u64(e, "le", &le) || get_u64(e, "count", &n))
+			return -EINVAL;
+		s = qlat_slot(le);
+		if (s >= QLAT_SLOTS || qlat_slot_hi(s) != le)
+			return -EINVAL;	/* not one of our bucket bounds */
+		h->slots[s] += n;
+		total += n;
+	}
+	if (total != h->count || (h->count && (h->min > h->max)))
+		return -EINVAL;
+	return 0;
+}
+
+static void om_le(char *buf, size_t len, __u64 v, bool ns)
+{
+	int n;
+
+	if (!ns) {
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+		return;
+	}
+	/* exact decimal seconds: integer ns with 9 fractional digits, trimmed */
+	n = snprintf(buf, len, "%llu.%09llu", (unsigned long long)(v / 1000000000ULL),
+		     (unsigned long long)(v % 1000000000ULL));
+	while (n > 0 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '.')
+		buf[n++] = '0', buf[n] = '\0';
+}
+
+void qlat_hist_openmetrics(FILE *f, const struct qlat_hist *h, const char *name,
+			   const char *labels, bool ns)
+{
+	const char *sep = labels && *labels ? "," : "";
+	char le[48];
+	__u64 cum = 0;
+	int i, last = -1;
+
+	if (!labels)
+		labels = "";
+	for (i = 0; i < QLAT_SLOTS; i++)
+		if (h->slots[i])
+			last = i;
+	for (i = 0; i <= last; i++) {
+		cum += h->slots[i];
+		om_le(le, sizeof(le), qlat_slot_hi(i), ns);
+		fprintf(f, "%s_bucket{%s%sle=\"%s\"} %llu\n", name, labels, sep, le,
+			(unsigned long long)cum);
+	}
+	fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep,
+		(unsigned long long)h->count);
+	om_le(le, sizeof(le), h->sum, ns);
+	if (*labels) {
+		fprintf(f, "%s_sum{%s} %s\n", name, labels, le);
+		fprintf(f, "%s_count{%s} %llu\n", name, labels,
+			(unsigned long long)h->count);
+	} else {
+		fprintf(f, "%s_sum %s\n", name, le);
+		fprintf(f, "%s_count %llu\n", name, (unsigned long long)h->count);
+	}
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Common pieces of the qlat subcommands. */
+#ifndef __QLAT_TOOLS_QLAT_H
+#define __QLAT_TOOLS_QLAT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+#include "hist.h"
+
+/* Exit codes of qlat cmdq / qlat zc */
+#define QLAT_EXIT_OK		0
+#define QLAT_EXIT_USAGE		1	/* usage or setup error */
+#define QLAT_EXIT_BREACH	2	/* --threshold / --max-misses breached */
+
+enum qlat_attach {
+	QLAT_ATTACH_AUTO,
+	QLAT_ATTACH_TP_BTF,
+	QLAT_ATTACH_RAW_TP,
+	QLAT_ATTACH_TRACEPOINT,
+	QLAT_ATTACH_NR,
+};
+
+enum qlat_format { QLAT_FMT_TTY, QLAT_FMT_JSON, QLAT_FMT_OPENMETRICS };
+
+struct qlat_env {
+	bool verbose;
+	enum qlat_attach attach;
+	enum qlat_format format;
+	enum qlat_unit unit;
+	int interval;		/* seconds, 0 = print once at the end */
+	int count;		/* intervals, 0 = unlimited */
+	int duration;		/* seconds, 0 = until SIGINT */
+	const char *ready_file;	/* touched once attached (for scripts) */
+};
+
+extern volatile sig_atomic_t qlat_exiting;
+
+const char *qlat_attach_name(enum qlat_attach a);
+int qlat_parse_attach(const char *s, enum qlat_attach *a);
+int qlat_parse_format(const char *s, enum qlat_format *f);
+int qlat_parse_uint(const char *s, long max, long *v);
+
+void qlat_setup(const struct qlat_env *env);
+
+/*
+ * Enable exactly the programs of one attach flavour: names ending in
+ * "_btf" (tp_btf), "_raw" (raw_tp) or "_tp" (tracepoint).
+ */
+void qlat_select_progs(struct bpf_object *obj, enum qlat_attach a);
+/*
+ * Order of flavours to try for a forced or automatic attach: tp_btf only
+ * when /sys/kernel/btf/<module> exists, tracepoint only when tracefs has
+ * the events/<system>. Returns the number of entries written to order[].
+ */
+int qlat_attach_order(enum qlat_attach forced, const char *module,
+		      const char *system, enum qlat_attach order[QLAT_ATTACH_NR]);
+
+/* Sum of the per-CPU values of a PERCPU_ARRAY of __u64 */
+int qlat_read_counters(int fd, __u64 *out, __u32 n);
+/* Merged per-CPU qlat_hist entries of a PERCPU_ARRAY */
+int qlat_read_hists(int fd, struct qlat_hist *out, __u32 n);
+
+/*
+ * Drive the -i/-c/-d loop: call print(ctx, final) at every interval and
+ * once at the end (SIGINT, SIGTERM, duration, count, or stop() true).
+ * Returns the last print() result.
+ */
+int qlat_run_loop(const struct qlat_env *env, int (*print)(void *ctx, bool final),
+		  bool (*stop)(void *ctx), void *ctx);
+
+int cmdqlat_main(int argc, char **argv);
+
+#endif /* __QLAT_TOOLS_QLAT_H */
