@@ -55,7 +55,7 @@ endif
 
 .PHONY: all deps kernel modules bpf tools unit-tests check run install clean FORCE
 
-all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(UNIT_TESTS)
+all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(UNIT_TESTS) $(O)/tests/tp_layout
 
 # --- dependencies ---------------------------------------------------------
 
@@ -90,7 +90,7 @@ $(O)/kmod/$(1)/.built: $(2) $(O)/kernel.stamp
 	$$(msg) KMOD $(1)
 	$$(Q)mkdir -p $(O)/kmod/$(1)
 	$$(Q)find $(O)/kmod/$(1) -maxdepth 1 -xtype l -delete
-	$$(Q)ln -sf $(abspath $(3))/* $(O)/kmod/$(1)/
+	$$(Q)ln -sf $(abspath $(wildcard $(3)/*.c $(3)/*.h $(3)/Kbuild)) $(O)/kmod/$(1)/
 	$$(Q)$$(MAKE) --no-print-directory -s -C $$(KDIR)/kbuild M=$(abspath $(O)/kmod/$(1)) \
 		RESOLVE_BTFIDS=true QLAT_INC=$(abspath include) modules
 	$$(Q)for m in $(O)/kmod/$(1)/*.ko; do \
@@ -99,8 +99,9 @@ $(O)/kmod/$(1)/.built: $(2) $(O)/kernel.stamp
 	$$(Q)touch $$@
 endef
 
-$(eval $(call kmod_rule,cmdq,$(wildcard kernel/cmdq/* include/cmdq/*.h),kernel/cmdq))
-$(eval $(call kmod_rule,testkmod,$(wildcard tests/kmod/*),tests/kmod))
+KSRC = $(wildcard $(1)/*.c $(1)/*.h $(1)/Kbuild)
+$(eval $(call kmod_rule,cmdq,$(call KSRC,kernel/cmdq) $(wildcard include/cmdq/*.h),kernel/cmdq))
+$(eval $(call kmod_rule,testkmod,$(call KSRC,tests/kmod),tests/kmod))
 
 modules: $(KMOD_STAMPS)
 
@@ -142,6 +143,12 @@ $(O)/tests/test_hist: tests/unit/test_hist.c tools/hist.c $(wildcard tests/unit/
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_hist.c tools/hist.c -ljson-c -lm
 
+# run in the guest by tests/vm/: the fallback record layouts vs tracefs
+$(O)/tests/tp_layout: tests/vm/tp_layout.c $(wildcard bpf/*_tp.h)
+	$(msg) CC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOL_CFLAGS) -Ibpf -static -o $@ $<
+
 unit-tests: $(UNIT_TESTS)
 
 # --- test, demo, install --------------------------------------------------
@@ -157,7 +164,7 @@ run: deps
 install: all
 	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/man/man8
 	install -m 0755 $(O)/qlat $(DESTDIR)$(prefix)/sbin/qlat
-	install -m 0644 docs/man/*.8 $(DESTDIR)$(prefix)/share/man/man8/
+	$(if $(wildcard docs/man/*.8),install -m 0644 $(wildcard docs/man/*.8) $(DESTDIR)$(prefix)/share/man/man8/)
 	install -d $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat
 	install -m 0644 $(O)/kmod/cmdq/*.ko $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat/
 
