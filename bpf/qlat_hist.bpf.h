@@ -37,9 +37,8 @@ static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 		h->overflow++;
 		return;
 	}
-	slot = qlat_slot(v);
-	if (slot >= QLAT_SLOTS)	/* unreachable; keeps the verifier happy */
-		slot = QLAT_SLOTS - 1;
+	/* v < 2^63, so slot <= 63: the mask is exact and bounds the index */
+	slot = qlat_slot(v) & (QLAT_SLOTS - 1);
 	h->slots[slot]++;
 	if (!h->count || v < h->min)
 		h->min = v;

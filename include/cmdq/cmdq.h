@@ -47,6 +47,15 @@ enum cmdq_code {
 #define CMDQ_JUMP_ABSOLUTE	BIT(0)		/* arg_a bit 0 of a JUMP */
 #define CMDQ_WRITE_ENABLE_MASK	BIT(0)		/* offset bit 0: apply the MASK */
 
+/*
+ * Packet buffer: starts at PAGE_SIZE and doubles up to CMDQ_PKT_MAX_SIZE.
+ * The last two slots are reserved for cmdq_pkt_finalize(), so an append
+ * that would leave no room for EOC + JUMP fails with -ENOSPC.
+ */
+#define CMDQ_PKT_MAX_SIZE	(1024 * 1024)
+/* cmdq_pkt_flush() with timeout_ms == 0 waits this long */
+#define CMDQ_FLUSH_TIMEOUT_DEFAULT_MS	1000
+
 #define CMDQ_EOC_CMD	((u64)(CMDQ_CODE_EOC << CMDQ_OP_CODE_SHIFT) << 32 | CMDQ_EOC_IRQ_EN)
 #define CMDQ_JUMP_PASS_CMD \
 	((u64)(CMDQ_CODE_JUMP << CMDQ_OP_CODE_SHIFT) << 32 | CMDQ_JUMP_PASS)
@@ -200,6 +209,13 @@ struct cmdq_pkt {
 	void *priv;
 };
 
+/*
+ * Bit of cmdq_pkt.busy: set by the flush functions, cleared with release
+ * semantics just before the flush callback runs. Test it with
+ * test_bit_acquire() before reusing or freeing a packet.
+ */
+#define CMDQ_PKT_BUSY		0
+
 static inline size_t cmdq_pkt_inst_count(const struct cmdq_pkt *pkt)
 {
 	return pkt->cmd_buf_size / CMDQ_INST_SIZE;
@@ -253,5 +269,48 @@ int cmdq_pkt_assign(struct cmdq_pkt *pkt, u16 reg_idx, u32 value);
 int cmdq_pkt_logic_command(struct cmdq_pkt *pkt, u16 result_reg,
 			   struct cmdq_operand *left, enum cmdq_logic_op op,
 			   struct cmdq_operand *right);
+
+/**
+ * struct cmdq_helper_stats - counters of cmdq_helper.ko (all monotonic
+ *	except @clients and @gce_registered); also in debugfs
+ *	cmdq_helper/stats as "name value" lines with the same names
+ * @pkt_created: cmdq_pkt_create() successes
+ * @pkt_destroyed: packets freed by cmdq_pkt_destroy()
+ * @pkt_leaked: cmdq_pkt_destroy() on an in-flight packet (leaked)
+ * @pkt_finalized: finalizations that appended EOC + JUMP
+ *	(= cmdq:cmdq_pkt_finalize events)
+ * @flush_sync: cmdq_pkt_flush() submissions (cmdq:cmdq_pkt_flush async=0)
+ * @flush_async: cmdq_pkt_flush_async() submissions (async=1)
+ * @send_errors: submissions the mailbox refused (included in flush_*)
+ * @cb_delivered: completions dispatched (= cmdq:cmdq_pkt_cb events)
+ * @cb_ok: completions with status 0
+ * @cb_enoexec: completions with -ENOEXEC
+ * @cb_econnaborted: completions with -ECONNABORTED
+ * @cb_etimedout: completions with -ETIMEDOUT
+ * @cb_other: completions with any other status
+ * @sync_timeouts: cmdq_pkt_flush() waits that timed out (abort issued)
+ * @clients: mailbox clients currently bound
+ * @gce_registered: 1 while a GCE controller is registered
+ */
+struct cmdq_helper_stats {
+	u64 pkt_created;
+	u64 pkt_destroyed;
+	u64 pkt_leaked;
+	u64 pkt_finalized;
+	u64 flush_sync;
+	u64 flush_async;
+	u64 send_errors;
+	u64 cb_delivered;
+	u64 cb_ok;
+	u64 cb_enoexec;
+	u64 cb_econnaborted;
+	u64 cb_etimedout;
+	u64 cb_other;
+	u64 sync_timeouts;
+	u64 clients;
+	u64 gce_registered;
+};
+
+void cmdq_helper_get_stats(struct cmdq_helper_stats *stats);
 
 #endif /* __QLAT_CMDQ_H__ */
