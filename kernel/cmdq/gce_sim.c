@@ -1,0 +1,2839 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gce_sim: a software model of the MediaTek GCE (Global Command Engine)
+ * registered as a mailbox controller, plus a display timing generator.
+ *
+ * Engine
+ * ------
+ * 16 threads, one mailbox channel each. send_data() queues the packet on
+ * the thread's task list (pkt->node, pkt->priv = thread). An idle thread
+ * starts it at once; a busy thread gets it chained the way the real driver
+ * does: the last instruction of the previous packet (the JUMP(PASS) that
+ * cmdq_pkt_finalize() appends) is patched into an absolute JUMP to the new
+ * packet's pa_base. The list and the program counter are protected by the
+ * per-thread raw spinlock.
+ *
+ * Each thread is executed by its own hrtimer (hard mode: hardirq context
+ * even on PREEMPT_RT). The thread keeps a simulated clock sim_ns: the time
+ * at which its last instruction completed. A timer callback at time now
+ * executes every instruction whose completion time sim_ns + inst_cost_ns is
+ * not in the future (at most GCE_MAX_BATCH per callback) and re-arms the
+ * timer at sim_ns + inst_cost_ns * batch, so simulated time advances by
+ * cost x instructions and catches up with timer latency. inst_cost_ns = 0
+ * runs until the task completes or blocks.
+ *
+ * Instructions (64-bit LE, ((op << 24 | arg_a) << 32) | arg_b):
+ *  MASK   thread mask register = arg_b (~mask, as the helper encodes it)
+ *  WRITE  reg = arg_b; with offset bit 0: reg = (reg & mask) | (arg_b & ~mask)
+ *  POLL   wait until reg (masked with offset bit 0) == arg_b; re-checked every
+ *         GCE_POLL_INTERVAL_NS; ERROR after poll_timeout_us (0: never)
+ *  WFE    event = arg_a & 0xffff (< 1024). With WAIT: block until
+ *         event == arg_b[11:0], then with UPDATE set it to arg_b[27:16]
+ *         atomically. Without WAIT: UPDATE only. Waiters are woken (their
+ *         timers kicked) whenever an event value changes.
+ *  JUMP   relative: pc += (s32)arg_b (multiple of 8, target inside the buffer
+ *         or exactly its end). Absolute (arg_a bit 0): target pa =
+ *         arg_b << GCE_SIM_SHIFT_PA; only a target inside the current buffer
+ *         is followed; leaving the buffer other than through EOC is an ERROR.
+ *  EOC    without IRQ_EN: no-op. With IRQ_EN: the packet completes (status 0).
+ *         The continuation is read from the packet's last instruction before
+ *         the callback runs (the client owns the buffer afterwards): an
+ *         absolute JUMP leads to the queued packet with that pa_base, which
+ *         must be the next one in submission order (else chain_errors++ and
+ *         the next queued packet runs anyway); anything else ends the run.
+ *         Instructions between EOC and the last one are not executed.
+ *  LOGIC  upstream encoding; SPR0..3 per thread (reset at task start), GPR
+ *         0x20..0x2f global. Shifts by >= 32 give 0.
+ * Any other op code or operand error, running past the end of the buffer,
+ * a POLL timeout or inst_limit instructions in one task raise the ERROR IRQ:
+ * status -ENOEXEC, and the thread moves on to the next queued packet.
+ *
+ * Completion ("IRQ"): pkt->eoc_ns = ktime_get_ns(), trace_cmdq_eoc_irq(),
+ * then mbox_chan_received_data() with the thread lock dropped (the client
+ * may flush again from its callback, which re-enters send_data()).
+ *
+ * Timing generator
+ * ----------------
+ * Pipe p, frame k: SOF at T(k) raises event CMDQ_PIPE_SOF(p); EOF at
+ * T(k) + period - vblank raises CMDQ_PIPE_EOF(p); T(k + 1) = T(k) + period.
+ * All timestamps are the scheduled (hrtimer expiry) times. A WFE with WAIT
+ * that passes on CMDQ_PIPE_EOF(p) while the event value was set by the
+ * generator records pipe p, frame k and deadline_ns = T(k + 1) on the task
+ * (a later such WFE in the same task overrides). At EOC:
+ * missed = (eoc_ns > deadline_ns); a task that errors or is aborted after
+ * such a release counts as missed. A miss increments the pipe's and the
+ * thread's miss counters, sets CMDQ_PIPE_UNDERRUN(p) to 1 and fires
+ * trace_cmdq_vblank(UNDERRUN) with eoc_ns. Each packet counts at most once.
+ *
+ * Locking (outer to inner): mbox chan->lock (held by the framework around
+ * send_data) -> thread lock -> evt_lock -> hrtimer base. evt_lock protects
+ * the event table, the pipes' runtime state and each thread's wait_event;
+ * a thread sets wait_event under evt_lock when it blocks, and whoever
+ * changes an event kicks the waiters' timers under evt_lock, so no wakeup is
+ * lost and no thread lock is taken while another one is held. Timers are
+ * only ever (re)armed with hrtimer_start(), never forwarded. Callbacks to the
+ * client are made with no gce_sim lock held.
+ *
+ * Fault injection (debugfs "fault", or the gce_sim_set_* API):
+ *  stall <thread> <us> [every]  stall the thread for <us>: once (every = 0)
+ *      or on every <every>th task started. The stall hits right after the
+ *      task's first WFE wait is released, or before its EOC if it has none.
+ *  irq_delay <thread> <us>      delay each EOC IRQ of the thread by <us>
+ *  bad_opcode <thread> [n]      the next n tasks fail at their first
+ *      instruction (ERROR IRQ, buffer untouched)
+ *  clear [<thread>]             clear the settings
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/mailbox_controller.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/platform_device.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include <cmdq/cmdq.h>
+#include <cmdq/gce_sim.h>
+#include "cmdq_trace.h"
+
+#define GCE_THREADS		CMDQ_THR_MAX_COUNT
+#define GCE_REGS_PER_SUBSYS	(CMDQ_SUBSYS_SIZE / 4)
+#define GCE_MAX_BATCH		1024	/* instructions per timer callback */
+#define GCE_POLL_INTERVAL_NS	10000ULL
+#define GCE_EVT_VAL_MASK	0xfff
+#define GCE_JUMP_ABS_CMD(pa) \
+	((u64)((CMDQ_CODE_JUMP << CMDQ_OP_CODE_SHIFT) | CMDQ_JUMP_ABSOLUTE) << 32 | \
+	 (u32)((pa) >> GCE_SIM_SHIFT_PA))
+
+static unsigned int inst_cost_ns = 100;
+module_param(inst_cost_ns, uint, 0444);
+MODULE_PARM_DESC(inst_cost_ns, "Simulated cost of one GCE instruction in ns (0: run at once)");
+
+static unsigned int batch = 16;
+module_param(batch, uint, 0444);
+MODULE_PARM_DESC(batch, "Instructions per executor timer tick (1..1024)");
+
+static unsigned int inst_limit = 1000000;
+module_param(inst_limit, uint, 0444);
+MODULE_PARM_DESC(inst_limit, "Instructions one task may execute before an ERROR IRQ");
+
+static unsigned int poll_timeout_us = 100000;
+module_param(poll_timeout_us, uint, 0444);
+MODULE_PARM_DESC(poll_timeout_us, "POLL raises an ERROR IRQ after this long (0: never)");
+
+static unsigned int pipes = 2;
+module_param(pipes, uint, 0444);
+MODULE_PARM_DESC(pipes, "Display pipes of the timing generator (1..3)");
+
+static unsigned int hz = 60;
+module_param(hz, uint, 0444);
+MODULE_PARM_DESC(hz, "Refresh rate of every pipe (30..240)");
+
+static unsigned int vblank_us;
+module_param(vblank_us, uint, 0444);
+MODULE_PARM_DESC(vblank_us, "Vertical blanking length in us (0: 10% of the frame)");
+
+static bool enable = true;
+module_param(enable, bool, 0444);
+MODULE_PARM_DESC(enable, "Start the timing generator at load");
+
+enum gce_exec {
+	EXEC_NEXT,	/* instruction done, pc advanced */
+	EXEC_WAIT,	/* blocked in WFE; an event change kicks the timer */
+	EXEC_DELAY,	/* sim_ns moved into the future (poll, stall, irq delay) */
+	EXEC_DONE,	/* the task finished; a completion is to be delivered */
+};
+
+struct gce_done {
+	struct cmdq_pkt *pkt;
+	int sta;
+	int pipe;
+	u32 frame;
+	u32 inst;
+	bool missed;
+	u64 eoc_ns;
+	u64 deadline_ns;
+};
+
+struct gce_thread {
+	raw_spinlock_t lock;
+	struct hrtimer timer;
+	struct mbox_chan *chan;
+	unsigned int id;
+	bool bound;
+	bool dead;		/* shutting down: queue, do not execute */
+	struct list_head tasks;	/* pkt->node, submission order */
+	struct cmdq_pkt *cur;	/* first of @tasks, or NULL when idle */
+	struct cmdq_pkt *cb_pkt;	/* completion being delivered */
+	u32 pc;
+	u64 sim_ns;
+	u32 task_inst;
+	u32 mask;
+	u32 spr[CMDQ_THR_SPR_MAX];
+	int wait_evt;		/* evt_lock */
+	bool waiting;
+	bool polling;
+	u64 poll_start_ns;
+	/* state of the current task */
+	bool invalid;
+	bool bad;
+	bool waited;
+	bool stall_armed;
+	bool eoc_delayed;
+	u64 stall_ns;
+	int pipe;
+	u32 frame;
+	u64 deadline_ns;
+	/* fault knobs */
+	u32 stall_us;
+	u32 stall_every;
+	u32 stall_seq;
+	u32 irq_delay_us;
+	u32 bad_count;
+	struct gce_sim_thread_stats st;
+};
+
+struct gce_pipe {
+	struct hrtimer timer;
+	unsigned int id;
+	u32 hz;			/* knobs, read at each SOF */
+	u32 vblank_us;
+	/* evt_lock */
+	bool running;
+	bool next_is_eof;
+	u32 seq;		/* number of the next frame */
+	u32 frame;		/* current frame */
+	u64 sof_ns;
+	u64 eof_ns;
+	u64 next_sof_ns;
+	bool eof_by_tg;		/* EOF event value was set by the generator */
+	u32 eof_frame;
+	u64 eof_deadline_ns;
+	u64 frames;
+	u64 eofs;
+	u64 misses;
+	u64 skipped;
+};
+
+struct gce_sim {
+	struct platform_device *pdev;
+	struct mbox_controller mbox;
+	struct mbox_chan chans[GCE_THREADS];
+	struct gce_thread thr[GCE_THREADS];
+	bool probed;
+	int probe_err;
+
+	raw_spinlock_t evt_lock;
+	u16 evt[CMDQ_MAX_EVENT];
+	struct gce_pipe pipe[CMDQ_MAX_PIPES];
+
+	struct mutex cfg_lock;	/* timing generator configuration */
+	u32 npipes;
+	bool tg_enabled;
+
+	u32 *regs;		/* CMDQ_SUBSYS_COUNT x GCE_REGS_PER_SUBSYS */
+	u32 gpr[CMDQ_GPR_MAX];
+
+	struct dentry *dbg;
+	struct mutex st_lock;	/* selftest */
+	u32 st_passed;
+	u32 st_failed;
+};
+
+static struct gce_sim *gs;
+
+static inline u64 gce_word(const struct cmdq_pkt *pkt, u32 off)
+{
+	return le64_to_cpu(*(__le64 *)(pkt->va_base + off));
+}
+
+static inline void gce_set_word(struct cmdq_pkt *pkt, u32 off, u64 w)
+{
+	*(__le64 *)(pkt->va_base + off) = cpu_to_le64(w);
+}
+
+static bool gce_pkt_ok(const struct cmdq_pkt *pkt)
+{
+	return pkt->va_base && pkt->cmd_buf_size >= CMDQ_INST_SIZE &&
+	       pkt->cmd_buf_size <= pkt->buf_size &&
+	       !(pkt->cmd_buf_size % CMDQ_INST_SIZE) && pkt->cmd_buf_size <= U32_MAX;
+}
+
+static inline u32 gce_slot(const struct cmdq_pkt *pkt)
+{
+	return pkt->cmd_buf_size - CMDQ_INST_SIZE;
+}
+
+static inline bool gce_pa_match(const struct cmdq_pkt *pkt, u32 target)
+{
+	return (u32)(pkt->pa_base >> GCE_SIM_SHIFT_PA) == target;
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+/* evt_lock held. Set an event; wake the threads blocked on it. */
+static void gce_evt_set_locked(u32 ev, u32 val, bool by_tg)
+{
+	unsigned int i;
+	int p = (int)ev - CMDQ_PIPE_EOF(0);
+
+	val &= GCE_EVT_VAL_MASK;
+	if (p >= 0 && p < CMDQ_MAX_PIPES)
+		gs->pipe[p].eof_by_tg = by_tg;
+	if (gs->evt[ev] == val)
+		return;
+	gs->evt[ev] = val;
+	for (i = 0; i < GCE_THREADS; i++)
+		if (gs->thr[i].wait_evt == (int)ev)
+			hrtimer_start(&gs->thr[i].timer, 0, HRTIMER_MODE_REL_HARD);
+}
+
+static void gce_evt_set(u32 ev, u32 val)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&gs->evt_lock, flags);
+	gce_evt_set_locked(ev, val, false);
+	raw_spin_unlock_irqrestore(&gs->evt_lock, flags);
+}
+
+/* ---- thread helpers (thread lock held) ---------------------------------- */
+
+static void gce_arm(struct gce_thread *t)
+{
+	u64 when = t->sim_ns + (u64)READ_ONCE(inst_cost_ns) * READ_ONCE(batch);
+
+	if (!t->dead)
+		hrtimer_start(&t->timer, ns_to_ktime(when), HRTIMER_MODE_ABS_HARD);
+}
+
+static void gce_unwait(struct gce_thread *t)
+{
+	if (t->waiting) {
+		raw_spin_lock(&gs->evt_lock);
+		t->wait_evt = -1;
+		raw_spin_unlock(&gs->evt_lock);
+		t->waiting = false;
+	}
+}
+
+static void gce_start_task(struct gce_thread *t, struct cmdq_pkt *pkt, u64 now)
+{
+	t->cur = pkt;
+	t->pc = 0;
+	t->task_inst = 0;
+	t->mask = 0;
+	memset(t->spr, 0, sizeof(t->spr));
+	t->polling = false;
+	t->invalid = !gce_pkt_ok(pkt);
+	t->waited = false;
+	t->eoc_delayed = false;
+	t->pipe = -1;
+	t->frame = 0;
+	t->deadline_ns = 0;
+	t->sim_ns = max(t->sim_ns, now);
+
+	t->bad = false;
+	t->stall_armed = false;
+	if (t->dead)
+		return;		/* about to be aborted: leave the fault knobs alone */
+	if (t->bad_count) {
+		t->bad_count--;
+		t->bad = true;
+	}
+	if (t->stall_us) {
+		t->stall_seq++;
+		if (!t->stall_every || !(t->stall_seq % t->stall_every)) {
+			t->stall_armed = true;
+			t->stall_ns = (u64)t->stall_us * NSEC_PER_USEC;
+		}
+		if (!t->stall_every)
+			t->stall_us = 0;	/* one shot */
+	}
+}
+
+/*
+ * Remove @pkt from the thread, keeping the chain consistent: the previous
+ * packet's final JUMP now leads to @pkt's successor (or is a JUMP(PASS)
+ * again), and @pkt's own patched slot is restored.
+ */
+static void gce_unlink(struct gce_thread *t, struct cmdq_pkt *pkt)
+{
+	struct cmdq_pkt *prev = NULL, *next = NULL;
+
+	if (pkt->node.prev != &t->tasks)
+		prev = list_prev_entry(pkt, node);
+	if (!list_is_last(&pkt->node, &t->tasks))
+		next = list_next_entry(pkt, node);
+
+	if (prev && gce_pkt_ok(prev))
+		gce_set_word(prev, gce_slot(prev),
+			     next ? GCE_JUMP_ABS_CMD(next->pa_base) : CMDQ_JUMP_PASS_CMD);
+	if (next && gce_pkt_ok(pkt))
+		gce_set_word(pkt, gce_slot(pkt), CMDQ_JUMP_PASS_CMD);
+
+	list_del_init(&pkt->node);
+	pkt->priv = NULL;
+}
+
+static void gce_count_status(struct gce_thread *t, int sta)
+{
+	if (!sta)
+		t->st.done++;
+	else if (sta == -ENOEXEC)
+		t->st.errors++;
+	else
+		t->st.aborted++;
+}
+
+/* evt_lock taken inside: count a deadline miss of @d */
+static void gce_count_miss(struct gce_thread *t, struct gce_done *d)
+{
+	struct gce_pipe *p = &gs->pipe[d->pipe];
+
+	t->st.misses++;
+	raw_spin_lock(&gs->evt_lock);
+	p->misses++;
+	gce_evt_set_locked(CMDQ_PIPE_UNDERRUN(d->pipe), 1, false);
+	raw_spin_unlock(&gs->evt_lock);
+}
+
+static void gce_record_last(struct gce_thread *t, struct gce_done *d)
+{
+	t->st.last_status = d->sta;
+	t->st.last_pkt_id = d->pkt->id;
+	t->st.last_pipe = d->pipe;
+	t->st.last_frame = d->frame;
+	t->st.last_inst = d->inst;
+	t->st.last_missed = d->missed;
+	t->st.last_eoc_ns = d->eoc_ns;
+	t->st.last_deadline_ns = d->deadline_ns;
+}
+
+/*
+ * The current task finished with @sta: fill @d, unlink it and start the
+ * next one. For an EOC (sta == 0) the next task is the target of the
+ * packet's final absolute JUMP; after an error or abort it is the next
+ * queued task, as the real driver's error handler does.
+ */
+static void gce_finish_cur(struct gce_thread *t, int sta, struct gce_done *d)
+{
+	struct cmdq_pkt *pkt = t->cur, *next = NULL, *first, *it;
+	u64 w;
+
+	gce_unwait(t);
+	d->pkt = pkt;
+	d->sta = sta;
+	d->pipe = t->pipe;
+	d->frame = t->frame;
+	d->deadline_ns = t->deadline_ns;
+	d->inst = t->task_inst;
+	d->eoc_ns = ktime_get_ns();
+	d->missed = t->pipe >= 0 && (sta || d->eoc_ns > t->deadline_ns);
+	pkt->eoc_ns = d->eoc_ns;
+
+	first = list_is_last(&pkt->node, &t->tasks) ? NULL : list_next_entry(pkt, node);
+	if (!sta && !t->invalid) {
+		w = gce_word(pkt, gce_slot(pkt));
+		if ((w >> 56) == CMDQ_CODE_JUMP && ((w >> 32) & CMDQ_JUMP_ABSOLUTE)) {
+			it = pkt;
+			list_for_each_entry_continue(it, &t->tasks, node)
+				if (gce_pa_match(it, (u32)w)) {
+					next = it;
+					break;
+				}
+		}
+		if (next != first) {
+			/* the chain does not match the queue: keep going */
+			t->st.chain_errors++;
+			next = first;
+		}
+	} else {
+		next = first;
+	}
+
+	gce_unlink(t, pkt);
+	gce_count_status(t, sta);
+	if (d->missed)
+		gce_count_miss(t, d);
+	gce_record_last(t, d);
+	t->cur = NULL;
+	if (next)
+		gce_start_task(t, next, d->eoc_ns);
+}
+
+static void gce_deliver(struct gce_thread *t, struct gce_done *d)
+{
+	struct cmdq_pkt *pkt = d->pkt;
+	struct cmdq_cb_data cb = {
+		.sta = d->sta,
+		.pkt = pkt,
+		.data = pkt->cb_data,
+	};
+
+	trace_cmdq_eoc_irq(t->id, pkt->id, d->sta, d->pipe, d->frame, pkt->flush_ns,
+			   d->eoc_ns, d->deadline_ns, d->inst, d->missed);
+	if (d->missed)
+		trace_cmdq_vblank(d->pipe, d->frame, CMDQ_VBLANK_UNDERRUN, d->eoc_ns);
+	mbox_chan_received_data(t->chan, &cb);
+}
+
+/* ---- instruction execution ---------------------------------------------- */
+
+static u32 *gce_reg_ptr(u32 subsys, u32 off)
+{
+	if (subsys < 1 || subsys > CMDQ_SUBSYS_COUNT || (off & 3) || off >= CMDQ_SUBSYS_SIZE)
+		return NULL;
+	return &gs->regs[(subsys - 1) * GCE_REGS_PER_SUBSYS + off / 4];
+}
+
+static u32 *gce_logic_reg(struct gce_thread *t, u32 idx)
+{
+	if (idx < CMDQ_THR_SPR_MAX)
+		return &t->spr[idx];
+	if (idx >= CMDQ_GPR_BASE && idx < CMDQ_GPR_BASE + CMDQ_GPR_MAX)
+		return &gs->gpr[idx - CMDQ_GPR_BASE];
+	return NULL;
+}
+
+static int gce_fail(struct gce_thread *t, enum gce_sim_err why, u64 w, struct gce_done *d)
+{
+	t->st.last_err = why;
+	t->st.last_err_pc = t->pc;
+	t->st.last_err_word = w;
+	if (why == GCE_SIM_ERR_POLL_TIMEOUT)
+		t->st.poll_timeouts++;
+	else if (why == GCE_SIM_ERR_LIMIT)
+		t->st.limit_errors++;
+	else if (why == GCE_SIM_ERR_INJECTED)
+		t->st.injected++;
+	dev_dbg(&gs->pdev->dev, "thread %u: error %d at pc 0x%x word 0x%016llx\n",
+		t->id, why, t->pc, w);
+	gce_finish_cur(t, -ENOEXEC, d);
+	return EXEC_DONE;
+}
+
+static int gce_exec_logic(struct gce_thread *t, u32 a, u32 b)
+{
+	u32 sub = (a >> 16) & 0xff, sop = sub & 0x1f;
+	u32 *dst, *r, src, argc, v;
+
+	if (!(sub & CMDQ_LOGIC_DST_T))
+		return -EINVAL;
+	dst = gce_logic_reg(t, a & 0xffff);
+	if (!dst)
+		return -EINVAL;
+	src = b >> 16;
+	if (sub & CMDQ_LOGIC_SRC_T) {
+		r = gce_logic_reg(t, src);
+		if (!r)
+			return -EINVAL;
+		src = READ_ONCE(*r);
+	}
+	argc = b & 0xffff;
+	if (sub & CMDQ_LOGIC_ARG_C_T) {
+		r = gce_logic_reg(t, argc);
+		if (!r)
+			return -EINVAL;
+		argc = READ_ONCE(*r);
+	}
+
+	switch (sop) {
+	case CMDQ_LOGIC_ASSIGN:
+		v = (sub & CMDQ_LOGIC_SRC_T) ? src : b;
+		break;
+	case CMDQ_LOGIC_ADD:
+		v = src + argc;
+		break;
+	case CMDQ_LOGIC_SUBTRACT:
+		v = src - argc;
+		break;
+	case CMDQ_LOGIC_MULTIPLY:
+		v = src * argc;
+		break;
+	case CMDQ_LOGIC_XOR:
+		v = src ^ argc;
+		break;
+	case CMDQ_LOGIC_NOT:
+		v = ~src;
+		break;
+	case CMDQ_LOGIC_OR:
+		v = src | argc;
+		break;
+	case CMDQ_LOGIC_AND:
+		v = src & argc;
+		break;
+	case CMDQ_LOGIC_LEFT_SHIFT:
+		v = argc >= 32 ? 0 : src << argc;
+		break;
+	case CMDQ_LOGIC_RIGHT_SHIFT:
+		v = argc >= 32 ? 0 : src >> argc;
+		break;
+	default:
+		return -EINVAL;
+	}
+	WRITE_ONCE(*dst, v);
+	return 0;
+}
+
+/* A WFE with WAIT passed on @ev: note the deadline if a pipe's EOF released it */
+static void gce_note_release(struct gce_thread *t, u32 ev)
+{
+	int p = (int)ev - CMDQ_PIPE_EOF(0);
+
+	if (p < 0 || p >= CMDQ_MAX_PIPES || !gs->pipe[p].eof_by_tg || !gs->evt[ev])
+		return;
+	t->pipe = p;
+	t->frame = gs->pipe[p].eof_frame;
+	t->deadline_ns = gs->pipe[p].eof_deadline_ns;
+}
+
+static int gce_exec_wfe(struct gce_thread *t, u32 a, u32 b, u64 now)
+{
+	u32 ev = a & 0xffff;
+
+	if (ev >= CMDQ_MAX_EVENT)
+		return -EINVAL;
+
+	raw_spin_lock(&gs->evt_lock);
+	if (b & CMDQ_WFE_WAIT) {
+		if (gs->evt[ev] != (b & GCE_EVT_VAL_MASK)) {
+			t->wait_evt = ev;
+			raw_spin_unlock(&gs->evt_lock);
+			t->waiting = true;
+			return EXEC_WAIT;
+		}
+		t->wait_evt = -1;
+		gce_note_release(t, ev);
+	}
+	if (b & CMDQ_WFE_UPDATE)
+		gce_evt_set_locked(ev, b >> 16, false);
+	raw_spin_unlock(&gs->evt_lock);
+
+	if (b & CMDQ_WFE_WAIT) {
+		if (t->waiting) {
+			t->waiting = false;
+			t->sim_ns = max(t->sim_ns, now);
+		}
+		t->waited = true;
+	}
+	return EXEC_NEXT;
+}
+
+static int gce_exec_one(struct gce_thread *t, u64 now, struct gce_done *d)
+{
+	struct cmdq_pkt *pkt = t->cur;
+	u32 a, b, *reg, old, nv, size;
+	u64 w = 0, pto;
+	s64 target;
+	int ret;
+	u8 op;
+
+	if (t->invalid)
+		return gce_fail(t, GCE_SIM_ERR_PKT, 0, d);
+	size = pkt->cmd_buf_size;
+	if (t->pc + CMDQ_INST_SIZE > size)
+		return gce_fail(t, GCE_SIM_ERR_END, 0, d);
+	if (t->task_inst >= READ_ONCE(inst_limit))
+		return gce_fail(t, GCE_SIM_ERR_LIMIT, 0, d);
+	w = gce_word(pkt, t->pc);
+	if (t->bad) {
+		t->bad = false;
+		return gce_fail(t, GCE_SIM_ERR_INJECTED, w, d);
+	}
+	op = w >> 56;
+	a = (w >> 32) & 0xffffff;
+	b = (u32)w;
+
+	if (t->stall_armed && (t->waited || op == CMDQ_CODE_EOC)) {
+		t->stall_armed = false;
+		t->st.stalls++;
+		t->sim_ns = max(t->sim_ns, now) + t->stall_ns;
+		return EXEC_DELAY;
+	}
+
+	switch (op) {
+	case CMDQ_CODE_MASK:
+		t->mask = b;
+		break;
+	case CMDQ_CODE_WRITE:
+		reg = gce_reg_ptr(a >> 16, a & 0xfffe);
+		if (!reg || (a & 2))
+			return gce_fail(t, GCE_SIM_ERR_OPERAND, w, d);
+		if (a & CMDQ_WRITE_ENABLE_MASK) {
+			do {
+				old = READ_ONCE(*reg);
+				nv = (old & t->mask) | (b & ~t->mask);
+			} while (cmpxchg(reg, old, nv) != old);
+		} else {
+			WRITE_ONCE(*reg, b);
+		}
+		break;
+	case CMDQ_CODE_POLL:
+		reg = gce_reg_ptr(a >> 16, a & 0xfffe);
+		if (!reg || (a & 2))
+			return gce_fail(t, GCE_SIM_ERR_OPERAND, w, d);
+		old = READ_ONCE(*reg);
+		if (a & CMDQ_WRITE_ENABLE_MASK ? !((old ^ b) & ~t->mask) : old == b) {
+			t->polling = false;
+			break;
+		}
+		pto = (u64)READ_ONCE(poll_timeout_us) * NSEC_PER_USEC;
+		if (!t->polling) {
+			t->polling = true;
+			t->poll_start_ns = now;
+		} else if (pto && now - t->poll_start_ns >= pto) {
+			t->polling = false;
+			return gce_fail(t, GCE_SIM_ERR_POLL_TIMEOUT, w, d);
+		}
+		t->sim_ns = max(t->sim_ns, now) + GCE_POLL_INTERVAL_NS;
+		return EXEC_DELAY;
+	case CMDQ_CODE_WFE:
+		ret = gce_exec_wfe(t, a, b, now);
+		if (ret < 0)
+			return gce_fail(t, GCE_SIM_ERR_OPERAND, w, d);
+		if (ret == EXEC_WAIT)
+			return ret;
+		break;
+	case CMDQ_CODE_JUMP:
+		if (a & CMDQ_JUMP_ABSOLUTE)
+			target = ((s64)b << GCE_SIM_SHIFT_PA) -
+				 (s64)(pkt->pa_base & ((1ULL << (32 + GCE_SIM_SHIFT_PA)) - 1));
+		else
+			target = (s64)t->pc + (s32)b;
+		if (target < 0 || target > size || (target % CMDQ_INST_SIZE))
+			return gce_fail(t, GCE_SIM_ERR_JUMP, w, d);
+		t->pc = target;
+		t->task_inst++;
+		t->st.inst++;
+		return EXEC_NEXT;
+	case CMDQ_CODE_EOC:
+		if (!(b & CMDQ_EOC_IRQ_EN))
+			break;
+		if (t->irq_delay_us && !t->eoc_delayed) {
+			t->eoc_delayed = true;
+			t->st.irq_delays++;
+			t->sim_ns = max(t->sim_ns, now) + (u64)t->irq_delay_us * NSEC_PER_USEC;
+			return EXEC_DELAY;
+		}
+		t->task_inst++;
+		t->st.inst++;
+		gce_finish_cur(t, 0, d);
+		return EXEC_DONE;
+	case CMDQ_CODE_LOGIC:
+		if (gce_exec_logic(t, a, b))
+			return gce_fail(t, GCE_SIM_ERR_OPERAND, w, d);
+		break;
+	default:
+		return gce_fail(t, GCE_SIM_ERR_OPCODE, w, d);
+	}
+	t->pc += CMDQ_INST_SIZE;
+	t->task_inst++;
+	t->st.inst++;
+	return EXEC_NEXT;
+}
+
+/*
+ * Run the current task until it completes (returns true with @d filled),
+ * blocks, or has to wait for simulated time (timer armed).
+ */
+static bool gce_run(struct gce_thread *t, unsigned int *budget, struct gce_done *d)
+{
+	u64 cost = READ_ONCE(inst_cost_ns);
+	u64 now = ktime_get_ns();
+	int r;
+
+	while (t->cur) {
+		if (t->sim_ns + cost > now) {
+			gce_arm(t);
+			return false;
+		}
+		if (!*budget) {
+			if (!t->dead)
+				hrtimer_start(&t->timer, 0, HRTIMER_MODE_REL_HARD);
+			return false;
+		}
+		r = gce_exec_one(t, now, d);
+		switch (r) {
+		case EXEC_NEXT:
+			(*budget)--;
+			t->sim_ns += cost;
+			break;
+		case EXEC_WAIT:
+			return false;
+		case EXEC_DELAY:
+			break;
+		case EXEC_DONE:
+			(*budget)--;
+			t->sim_ns += cost;
+			return true;
+		}
+	}
+	return false;
+}
+
+static enum hrtimer_restart gce_thread_timer(struct hrtimer *timer)
+{
+	struct gce_thread *t = container_of(timer, struct gce_thread, timer);
+	unsigned int budget = GCE_MAX_BATCH;
+	struct gce_done d;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&t->lock, flags);
+	while (!t->dead && t->cur && gce_run(t, &budget, &d)) {
+		t->cb_pkt = d.pkt;
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+		gce_deliver(t, &d);
+		raw_spin_lock_irqsave(&t->lock, flags);
+		t->cb_pkt = NULL;
+	}
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	return HRTIMER_NORESTART;
+}
+
+/* ---- mailbox controller ------------------------------------------------- */
+
+static int gce_send_data(struct mbox_chan *chan, void *data)
+{
+	struct gce_thread *t = chan->con_priv;
+	struct cmdq_pkt *pkt = data, *tail;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&t->lock, flags);
+	if (pkt->priv) {
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+		dev_err_ratelimited(&gs->pdev->dev, "thread %u: packet %u is already queued\n",
+				    t->id, pkt->id);
+		return -EBUSY;
+	}
+	pkt->priv = t;
+	if (!list_empty(&t->tasks)) {
+		tail = list_last_entry(&t->tasks, struct cmdq_pkt, node);
+		if (gce_pkt_ok(tail))
+			gce_set_word(tail, gce_slot(tail), GCE_JUMP_ABS_CMD(pkt->pa_base));
+		t->st.chained++;
+	}
+	list_add_tail(&pkt->node, &t->tasks);
+	t->st.submitted++;
+	if (!t->cur) {
+		gce_start_task(t, pkt, ktime_get_ns());
+		gce_arm(t);
+	}
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	return 0;
+}
+
+static int gce_startup(struct mbox_chan *chan)
+{
+	struct gce_thread *t = chan->con_priv;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&t->lock, flags);
+	t->dead = false;
+	t->bound = true;
+	t->mask = 0;
+	memset(t->spr, 0, sizeof(t->spr));
+	t->sim_ns = ktime_get_ns();
+	if (t->cur)		/* sent while the channel was being freed */
+		gce_arm(t);
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	return 0;
+}
+
+/* Withdraw every packet of the thread with -ECONNABORTED, one callback each */
+static void gce_shutdown(struct mbox_chan *chan)
+{
+	struct gce_thread *t = chan->con_priv;
+	struct gce_done d;
+	unsigned long flags;
+	struct cmdq_pkt *pkt;
+
+	raw_spin_lock_irqsave(&t->lock, flags);
+	t->dead = true;
+	gce_unwait(t);
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	hrtimer_cancel(&t->timer);
+
+	for (;;) {
+		raw_spin_lock_irqsave(&t->lock, flags);
+		pkt = t->cur;
+		if (!pkt) {
+			t->bound = false;
+			raw_spin_unlock_irqrestore(&t->lock, flags);
+			break;
+		}
+		gce_finish_cur(t, -ECONNABORTED, &d);
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+		gce_deliver(t, &d);
+	}
+}
+
+static bool gce_last_tx_done(struct mbox_chan *chan)
+{
+	return true;
+}
+
+static const struct mbox_chan_ops gce_chan_ops = {
+	.send_data = gce_send_data,
+	.startup = gce_startup,
+	.shutdown = gce_shutdown,
+	.last_tx_done = gce_last_tx_done,
+};
+
+static int gce_abort(struct mbox_chan *chan, struct cmdq_pkt *pkt, int sta)
+{
+	struct gce_thread *t = chan->con_priv;
+	struct cmdq_pkt *it;
+	struct gce_done d;
+	unsigned long flags;
+	bool found = false;
+
+	raw_spin_lock_irqsave(&t->lock, flags);
+	/* a completion of @pkt being delivered right now: let it finish */
+	while (t->cb_pkt == pkt) {
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+		cpu_relax();
+		raw_spin_lock_irqsave(&t->lock, flags);
+	}
+	list_for_each_entry(it, &t->tasks, node)
+		if (it == pkt) {
+			found = true;
+			break;
+		}
+	if (!found) {
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+		return -ENOENT;
+	}
+	if (pkt == t->cur) {
+		gce_finish_cur(t, sta, &d);
+		if (t->cur)
+			gce_arm(t);
+	} else {
+		memset(&d, 0, sizeof(d));
+		d.pkt = pkt;
+		d.sta = sta;
+		d.pipe = -1;
+		d.eoc_ns = ktime_get_ns();
+		pkt->eoc_ns = d.eoc_ns;
+		gce_unlink(t, pkt);
+		gce_count_status(t, sta);
+		gce_record_last(t, &d);
+	}
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	gce_deliver(t, &d);
+	return 0;
+}
+
+static const struct cmdq_gce_ops gce_ops = {
+	.abort = gce_abort,
+};
+
+static int gce_probe(struct platform_device *pdev)
+{
+	int i, ret;
+
+	gs->mbox.dev = &pdev->dev;
+	gs->mbox.ops = &gce_chan_ops;
+	gs->mbox.chans = gs->chans;
+	gs->mbox.num_chans = GCE_THREADS;
+	gs->mbox.txdone_irq = false;
+	gs->mbox.txdone_poll = false;
+	for (i = 0; i < GCE_THREADS; i++) {
+		gs->chans[i].con_priv = &gs->thr[i];
+		gs->thr[i].chan = &gs->chans[i];
+	}
+	ret = mbox_controller_register(&gs->mbox);
+	if (ret)
+		goto out;
+	ret = cmdq_register_gce(&gs->mbox, &gce_ops);
+	if (ret) {
+		mbox_controller_unregister(&gs->mbox);
+		goto out;
+	}
+	gs->probed = true;
+out:
+	gs->probe_err = ret;
+	return ret;
+}
+
+static int gce_remove(struct platform_device *pdev)
+{
+	int i;
+
+	if (!gs->probed)
+		return 0;
+	cmdq_unregister_gce(&gs->mbox);
+	mbox_controller_unregister(&gs->mbox);
+	for (i = 0; i < GCE_THREADS; i++)
+		hrtimer_cancel(&gs->thr[i].timer);
+	gs->probed = false;
+	return 0;
+}
+
+static struct platform_driver gce_driver = {
+	.probe = gce_probe,
+	.remove = gce_remove,
+	.driver = {
+		.name = "gce_sim",
+		.suppress_bind_attrs = true,
+	},
+};
+
+/* ---- timing generator --------------------------------------------------- */
+
+static u64 gce_vblank_ns(struct gce_pipe *p, u64 period)
+{
+	u64 vb = p->vblank_us ? (u64)p->vblank_us * NSEC_PER_USEC : div_u64(period, 10);
+
+	return min(vb, period - div_u64(period, 10));
+}
+
+static enum hrtimer_restart gce_pipe_timer(struct hrtimer *timer)
+{
+	struct gce_pipe *p = container_of(timer, struct gce_pipe, timer);
+	u64 now = ktime_get_ns(), period, next, ts, skip;
+	unsigned long flags;
+	u32 frame, type;
+
+	raw_spin_lock_irqsave(&gs->evt_lock, flags);
+	if (!p->running) {
+		raw_spin_unlock_irqrestore(&gs->evt_lock, flags);
+		return HRTIMER_NORESTART;
+	}
+	if (p->next_is_eof) {
+		p->eof_frame = p->frame;
+		p->eof_deadline_ns = p->next_sof_ns;
+		gce_evt_set_locked(CMDQ_PIPE_EOF(p->id), 1, true);
+		p->eofs++;
+		ts = p->eof_ns;
+		type = CMDQ_VBLANK_EOF;
+		next = p->next_sof_ns;
+		p->next_is_eof = false;
+	} else {
+		period = div_u64(NSEC_PER_SEC, READ_ONCE(p->hz));
+		ts = p->next_sof_ns;
+		if (now > ts + period) {
+			/* more than a frame late (e.g. a stalled vCPU): skip */
+			skip = div64_u64(now - ts, period);
+			ts += skip * period;
+			p->seq += skip;
+			p->skipped += skip;
+		}
+		p->frame = p->seq++;
+		p->sof_ns = ts;
+		p->eof_ns = ts + period - gce_vblank_ns(p, period);
+		p->next_sof_ns = ts + period;
+		gce_evt_set_locked(CMDQ_PIPE_SOF(p->id), 1, true);
+		p->frames++;
+		type = CMDQ_VBLANK_SOF;
+		next = p->eof_ns;
+		p->next_is_eof = true;
+	}
+	frame = p->frame;
+	hrtimer_set_expires(timer, ns_to_ktime(next));
+	raw_spin_unlock_irqrestore(&gs->evt_lock, flags);
+
+	trace_cmdq_vblank(p->id, frame, type, ts);
+	return HRTIMER_RESTART;
+}
+
+/* cfg_lock held */
+static void gce_tg_stop(void)
+{
+	unsigned long flags;
+	int i;
+
+	raw_spin_lock_irqsave(&gs->evt_lock, flags);
+	for (i = 0; i < CMDQ_MAX_PIPES; i++)
+		gs->pipe[i].running = false;
+	raw_spin_unlock_irqrestore(&gs->evt_lock, flags);
+	for (i = 0; i < CMDQ_MAX_PIPES; i++)
+		hrtimer_cancel(&gs->pipe[i].timer);
+}
+
+/* cfg_lock held */
+static void gce_tg_start(void)
+{
+	u64 now = ktime_get_ns();
+	unsigned long flags;
+	u32 i;
+
+	for (i = 0; i < gs->npipes; i++) {
+		struct gce_pipe *p = &gs->pipe[i];
+
+		raw_spin_lock_irqsave(&gs->evt_lock, flags);
+		p->running = true;
+		p->next_is_eof = false;
+		p->next_sof_ns = now;
+		raw_spin_unlock_irqrestore(&gs->evt_lock, flags);
+		hrtimer_start(&p->timer, ns_to_ktime(now), HRTIMER_MODE_ABS_HARD);
+	}
+}
+
+/* ---- exported API ------------------------------------------------------- */
+
+/**
+ * gce_sim_get_device() - the GCE model's platform device
+ *
+ * Return: the device that owns the mailbox controller, or NULL before probe.
+ */
+struct device *gce_sim_get_device(void)
+{
+	return gs && gs->probed ? &gs->pdev->dev : NULL;
+}
+EXPORT_SYMBOL_GPL(gce_sim_get_device);
+
+/**
+ * gce_sim_get_thread_stats() - read the counters and state of a GCE thread
+ * @thread: thread (= mailbox channel) number, 0..CMDQ_THR_MAX_COUNT-1
+ * @st: filled with a consistent snapshot
+ *
+ * Return: 0, or -EINVAL for a bad thread number.
+ */
+int gce_sim_get_thread_stats(int thread, struct gce_sim_thread_stats *st)
+{
+	struct gce_thread *t;
+	struct cmdq_pkt *pkt;
+	unsigned long flags;
+	u32 n = 0;
+
+	if (thread < 0 || thread >= GCE_THREADS)
+		return -EINVAL;
+	t = &gs->thr[thread];
+	raw_spin_lock_irqsave(&t->lock, flags);
+	*st = t->st;
+	list_for_each_entry(pkt, &t->tasks, node)
+		n++;
+	st->queued = n;
+	st->bound = t->bound;
+	if (!t->cur)
+		st->state = GCE_SIM_THR_IDLE;
+	else if (t->waiting)
+		st->state = GCE_SIM_THR_WAIT;
+	else if (t->polling)
+		st->state = GCE_SIM_THR_POLL;
+	else
+		st->state = GCE_SIM_THR_RUN;
+	st->wait_event = READ_ONCE(t->wait_evt);
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_get_thread_stats);
+
+/**
+ * gce_sim_get_pipe_stats() - read the counters and schedule of a display pipe
+ * @pipe: pipe number, 0..CMDQ_MAX_PIPES-1 (pipes beyond gce_sim_get_pipes()
+ *	  exist but do not run)
+ * @st: filled with a consistent snapshot
+ *
+ * Return: 0, or -EINVAL for a bad pipe number.
+ */
+int gce_sim_get_pipe_stats(int pipe, struct gce_sim_pipe_stats *st)
+{
+	struct gce_pipe *p;
+	unsigned long flags;
+
+	if (pipe < 0 || pipe >= CMDQ_MAX_PIPES)
+		return -EINVAL;
+	p = &gs->pipe[pipe];
+	raw_spin_lock_irqsave(&gs->evt_lock, flags);
+	st->frames = p->frames;
+	st->eofs = p->eofs;
+	st->misses = p->misses;
+	st->skipped = p->skipped;
+	st->running = p->running;
+	st->hz = READ_ONCE(p->hz);
+	st->vblank_us = READ_ONCE(p->vblank_us);
+	st->frame = p->frame;
+	st->sof_ns = p->sof_ns;
+	st->eof_ns = p->eof_ns;
+	st->next_sof_ns = p->next_sof_ns;
+	raw_spin_unlock_irqrestore(&gs->evt_lock, flags);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_get_pipe_stats);
+
+/**
+ * gce_sim_reset_stats() - zero every thread and pipe counter
+ *
+ * State (queues, registers, events, frame sequence numbers) is kept.
+ */
+void gce_sim_reset_stats(void)
+{
+	unsigned long flags;
+	int i;
+
+	for (i = 0; i < GCE_THREADS; i++) {
+		struct gce_thread *t = &gs->thr[i];
+
+		raw_spin_lock_irqsave(&t->lock, flags);
+		memset(&t->st, 0, sizeof(t->st));
+		t->st.last_pipe = -1;
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+	}
+	raw_spin_lock_irqsave(&gs->evt_lock, flags);
+	for (i = 0; i < CMDQ_MAX_PIPES; i++) {
+		gs->pipe[i].frames = 0;
+		gs->pipe[i].eofs = 0;
+		gs->pipe[i].misses = 0;
+		gs->pipe[i].skipped = 0;
+	}
+	raw_spin_unlock_irqrestore(&gs->evt_lock, flags);
+}
+EXPORT_SYMBOL_GPL(gce_sim_reset_stats);
+
+static u32 *gce_pa_reg(u32 pa)
+{
+	u32 base = CMDQ_SUBSYS_BASE(1);
+
+	if (pa < base || pa - base >= CMDQ_SUBSYS_COUNT * CMDQ_SUBSYS_SIZE || (pa & 3))
+		return NULL;
+	return &gs->regs[(pa - base) / 4];
+}
+
+/**
+ * gce_sim_read_reg() - read an emulated register
+ * @pa: physical address, CMDQ_SUBSYS_BASE(1) .. CMDQ_SUBSYS_BASE(3) + 0xfffc,
+ *	4-aligned
+ * @val: the register value
+ *
+ * Return: 0, or -EINVAL for an address outside the register file.
+ */
+int gce_sim_read_reg(u32 pa, u32 *val)
+{
+	u32 *r = gce_pa_reg(pa);
+
+	if (!r)
+		return -EINVAL;
+	*val = READ_ONCE(*r);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_read_reg);
+
+/**
+ * gce_sim_write_reg() - write an emulated register (as the CPU would)
+ * @pa: physical address, see gce_sim_read_reg()
+ * @val: new value
+ *
+ * Return: 0, or -EINVAL for an address outside the register file.
+ */
+int gce_sim_write_reg(u32 pa, u32 val)
+{
+	u32 *r = gce_pa_reg(pa);
+
+	if (!r)
+		return -EINVAL;
+	WRITE_ONCE(*r, val);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_write_reg);
+
+/**
+ * gce_sim_read_regs() - read a range of emulated registers
+ * @pa: address of the first register, see gce_sim_read_reg()
+ * @buf: receives @count values
+ * @count: number of consecutive registers
+ *
+ * Return: 0, or -EINVAL if any of the range is outside the register file.
+ */
+int gce_sim_read_regs(u32 pa, u32 *buf, u32 count)
+{
+	u32 *r = gce_pa_reg(pa), i;
+
+	if (!r || count > CMDQ_SUBSYS_COUNT * GCE_REGS_PER_SUBSYS - (r - gs->regs))
+		return -EINVAL;
+	for (i = 0; i < count; i++)
+		buf[i] = READ_ONCE(r[i]);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_read_regs);
+
+/**
+ * gce_sim_read_gpr() - read a global GPR
+ * @idx: 0..CMDQ_GPR_MAX-1 (LOGIC register index CMDQ_GPR_BASE + @idx)
+ * @val: the value
+ *
+ * Return: 0, or -EINVAL.
+ */
+int gce_sim_read_gpr(u32 idx, u32 *val)
+{
+	if (idx >= CMDQ_GPR_MAX)
+		return -EINVAL;
+	*val = READ_ONCE(gs->gpr[idx]);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_read_gpr);
+
+/**
+ * gce_sim_read_spr() - read a thread's SPR (as left by its last task)
+ * @thread: thread number
+ * @idx: 0..CMDQ_THR_SPR_MAX-1
+ * @val: the value
+ *
+ * Return: 0, or -EINVAL.
+ */
+int gce_sim_read_spr(int thread, u32 idx, u32 *val)
+{
+	if (thread < 0 || thread >= GCE_THREADS || idx >= CMDQ_THR_SPR_MAX)
+		return -EINVAL;
+	*val = READ_ONCE(gs->thr[thread].spr[idx]);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_read_spr);
+
+/**
+ * gce_sim_get_event() - read an event's value
+ * @event: 0..CMDQ_MAX_EVENT-1
+ * @val: the value
+ *
+ * Return: 0, or -EINVAL.
+ */
+int gce_sim_get_event(u32 event, u32 *val)
+{
+	if (event >= CMDQ_MAX_EVENT)
+		return -EINVAL;
+	*val = READ_ONCE(gs->evt[event]);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_get_event);
+
+/**
+ * gce_sim_set_event() - set an event's value, waking the threads waiting on it
+ * @event: 0..CMDQ_MAX_EVENT-1
+ * @val: new value (12 bits)
+ *
+ * Any context. Counts as a software update: a pipe EOF set this way does
+ * not give a packet a deadline.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int gce_sim_set_event(u32 event, u32 val)
+{
+	if (event >= CMDQ_MAX_EVENT || val > GCE_EVT_VAL_MASK)
+		return -EINVAL;
+	gce_evt_set(event, val);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_set_event);
+
+/**
+ * gce_sim_set_inst_cost() - set the simulated cost of one instruction
+ * @ns: nanoseconds per instruction; 0 runs tasks until they complete or block
+ */
+void gce_sim_set_inst_cost(u32 ns)
+{
+	WRITE_ONCE(inst_cost_ns, ns);
+}
+EXPORT_SYMBOL_GPL(gce_sim_set_inst_cost);
+
+/**
+ * gce_sim_get_inst_cost() - the simulated cost of one instruction
+ *
+ * Return: nanoseconds per instruction.
+ */
+u32 gce_sim_get_inst_cost(void)
+{
+	return READ_ONCE(inst_cost_ns);
+}
+EXPORT_SYMBOL_GPL(gce_sim_get_inst_cost);
+
+/**
+ * gce_sim_set_batch() - set how many instructions one executor tick runs
+ * @inst: 1..1024; the timer is re-armed every @inst x inst_cost_ns
+ *
+ * Return: 0, or -EINVAL.
+ */
+int gce_sim_set_batch(u32 inst)
+{
+	if (!inst || inst > GCE_MAX_BATCH)
+		return -EINVAL;
+	WRITE_ONCE(batch, inst);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_set_batch);
+
+/**
+ * gce_sim_set_inst_limit() - set the per-task instruction limit
+ * @inst: a task executing this many instructions raises an ERROR IRQ
+ *	  (0 makes every task fail at once)
+ */
+void gce_sim_set_inst_limit(u32 inst)
+{
+	WRITE_ONCE(inst_limit, inst);
+}
+EXPORT_SYMBOL_GPL(gce_sim_set_inst_limit);
+
+/**
+ * gce_sim_set_poll_timeout() - set the POLL timeout
+ * @us: a POLL that has not matched after @us raises an ERROR IRQ; 0: never
+ */
+void gce_sim_set_poll_timeout(u32 us)
+{
+	WRITE_ONCE(poll_timeout_us, us);
+}
+EXPORT_SYMBOL_GPL(gce_sim_set_poll_timeout);
+
+/**
+ * gce_sim_set_enable() - start or stop the display timing generator
+ * @on: true to start every configured pipe at frame boundary "now"
+ *
+ * Process context. Restarting begins a new frame on every pipe.
+ *
+ * Return: 0.
+ */
+int gce_sim_set_enable(bool on)
+{
+	mutex_lock(&gs->cfg_lock);
+	gce_tg_stop();
+	gs->tg_enabled = on;
+	if (on)
+		gce_tg_start();
+	mutex_unlock(&gs->cfg_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_set_enable);
+
+/**
+ * gce_sim_set_pipes() - set the number of display pipes
+ * @n: 1..CMDQ_MAX_PIPES
+ *
+ * Process context. Running pipes restart at a new frame.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int gce_sim_set_pipes(u32 n)
+{
+	if (n < 1 || n > CMDQ_MAX_PIPES)
+		return -EINVAL;
+	mutex_lock(&gs->cfg_lock);
+	gce_tg_stop();
+	gs->npipes = n;
+	if (gs->tg_enabled)
+		gce_tg_start();
+	mutex_unlock(&gs->cfg_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_set_pipes);
+
+/**
+ * gce_sim_get_pipes() - the number of display pipes
+ *
+ * Return: 1..CMDQ_MAX_PIPES.
+ */
+u32 gce_sim_get_pipes(void)
+{
+	return READ_ONCE(gs->npipes);
+}
+EXPORT_SYMBOL_GPL(gce_sim_get_pipes);
+
+/**
+ * gce_sim_set_refresh() - set a pipe's refresh rate
+ * @pipe: 0..CMDQ_MAX_PIPES-1, or -1 for every pipe
+ * @hz: GCE_SIM_HZ_MIN..GCE_SIM_HZ_MAX
+ *
+ * Takes effect at the pipe's next SOF.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int gce_sim_set_refresh(int pipe, u32 hz)
+{
+	int i;
+
+	if (pipe < -1 || pipe >= CMDQ_MAX_PIPES || hz < GCE_SIM_HZ_MIN || hz > GCE_SIM_HZ_MAX)
+		return -EINVAL;
+	for (i = 0; i < CMDQ_MAX_PIPES; i++)
+		if (pipe < 0 || pipe == i)
+			WRITE_ONCE(gs->pipe[i].hz, hz);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_set_refresh);
+
+/**
+ * gce_sim_set_vblank() - set a pipe's vertical blanking length
+ * @pipe: 0..CMDQ_MAX_PIPES-1, or -1 for every pipe
+ * @us: vblank in us; 0 means 10% of the frame. Clamped to 90% of the frame.
+ *
+ * Takes effect at the pipe's next SOF.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int gce_sim_set_vblank(int pipe, u32 us)
+{
+	int i;
+
+	if (pipe < -1 || pipe >= CMDQ_MAX_PIPES || us > USEC_PER_SEC / GCE_SIM_HZ_MIN)
+		return -EINVAL;
+	for (i = 0; i < CMDQ_MAX_PIPES; i++)
+		if (pipe < 0 || pipe == i)
+			WRITE_ONCE(gs->pipe[i].vblank_us, us);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_set_vblank);
+
+/**
+ * gce_sim_set_stall() - make a thread stall
+ * @thread: thread number
+ * @us: stall length; 0 disables
+ * @every: 0: stall the next task once; N: stall every Nth task started from now
+ *
+ * The stall hits right after the task's first WFE wait is released, or
+ * before its EOC if it has none.
+ *
+ * Return: 0, or -EINVAL.
+ */
+int gce_sim_set_stall(int thread, u32 us, u32 every)
+{
+	struct gce_thread *t;
+	unsigned long flags;
+
+	if (thread < 0 || thread >= GCE_THREADS)
+		return -EINVAL;
+	t = &gs->thr[thread];
+	raw_spin_lock_irqsave(&t->lock, flags);
+	t->stall_us = us;
+	t->stall_every = every;
+	t->stall_seq = 0;
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_set_stall);
+
+/**
+ * gce_sim_set_irq_delay() - delay every EOC IRQ of a thread
+ * @thread: thread number
+ * @us: delay; 0 disables
+ *
+ * Return: 0, or -EINVAL.
+ */
+int gce_sim_set_irq_delay(int thread, u32 us)
+{
+	if (thread < 0 || thread >= GCE_THREADS)
+		return -EINVAL;
+	WRITE_ONCE(gs->thr[thread].irq_delay_us, us);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_set_irq_delay);
+
+/**
+ * gce_sim_inject_bad_opcode() - make the next tasks of a thread fail
+ * @thread: thread number
+ * @count: number of tasks (started from now on) whose first instruction
+ *	   raises an ERROR IRQ as if it were a bad opcode; 0 cancels
+ *
+ * Return: 0, or -EINVAL.
+ */
+int gce_sim_inject_bad_opcode(int thread, u32 count)
+{
+	struct gce_thread *t;
+	unsigned long flags;
+
+	if (thread < 0 || thread >= GCE_THREADS)
+		return -EINVAL;
+	t = &gs->thr[thread];
+	raw_spin_lock_irqsave(&t->lock, flags);
+	t->bad_count = count;
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(gce_sim_inject_bad_opcode);
+
+/* ---- self-test ---------------------------------------------------------- */
+
+/*
+ * debugfs "selftest": binds clients to threads 9..15 through the helper,
+ * drives packets through the engine and checks registers (subsys 3,
+ * 0x1402f000..0x1402f2ff), GPRs 0..3, events 900..912,
+ * statuses, chaining, abort, shutdown, faults and (when the timing
+ * generator runs) a deadline hit and a forced miss on pipe 0.
+ */
+#define GCE_ST_THR	15
+#define GCE_ST_BASE	(CMDQ_SUBSYS_BASE(3) + 0xf000)
+#define GCE_ST_EVT	900
+#define GCE_ST_MAX_PKT	48
+#define GCE_ST_REFLUSH	100
+#define GCE_SX_FRAME_THR	9	/* stress: frame loops on threads 9..12 */
+#define GCE_SX_FRAME_N		4
+#define GCE_SX_PKTS		(2 * GCE_SX_FRAME_N + 2)
+#define GCE_SX_MS		1000
+
+struct gce_st;
+
+struct gce_st_rec {
+	struct gce_st *st;
+	int idx;
+};
+
+struct gce_st {
+	u32 pass;
+	u32 fail;
+	struct cmdq_client *cl[3];
+	struct cmdq_base base;
+	struct cmdq_pkt *pkt[GCE_ST_MAX_PKT];
+	struct gce_st_rec rec[GCE_ST_MAX_PKT];
+	int npkt;
+	spinlock_t lock;	/* order, sta, n */
+	int order[GCE_ST_MAX_PKT];
+	int sta[GCE_ST_MAX_PKT];
+	int n;
+	int expect;
+	struct completion all;
+	int reflush_left;
+	/* stress */
+	struct gce_sx {
+		struct gce_st *st;
+		struct cmdq_client *cl;
+		struct cmdq_pkt *pkt;
+		u32 ok;
+		u32 bad;
+	} sx[GCE_SX_PKTS];
+	bool sx_stop;
+	atomic_t sx_inflight;
+	struct completion sx_done;
+};
+
+static void gce_st_check(struct gce_st *st, bool ok, const char *what, int line)
+{
+	if (ok) {
+		st->pass++;
+		return;
+	}
+	st->fail++;
+	pr_err("selftest: FAIL line %d: %s\n", line, what);
+}
+
+#define ST_CHECK(st, cond) gce_st_check(st, cond, #cond, __LINE__)
+
+static u32 gce_st_reg(int i)
+{
+	u32 v = 0;
+
+	gce_sim_read_reg(GCE_ST_BASE + i * 4, &v);
+	return v;
+}
+
+static void gce_st_cb(struct cmdq_cb_data data)
+{
+	struct gce_st_rec *r = data.data;
+	struct gce_st *st = r->st;
+	unsigned long flags;
+
+	spin_lock_irqsave(&st->lock, flags);
+	st->sta[r->idx] = data.sta;
+	if (st->n < GCE_ST_MAX_PKT)
+		st->order[st->n++] = r->idx;
+	if (st->n == st->expect)
+		complete(&st->all);
+	spin_unlock_irqrestore(&st->lock, flags);
+}
+
+/* re-flushes its packet from the completion callback (hardirq) */
+static void gce_st_reflush_cb(struct cmdq_cb_data data)
+{
+	struct gce_st_rec *r = data.data;
+	struct gce_st *st = r->st;
+
+	if (data.sta || --st->reflush_left <= 0 ||
+	    cmdq_pkt_flush_async(st->cl[0], data.pkt, gce_st_reflush_cb, r)) {
+		st->sta[r->idx] = data.sta;
+		complete(&st->all);
+	}
+}
+
+static struct cmdq_pkt *gce_st_pkt(struct gce_st *st)
+{
+	struct cmdq_pkt *pkt = NULL;
+
+	if (st->npkt == GCE_ST_MAX_PKT || cmdq_pkt_create(&pkt)) {
+		ST_CHECK(st, !"cmdq_pkt_create");
+		return NULL;
+	}
+	st->rec[st->npkt].st = st;
+	st->rec[st->npkt].idx = st->npkt;
+	st->pkt[st->npkt++] = pkt;
+	return pkt;
+}
+
+static struct gce_st_rec *gce_st_rec_of(struct gce_st *st, struct cmdq_pkt *pkt)
+{
+	int i;
+
+	for (i = 0; i < st->npkt; i++)
+		if (st->pkt[i] == pkt)
+			return &st->rec[i];
+	return NULL;
+}
+
+static void gce_st_expect(struct gce_st *st, int n)
+{
+	reinit_completion(&st->all);
+	spin_lock_irq(&st->lock);
+	st->n = 0;
+	st->expect = n;
+	spin_unlock_irq(&st->lock);
+}
+
+static bool gce_st_wait(struct gce_st *st)
+{
+	return wait_for_completion_timeout(&st->all, msecs_to_jiffies(3000)) != 0;
+}
+
+static int gce_st_async(struct gce_st *st, int cl, struct cmdq_pkt *pkt)
+{
+	return cmdq_pkt_flush_async(st->cl[cl], pkt, gce_st_cb, gce_st_rec_of(st, pkt));
+}
+
+/* append a raw instruction (tests only; the buffer has room) */
+static void gce_st_raw(struct cmdq_pkt *pkt, u8 op, u32 a, u32 b)
+{
+	*(u64 *)(pkt->va_base + pkt->cmd_buf_size) = (u64)((u32)op << 24 | a) << 32 | b;
+	pkt->cmd_buf_size += CMDQ_INST_SIZE;
+}
+
+static void gce_st_thread(struct gce_st *st, int thr, struct gce_sim_thread_stats *ts)
+{
+	gce_sim_get_thread_stats(thr, ts);
+}
+
+static void gce_st_basic(struct gce_st *st)
+{
+	struct cmdq_operand one = { .reg = false, .value = 1 };
+	struct cmdq_operand g0 = { .reg = true, .idx = CMDQ_GPR_BASE };
+	struct cmdq_operand g1 = { .reg = true, .idx = CMDQ_GPR_BASE + 1 };
+	struct cmdq_operand s31 = { .reg = false, .value = 31 };
+	struct cmdq_operand s0 = { .reg = true, .idx = 0 };
+	struct gce_sim_thread_stats a, b;
+	struct cmdq_pkt *pkt = gce_st_pkt(st);
+	u32 v = 0;
+
+	if (!pkt)
+		return;
+	gce_sim_write_reg(GCE_ST_BASE + 4, 0xffff0000);
+	gce_sim_set_event(GCE_ST_EVT, 0);
+	ST_CHECK(st, !cmdq_pkt_write(pkt, 0x11111111, &st->base, 0));
+	ST_CHECK(st, !cmdq_pkt_write_mask(pkt, 0x1234, &st->base, 4, 0xff));
+	ST_CHECK(st, !cmdq_pkt_poll(pkt, 0x11111111, &st->base, 0));
+	ST_CHECK(st, !cmdq_pkt_poll_mask(pkt, 0x34, &st->base, 4, 0xff));
+	ST_CHECK(st, !cmdq_pkt_assign(pkt, CMDQ_GPR_BASE, 0xdeadbeef));
+	ST_CHECK(st, !cmdq_pkt_logic_command(pkt, CMDQ_GPR_BASE + 1, &g0, CMDQ_LOGIC_ADD, &one));
+	ST_CHECK(st, !cmdq_pkt_logic_command(pkt, CMDQ_GPR_BASE + 2, &g1, CMDQ_LOGIC_XOR, &g0));
+	ST_CHECK(st, !cmdq_pkt_logic_command(pkt, 0, &one, CMDQ_LOGIC_LEFT_SHIFT, &s31));
+	ST_CHECK(st, !cmdq_pkt_logic_command(pkt, CMDQ_GPR_BASE + 3, &s0, CMDQ_LOGIC_NOT, &one));
+	ST_CHECK(st, !cmdq_pkt_set_event(pkt, GCE_ST_EVT));
+	gce_st_thread(st, GCE_ST_THR, &b);
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], pkt, 1000) == 0);
+	gce_st_thread(st, GCE_ST_THR, &a);
+	ST_CHECK(st, gce_st_reg(0) == 0x11111111);
+	ST_CHECK(st, gce_st_reg(1) == 0xffff0034);
+	gce_sim_read_gpr(0, &v);
+	ST_CHECK(st, v == 0xdeadbeef);
+	gce_sim_read_gpr(1, &v);
+	ST_CHECK(st, v == 0xdeadbef0);
+	gce_sim_read_gpr(2, &v);
+	ST_CHECK(st, v == (0xdeadbef0 ^ 0xdeadbeef));
+	gce_sim_read_spr(GCE_ST_THR, 0, &v);
+	ST_CHECK(st, v == 0x80000000);
+	gce_sim_read_gpr(3, &v);
+	ST_CHECK(st, v == 0x7fffffff);
+	gce_sim_get_event(GCE_ST_EVT, &v);
+	ST_CHECK(st, v == 1);
+	ST_CHECK(st, a.done == b.done + 1 && a.submitted == b.submitted + 1);
+	/* everything but the final JUMP executes */
+	ST_CHECK(st, a.last_inst == cmdq_pkt_inst_count(pkt) - 1);
+	ST_CHECK(st, a.last_pipe == -1 && !a.last_missed && pkt->eoc_ns >= pkt->flush_ns);
+	/* the same finalized packet can be flushed again */
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], pkt, 1000) == 0);
+}
+
+/* chaining, completion order, JUMP patching and restore */
+static void gce_st_chain(struct gce_st *st)
+{
+	struct gce_sim_thread_stats a, b;
+	struct cmdq_pkt *p[4];
+	int i, ok = 1;
+	u64 w;
+
+	gce_sim_set_event(GCE_ST_EVT + 1, 0);
+	for (i = 0; i < 4; i++) {
+		p[i] = gce_st_pkt(st);
+		if (!p[i])
+			return;
+		if (!i)
+			ST_CHECK(st, !cmdq_pkt_wfe(p[i], GCE_ST_EVT + 1));
+		ST_CHECK(st, !cmdq_pkt_write(p[i], i, &st->base, 8));
+	}
+	gce_st_thread(st, GCE_ST_THR, &b);
+	gce_st_expect(st, 4);
+	for (i = 0; i < 4; i++)
+		ST_CHECK(st, !gce_st_async(st, 0, p[i]));
+	for (i = 0; i < 1000; i++) {	/* until the first batch ran */
+		gce_st_thread(st, GCE_ST_THR, &a);
+		if (a.state == GCE_SIM_THR_WAIT)
+			break;
+		usleep_range(100, 200);
+	}
+	ST_CHECK(st, a.queued == 4 && a.state == GCE_SIM_THR_WAIT &&
+		 a.wait_event == GCE_ST_EVT + 1);
+	ST_CHECK(st, a.chained == b.chained + 3);
+	for (i = 0; i < 3; i++) {
+		w = *(u64 *)(p[i]->va_base + p[i]->cmd_buf_size - 8);
+		ok &= w == GCE_JUMP_ABS_CMD(p[i + 1]->pa_base);
+	}
+	ST_CHECK(st, ok);
+	gce_sim_set_event(GCE_ST_EVT + 1, 1);
+	ST_CHECK(st, gce_st_wait(st));
+	/* completion order = submission order; patched slots restored */
+	for (i = 0, ok = 1; i < 4; i++) {
+		ok &= st->order[i] == gce_st_rec_of(st, p[i])->idx;
+		ok &= !st->sta[gce_st_rec_of(st, p[i])->idx];
+		ok &= *(u64 *)(p[i]->va_base + p[i]->cmd_buf_size - 8) == CMDQ_JUMP_PASS_CMD;
+	}
+	ST_CHECK(st, ok);
+	ST_CHECK(st, gce_st_reg(2) == 3);
+	gce_st_thread(st, GCE_ST_THR, &a);
+	ST_CHECK(st, a.chain_errors == 0 && a.queued == 0 && a.done == b.done + 4);
+}
+
+/* abort of a chained, then of the running packet; sync flush timeout */
+static void gce_st_abort(struct gce_st *st)
+{
+	struct mbox_chan *chan = st->cl[0]->chan;
+	struct cmdq_pkt *p[3], *q;
+	struct gce_sim_thread_stats a, b;
+	int i;
+
+	gce_sim_set_event(GCE_ST_EVT + 2, 0);
+	gce_sim_write_reg(GCE_ST_BASE + 16, 0);
+	gce_sim_write_reg(GCE_ST_BASE + 20, 0);
+	for (i = 0; i < 3; i++) {
+		p[i] = gce_st_pkt(st);
+		if (!p[i])
+			return;
+	}
+	ST_CHECK(st, !cmdq_pkt_wfe(p[0], GCE_ST_EVT + 2));
+	ST_CHECK(st, !cmdq_pkt_write(p[1], 1, &st->base, 16));
+	ST_CHECK(st, !cmdq_pkt_write(p[2], 2, &st->base, 20));
+	gce_st_thread(st, GCE_ST_THR, &b);
+	gce_st_expect(st, 3);
+	for (i = 0; i < 3; i++)
+		ST_CHECK(st, !gce_st_async(st, 0, p[i]));
+	ST_CHECK(st, gce_abort(chan, p[1], -ECANCELED) == 0);
+	ST_CHECK(st, gce_abort(chan, p[1], -ECANCELED) == -ENOENT);
+	ST_CHECK(st, *(u64 *)(p[0]->va_base + p[0]->cmd_buf_size - 8) ==
+		 GCE_JUMP_ABS_CMD(p[2]->pa_base));
+	gce_sim_set_event(GCE_ST_EVT + 2, 1);
+	ST_CHECK(st, gce_st_wait(st));
+	ST_CHECK(st, st->order[0] == gce_st_rec_of(st, p[1])->idx &&
+		 st->order[1] == gce_st_rec_of(st, p[0])->idx &&
+		 st->order[2] == gce_st_rec_of(st, p[2])->idx);
+	ST_CHECK(st, st->sta[gce_st_rec_of(st, p[1])->idx] == -ECANCELED &&
+		 !st->sta[gce_st_rec_of(st, p[0])->idx] && !st->sta[gce_st_rec_of(st, p[2])->idx]);
+	ST_CHECK(st, gce_st_reg(4) == 0 && gce_st_reg(5) == 2);
+	gce_st_thread(st, GCE_ST_THR, &a);
+	ST_CHECK(st, a.aborted == b.aborted + 1 && a.done == b.done + 2 && !a.chain_errors);
+
+	/* abort the running (waiting) packet */
+	q = gce_st_pkt(st);
+	if (!q)
+		return;
+	gce_sim_set_event(GCE_ST_EVT + 3, 0);
+	ST_CHECK(st, !cmdq_pkt_wfe(q, GCE_ST_EVT + 3));
+	gce_st_expect(st, 1);
+	ST_CHECK(st, !gce_st_async(st, 0, q));
+	ST_CHECK(st, gce_abort(chan, q, -ETIMEDOUT) == 0);
+	ST_CHECK(st, gce_st_wait(st) && st->sta[gce_st_rec_of(st, q)->idx] == -ETIMEDOUT);
+	gce_st_thread(st, GCE_ST_THR, &a);
+	ST_CHECK(st, a.state == GCE_SIM_THR_IDLE && a.wait_event == -1 && a.queued == 0);
+	/* synchronous flush timeout: the helper aborts through ops.abort */
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], q, 50) == -ETIMEDOUT);
+	gce_st_thread(st, GCE_ST_THR, &a);
+	ST_CHECK(st, a.last_status == -ETIMEDOUT && a.queued == 0);
+}
+
+static const struct {
+	u8 op;
+	u32 a;
+	u32 b;
+	u32 err;
+} gce_st_bad[] = {
+	{ 0xff, 0, 0, GCE_SIM_ERR_OPCODE },
+	{ 0x00, 0, 0, GCE_SIM_ERR_OPCODE },
+	{ CMDQ_CODE_WRITE, 0x0000010, 1, GCE_SIM_ERR_OPERAND },	/* subsys 0 */
+	{ CMDQ_CODE_WRITE, 0x0040010, 1, GCE_SIM_ERR_OPERAND },	/* subsys 4 */
+	{ CMDQ_CODE_WRITE, 0x0030012, 1, GCE_SIM_ERR_OPERAND },	/* misaligned */
+	{ CMDQ_CODE_WFE, 1024, CMDQ_WFE_UPDATE, GCE_SIM_ERR_OPERAND },
+	{ CMDQ_CODE_LOGIC, (CMDQ_LOGIC_DST_T | 5) << 16 | 0x20, 0, GCE_SIM_ERR_OPERAND },
+	{ CMDQ_CODE_LOGIC, CMDQ_LOGIC_DST_T << 16 | 0x10, 0, GCE_SIM_ERR_OPERAND },
+	{ CMDQ_CODE_JUMP, 0, 0x1000, GCE_SIM_ERR_JUMP },
+	{ CMDQ_CODE_JUMP, 0, (u32)-8, GCE_SIM_ERR_JUMP },
+	{ CMDQ_CODE_JUMP, 0, 4, GCE_SIM_ERR_JUMP },
+	{ CMDQ_CODE_JUMP, CMDQ_JUMP_ABSOLUTE, 0, GCE_SIM_ERR_JUMP },
+	{ CMDQ_CODE_JUMP, 0, 0, GCE_SIM_ERR_LIMIT },			/* jump to self */
+	{ CMDQ_CODE_POLL, 0x003f01c, 1, GCE_SIM_ERR_POLL_TIMEOUT },
+};
+
+/* ERROR IRQ cases; the packet behind a failing one still runs */
+static void gce_st_errors(struct gce_st *st)
+{
+	u32 limit = READ_ONCE(inst_limit), pto = READ_ONCE(poll_timeout_us);
+	struct gce_sim_thread_stats a, b;
+	struct cmdq_pkt *p, *q;
+	unsigned int i;
+	int sta;
+
+	gce_sim_set_inst_limit(5000);
+	gce_sim_set_poll_timeout(20000);
+	gce_sim_write_reg(GCE_ST_BASE + 0x1c, 0);
+	for (i = 0; i < ARRAY_SIZE(gce_st_bad); i++) {
+		p = gce_st_pkt(st);
+		if (!p)
+			break;
+		gce_st_raw(p, gce_st_bad[i].op, gce_st_bad[i].a, gce_st_bad[i].b);
+		gce_st_thread(st, GCE_ST_THR, &b);
+		sta = cmdq_pkt_flush(st->cl[0], p, 1000);
+		gce_st_thread(st, GCE_ST_THR, &a);
+		if (sta != -ENOEXEC || a.last_err != gce_st_bad[i].err ||
+		    a.errors != b.errors + 1)
+			pr_err("selftest: bad case %u: sta %d err %u\n", i, sta, a.last_err);
+		ST_CHECK(st, sta == -ENOEXEC && a.last_err == gce_st_bad[i].err &&
+			 a.errors == b.errors + 1);
+	}
+	gce_sim_set_inst_limit(limit);
+	gce_sim_set_poll_timeout(pto);
+
+	/* run past the end: jump over the EOC to the final JUMP(PASS) */
+	p = gce_st_pkt(st);
+	q = gce_st_pkt(st);
+	if (!p || !q)
+		return;
+	gce_st_raw(p, CMDQ_CODE_JUMP, 0, 2 * CMDQ_INST_SIZE);
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == -ENOEXEC);
+	gce_st_thread(st, GCE_ST_THR, &a);
+	ST_CHECK(st, a.last_err == GCE_SIM_ERR_END);
+
+	/* error, then the chained packet behind it */
+	gce_sim_set_event(GCE_ST_EVT + 5, 0);
+	gce_sim_write_reg(GCE_ST_BASE + 24, 0);
+	p = gce_st_pkt(st);
+	if (!p)
+		return;
+	ST_CHECK(st, !cmdq_pkt_wfe(p, GCE_ST_EVT + 5));
+	gce_st_raw(p, 0xee, 0, 0);
+	ST_CHECK(st, !cmdq_pkt_write(q, 6, &st->base, 24));
+	gce_st_expect(st, 2);
+	ST_CHECK(st, !gce_st_async(st, 0, p) && !gce_st_async(st, 0, q));
+	gce_sim_set_event(GCE_ST_EVT + 5, 1);
+	ST_CHECK(st, gce_st_wait(st));
+	ST_CHECK(st, st->sta[gce_st_rec_of(st, p)->idx] == -ENOEXEC &&
+		 st->sta[gce_st_rec_of(st, q)->idx] == 0 && gce_st_reg(6) == 6);
+	ST_CHECK(st, st->order[0] == gce_st_rec_of(st, p)->idx);
+}
+
+/* fault knobs */
+static void gce_st_faults(struct gce_st *st)
+{
+	struct gce_sim_thread_stats a, b;
+	struct cmdq_pkt *p = gce_st_pkt(st);
+
+	if (!p)
+		return;
+	ST_CHECK(st, !cmdq_pkt_write(p, 7, &st->base, 28));
+	gce_st_thread(st, GCE_ST_THR, &b);
+	gce_sim_inject_bad_opcode(GCE_ST_THR, 1);
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == -ENOEXEC);
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
+	gce_st_thread(st, GCE_ST_THR, &a);
+	ST_CHECK(st, a.injected == b.injected + 1 && a.last_err == GCE_SIM_ERR_INJECTED);
+
+	gce_sim_set_irq_delay(GCE_ST_THR, 3000);
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
+	ST_CHECK(st, p->eoc_ns - p->flush_ns >= 3000 * NSEC_PER_USEC);
+	gce_sim_set_irq_delay(GCE_ST_THR, 0);
+
+	gce_sim_set_stall(GCE_ST_THR, 4000, 0);
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
+	ST_CHECK(st, p->eoc_ns - p->flush_ns >= 4000 * NSEC_PER_USEC);
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
+	ST_CHECK(st, p->eoc_ns - p->flush_ns < 4000 * NSEC_PER_USEC);	/* one shot */
+	gce_st_thread(st, GCE_ST_THR, &a);
+	ST_CHECK(st, a.stalls == b.stalls + 1 && a.irq_delays == b.irq_delays + 1);
+}
+
+/* re-flush from the (hardirq) completion callback; cost 0 */
+static void gce_st_reflush(struct gce_st *st)
+{
+	u32 cost = gce_sim_get_inst_cost();
+	struct gce_sim_thread_stats a, b;
+	struct cmdq_pkt *p = gce_st_pkt(st);
+	struct gce_st_rec *r;
+	int i;
+
+	if (!p)
+		return;
+	r = gce_st_rec_of(st, p);
+	for (i = 0; i < 64; i++)
+		ST_CHECK(st, !cmdq_pkt_write(p, i, &st->base, 32 + 4 * (i % 8)));
+	gce_st_thread(st, GCE_ST_THR, &b);
+	gce_sim_set_inst_cost(0);
+	reinit_completion(&st->all);
+	st->reflush_left = GCE_ST_REFLUSH;
+	st->sta[r->idx] = -EINPROGRESS;
+	ST_CHECK(st, !cmdq_pkt_flush_async(st->cl[0], p, gce_st_reflush_cb, r));
+	ST_CHECK(st, gce_st_wait(st) && st->sta[r->idx] == 0 && st->reflush_left == 0);
+	gce_sim_set_inst_cost(cost);
+	gce_st_thread(st, GCE_ST_THR, &a);
+	ST_CHECK(st, a.done == b.done + GCE_ST_REFLUSH);
+	ST_CHECK(st, a.inst == b.inst + GCE_ST_REFLUSH * (cmdq_pkt_inst_count(p) - 1));
+	ST_CHECK(st, gce_st_reg(15) == 63);
+}
+
+/* acquire_event across two threads */
+static void gce_st_acquire(struct gce_st *st)
+{
+	struct cmdq_pkt *p = gce_st_pkt(st), *q = gce_st_pkt(st);
+	u32 v = 0;
+
+	if (!p || !q)
+		return;
+	gce_sim_set_event(GCE_ST_EVT + 6, 1);
+	gce_sim_write_reg(GCE_ST_BASE + 0x24, 0);
+	ST_CHECK(st, !cmdq_pkt_acquire_event(p, GCE_ST_EVT + 6));
+	ST_CHECK(st, !cmdq_pkt_write(p, 9, &st->base, 0x24));
+	ST_CHECK(st, !cmdq_pkt_clear_event(q, GCE_ST_EVT + 6));
+	gce_st_expect(st, 1);
+	ST_CHECK(st, !gce_st_async(st, 1, p));
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], q, 1000) == 0);
+	ST_CHECK(st, gce_st_wait(st) && !st->sta[gce_st_rec_of(st, p)->idx]);
+	gce_sim_get_event(GCE_ST_EVT + 6, &v);
+	ST_CHECK(st, v == 1 && gce_st_reg(9) == 9);
+}
+
+/* a deadline met and a forced miss on pipe 0 */
+static void gce_st_deadline(struct gce_st *st)
+{
+	struct gce_sim_pipe_stats pa, pb;
+	struct gce_sim_thread_stats a;
+	struct cmdq_pkt *p = gce_st_pkt(st);
+	u32 v = 0, us;
+
+	if (!p)
+		return;
+	gce_sim_get_pipe_stats(0, &pb);
+	if (!pb.running) {
+		pr_info("selftest: timing generator off, deadline checks skipped\n");
+		return;
+	}
+	ST_CHECK(st, !cmdq_pkt_clear_event(p, CMDQ_PIPE_EOF(0)));
+	ST_CHECK(st, !cmdq_pkt_wfe(p, CMDQ_PIPE_EOF(0)));
+	ST_CHECK(st, !cmdq_pkt_write(p, 10, &st->base, 0x28));
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
+	gce_st_thread(st, GCE_ST_THR, &a);
+	gce_sim_get_pipe_stats(0, &pa);
+	ST_CHECK(st, a.last_pipe == 0 && a.last_deadline_ns > 0 &&
+		 a.last_missed == (a.last_eoc_ns > a.last_deadline_ns));
+	ST_CHECK(st, a.last_deadline_ns - (u64)NSEC_PER_SEC / pa.hz <= a.last_eoc_ns);
+
+	/* stall for two frames after the EOF release: a miss */
+	us = 2 * USEC_PER_SEC / pa.hz;
+	gce_sim_get_pipe_stats(0, &pb);
+	gce_sim_set_stall(GCE_ST_THR, us, 0);
+	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
+	gce_st_thread(st, GCE_ST_THR, &a);
+	gce_sim_get_pipe_stats(0, &pa);
+	ST_CHECK(st, a.last_pipe == 0 && a.last_missed && a.last_eoc_ns > a.last_deadline_ns);
+	ST_CHECK(st, pa.misses == pb.misses + 1);
+	gce_sim_get_event(CMDQ_PIPE_UNDERRUN(0), &v);
+	ST_CHECK(st, v == 1);
+	gce_sim_set_event(CMDQ_PIPE_UNDERRUN(0), 0);
+}
+
+/* channel shutdown aborts the queue with -ECONNABORTED, even mid-packet */
+static void gce_st_shutdown(struct gce_st *st)
+{
+	struct cmdq_pkt *p = gce_st_pkt(st), *q = gce_st_pkt(st), *r = gce_st_pkt(st);
+	struct gce_sim_thread_stats a, b;
+	int thr = GCE_ST_THR - 2, i, rsta, err = 0;
+
+	if (!p || !q || !r)
+		return;
+	for (i = 0; i < 400; i++)
+		err |= cmdq_pkt_write(r, i, &st->base, 0x40);
+	gce_sim_set_event(GCE_ST_EVT + 7, 0);
+	err |= cmdq_pkt_wfe(p, GCE_ST_EVT + 7);
+	ST_CHECK(st, !err);
+	gce_st_thread(st, thr, &b);
+	gce_st_expect(st, 3);
+	ST_CHECK(st, !gce_st_async(st, 2, r) && !gce_st_async(st, 2, p) &&
+		 !gce_st_async(st, 2, q));
+	cmdq_mbox_destroy(st->cl[2]);
+	st->cl[2] = NULL;
+	ST_CHECK(st, completion_done(&st->all));
+	rsta = st->sta[gce_st_rec_of(st, r)->idx];
+	ST_CHECK(st, rsta == 0 || rsta == -ECONNABORTED);
+	ST_CHECK(st, st->sta[gce_st_rec_of(st, p)->idx] == -ECONNABORTED &&
+		 st->sta[gce_st_rec_of(st, q)->idx] == -ECONNABORTED);
+	gce_st_thread(st, thr, &a);
+	ST_CHECK(st, a.aborted == b.aborted + 2 + !!rsta && !a.bound && a.queued == 0);
+}
+
+/* stress: a completion re-flushes its packet until sx_stop */
+static void gce_sx_cb(struct cmdq_cb_data data)
+{
+	struct gce_sx *x = data.data;
+	struct gce_st *st = x->st;
+
+	if (data.sta)
+		x->bad++;
+	else
+		x->ok++;
+	if (!READ_ONCE(st->sx_stop) && !cmdq_pkt_flush_async(x->cl, x->pkt, gce_sx_cb, x))
+		return;
+	if (atomic_dec_and_test(&st->sx_inflight))
+		complete(&st->sx_done);
+}
+
+/*
+ * Frame loops (clear EOF, wait EOF, 32 writes, two packets in flight) on
+ * threads 9..12, an event ping-pong between threads 13 and 14, and
+ * synchronous flushes that time out (abort of a running packet with
+ * chained frame packets behind it) on thread 12, all at once.
+ */
+static void gce_st_stress(struct gce_st *st)
+{
+	struct gce_sim_thread_stats b[6], a;
+	struct gce_sim_pipe_stats pb[CMDQ_MAX_PIPES], pa;
+	struct cmdq_client *cl[GCE_SX_FRAME_N] = {};
+	u64 misses = 0, pmisses = 0, sub, fin;
+	unsigned long end;
+	struct cmdq_pkt *never;
+	u32 npipes = gce_sim_get_pipes(), aborts = 0, i, j;
+	int ev = GCE_ST_EVT + 10, err = 0;
+
+	never = gce_st_pkt(st);
+	if (!never)
+		return;
+	ST_CHECK(st, !cmdq_pkt_wfe(never, ev + 2));
+	for (i = 0; i < GCE_SX_FRAME_N; i++) {
+		cl[i] = cmdq_mbox_create(gce_sim_get_device(), GCE_SX_FRAME_THR + i);
+		if (IS_ERR(cl[i])) {
+			ST_CHECK(st, !"stress client");
+			cl[i] = NULL;
+			goto out;
+		}
+	}
+	for (i = 0; i < GCE_SX_PKTS; i++) {
+		struct gce_sx *x = &st->sx[i];
+
+		x->st = st;
+		x->pkt = gce_st_pkt(st);
+		if (!x->pkt)
+			goto out;
+		if (i < 2 * GCE_SX_FRAME_N) {
+			x->cl = cl[i / 2];
+			err |= cmdq_pkt_clear_event(x->pkt, CMDQ_PIPE_EOF(i / 2 % npipes));
+			err |= cmdq_pkt_wfe(x->pkt, CMDQ_PIPE_EOF(i / 2 % npipes));
+			for (j = 0; j < 32; j++)
+				err |= cmdq_pkt_write(x->pkt, j, &st->base,
+						      0x100 + 0x80 * (i / 2) + 4 * j);
+		} else {
+			/* ping (thread 13): wait ev, set ev+1; pong (14): set ev, wait ev+1 */
+			x->cl = st->cl[i == 2 * GCE_SX_FRAME_N ? 2 : 1];
+			if (i == 2 * GCE_SX_FRAME_N) {
+				err |= cmdq_pkt_wfe(x->pkt, ev);
+				err |= cmdq_pkt_set_event(x->pkt, ev + 1);
+			} else {
+				err |= cmdq_pkt_set_event(x->pkt, ev);
+				err |= cmdq_pkt_wfe(x->pkt, ev + 1);
+			}
+		}
+	}
+	ST_CHECK(st, !err);
+	for (i = 0; i < 6; i++)
+		gce_sim_get_thread_stats(GCE_SX_FRAME_THR + i, &b[i]);
+	for (i = 0; i < npipes; i++)
+		gce_sim_get_pipe_stats(i, &pb[i]);
+	gce_sim_set_event(ev, 0);
+	gce_sim_set_event(ev + 1, 0);
+	gce_sim_set_event(ev + 2, 0);
+	init_completion(&st->sx_done);
+	WRITE_ONCE(st->sx_stop, false);
+	atomic_set(&st->sx_inflight, GCE_SX_PKTS);
+	for (i = 0; i < GCE_SX_PKTS; i++)
+		if (cmdq_pkt_flush_async(st->sx[i].cl, st->sx[i].pkt, gce_sx_cb, &st->sx[i])) {
+			ST_CHECK(st, !"stress flush");
+			atomic_dec(&st->sx_inflight);
+		}
+	end = jiffies + msecs_to_jiffies(GCE_SX_MS);
+	while (time_before(jiffies, end)) {
+		ST_CHECK(st, cmdq_pkt_flush(cl[GCE_SX_FRAME_N - 1], never, 3) == -ETIMEDOUT);
+		aborts++;
+	}
+	WRITE_ONCE(st->sx_stop, true);
+	/* release whatever still waits (the generator may be off) */
+	for (i = 0; i < 300 && atomic_read(&st->sx_inflight); i++) {
+		gce_sim_set_event(ev, 1);
+		gce_sim_set_event(ev + 1, 1);
+		for (j = 0; j < npipes; j++)
+			gce_sim_set_event(CMDQ_PIPE_EOF(j), 1);
+		wait_for_completion_timeout(&st->sx_done, msecs_to_jiffies(10));
+	}
+	ST_CHECK(st, !atomic_read(&st->sx_inflight));
+
+	for (i = 0, err = 0; i < GCE_SX_PKTS; i++)
+		err |= st->sx[i].bad;
+	ST_CHECK(st, !err);
+	sub = 0;
+	fin = 0;
+	for (i = 0; i < 6; i++) {
+		gce_sim_get_thread_stats(GCE_SX_FRAME_THR + i, &a);
+		ST_CHECK(st, a.queued == 0 && !a.chain_errors && a.errors == b[i].errors);
+		sub += a.submitted - b[i].submitted;
+		fin += a.done - b[i].done + a.aborted - b[i].aborted;
+		misses += a.misses - b[i].misses;
+		if (i == GCE_SX_FRAME_N - 1)
+			ST_CHECK(st, a.aborted - b[i].aborted == aborts);
+	}
+	ST_CHECK(st, sub == fin);
+	for (i = 0; i < npipes; i++) {
+		gce_sim_get_pipe_stats(i, &pa);
+		pmisses += pa.misses - pb[i].misses;
+	}
+	ST_CHECK(st, misses == pmisses);
+	ST_CHECK(st, st->sx[2 * GCE_SX_FRAME_N].ok + 1 >= st->sx[2 * GCE_SX_FRAME_N + 1].ok &&
+		 st->sx[2 * GCE_SX_FRAME_N + 1].ok + 1 >= st->sx[2 * GCE_SX_FRAME_N].ok);
+	pr_info("selftest: stress %ums: %llu packets, %u ping-pongs, %u aborts, %llu misses\n",
+		GCE_SX_MS, sub, st->sx[2 * GCE_SX_FRAME_N].ok, aborts, misses);
+out:
+	for (i = 0; i < GCE_SX_FRAME_N; i++)
+		cmdq_mbox_destroy(cl[i]);
+}
+
+static int gce_selftest_run(void)
+{
+	struct device *dev = gce_sim_get_device();
+	int i, refs = module_refcount(THIS_MODULE);
+	struct gce_st *st;
+
+	if (!dev)
+		return -ENODEV;
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	spin_lock_init(&st->lock);
+	init_completion(&st->all);
+	st->base.subsys = 3;
+	st->base.base = GCE_ST_BASE;
+	for (i = 0; i < 3; i++) {
+		st->cl[i] = cmdq_mbox_create(dev, GCE_ST_THR - i);
+		if (IS_ERR(st->cl[i])) {
+			pr_err("selftest: thread %d: %ld\n", GCE_ST_THR - i, PTR_ERR(st->cl[i]));
+			st->cl[i] = NULL;
+			st->fail++;
+			goto out;
+		}
+	}
+	/* each bound client pins gce_sim twice (mbox core + helper) */
+	ST_CHECK(st, module_refcount(THIS_MODULE) == refs + 6);
+
+	gce_st_basic(st);
+	gce_st_chain(st);
+	gce_st_abort(st);
+	gce_st_errors(st);
+	gce_st_faults(st);
+	gce_st_reflush(st);
+	gce_st_acquire(st);
+	gce_st_deadline(st);
+	gce_st_stress(st);
+	gce_st_shutdown(st);
+out:
+	for (i = 0; i < 3; i++) {
+		cmdq_mbox_destroy(st->cl[i]);
+		gce_sim_set_stall(GCE_ST_THR - i, 0, 0);
+		gce_sim_set_irq_delay(GCE_ST_THR - i, 0);
+		gce_sim_inject_bad_opcode(GCE_ST_THR - i, 0);
+	}
+	for (i = 0; i < st->npkt; i++)
+		cmdq_pkt_destroy(st->pkt[i]);
+	gs->st_passed = st->pass;
+	gs->st_failed = st->fail;
+	pr_info("selftest: passed %u failed %u\n", st->pass, st->fail);
+	kfree(st);
+	return 0;
+}
+
+/* ---- debugfs ------------------------------------------------------------ */
+
+static const char * const gce_state_name[] = { "idle", "run", "wait", "poll" };
+
+static int gce_threads_show(struct seq_file *m, void *v)
+{
+	struct gce_sim_thread_stats st, tot = {};
+	int i;
+
+	for (i = 0; i < GCE_THREADS; i++) {
+		gce_sim_get_thread_stats(i, &st);
+		seq_printf(m, "thread%d_bound %u\n", i, st.bound);
+		seq_printf(m, "thread%d_state %s\n", i, gce_state_name[st.state]);
+		seq_printf(m, "thread%d_wait_event %d\n", i, st.wait_event);
+		seq_printf(m, "thread%d_queued %u\n", i, st.queued);
+		seq_printf(m, "thread%d_submitted %llu\n", i, st.submitted);
+		seq_printf(m, "thread%d_chained %llu\n", i, st.chained);
+		seq_printf(m, "thread%d_inst %llu\n", i, st.inst);
+		seq_printf(m, "thread%d_done %llu\n", i, st.done);
+		seq_printf(m, "thread%d_errors %llu\n", i, st.errors);
+		seq_printf(m, "thread%d_aborted %llu\n", i, st.aborted);
+		seq_printf(m, "thread%d_misses %llu\n", i, st.misses);
+		seq_printf(m, "thread%d_poll_timeouts %llu\n", i, st.poll_timeouts);
+		seq_printf(m, "thread%d_limit_errors %llu\n", i, st.limit_errors);
+		seq_printf(m, "thread%d_injected %llu\n", i, st.injected);
+		seq_printf(m, "thread%d_stalls %llu\n", i, st.stalls);
+		seq_printf(m, "thread%d_irq_delays %llu\n", i, st.irq_delays);
+		seq_printf(m, "thread%d_chain_errors %llu\n", i, st.chain_errors);
+		seq_printf(m, "thread%d_last_status %d\n", i, st.last_status);
+		seq_printf(m, "thread%d_last_pkt %u\n", i, st.last_pkt_id);
+		seq_printf(m, "thread%d_last_pipe %d\n", i, st.last_pipe);
+		seq_printf(m, "thread%d_last_frame %u\n", i, st.last_frame);
+		seq_printf(m, "thread%d_last_inst %u\n", i, st.last_inst);
+		seq_printf(m, "thread%d_last_missed %u\n", i, st.last_missed);
+		seq_printf(m, "thread%d_last_err %u\n", i, st.last_err);
+		seq_printf(m, "thread%d_last_err_pc %u\n", i, st.last_err_pc);
+		seq_printf(m, "thread%d_last_err_word 0x%016llx\n", i, st.last_err_word);
+		tot.submitted += st.submitted;
+		tot.chained += st.chained;
+		tot.inst += st.inst;
+		tot.done += st.done;
+		tot.errors += st.errors;
+		tot.aborted += st.aborted;
+		tot.misses += st.misses;
+		tot.chain_errors += st.chain_errors;
+		tot.queued += st.queued;
+	}
+	seq_printf(m, "total_queued %u\n", tot.queued);
+	seq_printf(m, "total_submitted %llu\n", tot.submitted);
+	seq_printf(m, "total_chained %llu\n", tot.chained);
+	seq_printf(m, "total_inst %llu\n", tot.inst);
+	seq_printf(m, "total_done %llu\n", tot.done);
+	seq_printf(m, "total_errors %llu\n", tot.errors);
+	seq_printf(m, "total_aborted %llu\n", tot.aborted);
+	seq_printf(m, "total_misses %llu\n", tot.misses);
+	seq_printf(m, "total_chain_errors %llu\n", tot.chain_errors);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gce_threads);
+
+static int gce_pipes_show(struct seq_file *m, void *v)
+{
+	struct gce_sim_pipe_stats st;
+	int i;
+
+	seq_printf(m, "pipes %u\n", gce_sim_get_pipes());
+	seq_printf(m, "enable %u\n", READ_ONCE(gs->tg_enabled));
+	for (i = 0; i < CMDQ_MAX_PIPES; i++) {
+		gce_sim_get_pipe_stats(i, &st);
+		seq_printf(m, "pipe%d_running %u\n", i, st.running);
+		seq_printf(m, "pipe%d_hz %u\n", i, st.hz);
+		seq_printf(m, "pipe%d_vblank_us %u\n", i, st.vblank_us);
+		seq_printf(m, "pipe%d_frames %llu\n", i, st.frames);
+		seq_printf(m, "pipe%d_eofs %llu\n", i, st.eofs);
+		seq_printf(m, "pipe%d_misses %llu\n", i, st.misses);
+		seq_printf(m, "pipe%d_skipped %llu\n", i, st.skipped);
+		seq_printf(m, "pipe%d_frame %u\n", i, st.frame);
+		seq_printf(m, "pipe%d_sof_ns %llu\n", i, st.sof_ns);
+		seq_printf(m, "pipe%d_eof_ns %llu\n", i, st.eof_ns);
+		seq_printf(m, "pipe%d_next_sof_ns %llu\n", i, st.next_sof_ns);
+	}
+	return 0;
+}
+
+static int gce_pipes_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, gce_pipes_show, NULL);
+}
+
+static int gce_parse_u32s(const char __user *ubuf, size_t len, u32 *v, int max)
+{
+	char buf[64], *p, *tok;
+	int n = 0;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	p = strim(buf);
+	while ((tok = strsep(&p, " \t")) != NULL) {
+		if (!*tok)
+			continue;
+		if (n == max || kstrtou32(tok, 0, &v[n]))
+			return -EINVAL;
+		n++;
+	}
+	return n;
+}
+
+static ssize_t gce_pipes_write(struct file *file, const char __user *ubuf, size_t len,
+			       loff_t *ppos)
+{
+	u32 v;
+	int n, ret;
+
+	n = gce_parse_u32s(ubuf, len, &v, 1);
+	if (n != 1)
+		return n < 0 ? n : -EINVAL;
+	ret = gce_sim_set_pipes(v);
+	return ret ? ret : len;
+}
+
+static const struct file_operations gce_pipes_fops = {
+	.owner = THIS_MODULE,
+	.open = gce_pipes_open,
+	.read = seq_read,
+	.write = gce_pipes_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int gce_regs_show(struct seq_file *m, void *v)
+{
+	u32 i, val;
+
+	for (i = 0; i < CMDQ_SUBSYS_COUNT * GCE_REGS_PER_SUBSYS; i++) {
+		val = READ_ONCE(gs->regs[i]);
+		if (val)
+			seq_printf(m, "0x%08x 0x%08x\n", CMDQ_SUBSYS_BASE(1) + i * 4, val);
+	}
+	return 0;
+}
+
+static int gce_regs_open(struct inode *inode, struct file *file)
+{
+	return single_open_size(file, gce_regs_show, NULL, 64 * 1024);
+}
+
+/* write "<pa> <value>" */
+static ssize_t gce_regs_write(struct file *file, const char __user *ubuf, size_t len,
+			      loff_t *ppos)
+{
+	u32 v[2];
+	int n, ret;
+
+	n = gce_parse_u32s(ubuf, len, v, 2);
+	if (n != 2)
+		return n < 0 ? n : -EINVAL;
+	ret = gce_sim_write_reg(v[0], v[1]);
+	return ret ? ret : len;
+}
+
+static const struct file_operations gce_regs_fops = {
+	.owner = THIS_MODULE,
+	.open = gce_regs_open,
+	.read = seq_read,
+	.write = gce_regs_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int gce_gprs_show(struct seq_file *m, void *v)
+{
+	int i;
+
+	for (i = 0; i < CMDQ_GPR_MAX; i++)
+		seq_printf(m, "gpr%d 0x%08x\n", i, READ_ONCE(gs->gpr[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gce_gprs);
+
+static int gce_events_show(struct seq_file *m, void *v)
+{
+	u32 i, val;
+
+	for (i = 0; i < CMDQ_MAX_EVENT; i++) {
+		val = READ_ONCE(gs->evt[i]);
+		if (val)
+			seq_printf(m, "%u %u\n", i, val);
+	}
+	return 0;
+}
+
+static int gce_events_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, gce_events_show, NULL);
+}
+
+/* write "<event> <value>" */
+static ssize_t gce_events_write(struct file *file, const char __user *ubuf, size_t len,
+				loff_t *ppos)
+{
+	u32 v[2];
+	int n, ret;
+
+	n = gce_parse_u32s(ubuf, len, v, 2);
+	if (n != 2)
+		return n < 0 ? n : -EINVAL;
+	ret = gce_sim_set_event(v[0], v[1]);
+	return ret ? ret : len;
+}
+
+static const struct file_operations gce_events_fops = {
+	.owner = THIS_MODULE,
+	.open = gce_events_open,
+	.read = seq_read,
+	.write = gce_events_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* per-pipe knobs: read "v0 v1 v2", write "<v>" (all pipes) or "<pipe> <v>" */
+static int gce_pipe_knob_show(struct seq_file *m, void *v)
+{
+	bool is_hz = m->private == (void *)1;
+	int i;
+
+	for (i = 0; i < CMDQ_MAX_PIPES; i++)
+		seq_printf(m, "%u%c", is_hz ? READ_ONCE(gs->pipe[i].hz) :
+			   READ_ONCE(gs->pipe[i].vblank_us), i == CMDQ_MAX_PIPES - 1 ? '\n' : ' ');
+	return 0;
+}
+
+static int gce_pipe_knob_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, gce_pipe_knob_show, inode->i_private);
+}
+
+static ssize_t gce_pipe_knob_write(struct file *file, const char __user *ubuf, size_t len,
+				   loff_t *ppos)
+{
+	struct seq_file *m = file->private_data;
+	bool is_hz = m->private == (void *)1;
+	int pipe = -1, n, ret;
+	u32 v[2], val;
+
+	n = gce_parse_u32s(ubuf, len, v, 2);
+	if (n < 1)
+		return n < 0 ? n : -EINVAL;
+	val = v[n - 1];
+	if (n == 2) {
+		if (v[0] >= CMDQ_MAX_PIPES)
+			return -EINVAL;
+		pipe = v[0];
+	}
+	ret = is_hz ? gce_sim_set_refresh(pipe, val) : gce_sim_set_vblank(pipe, val);
+	return ret ? ret : len;
+}
+
+static const struct file_operations gce_pipe_knob_fops = {
+	.owner = THIS_MODULE,
+	.open = gce_pipe_knob_open,
+	.read = seq_read,
+	.write = gce_pipe_knob_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int gce_fault_show(struct seq_file *m, void *v)
+{
+	unsigned long flags;
+	int i;
+
+	for (i = 0; i < GCE_THREADS; i++) {
+		struct gce_thread *t = &gs->thr[i];
+		u32 s, e, d, b;
+
+		raw_spin_lock_irqsave(&t->lock, flags);
+		s = t->stall_us;
+		e = t->stall_every;
+		d = t->irq_delay_us;
+		b = t->bad_count;
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+		if (s || d || b)
+			seq_printf(m, "thread%d stall_us=%u stall_every=%u irq_delay_us=%u bad_opcode=%u\n",
+				   i, s, e, d, b);
+	}
+	return 0;
+}
+
+static int gce_fault_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, gce_fault_show, NULL);
+}
+
+static ssize_t gce_fault_write(struct file *file, const char __user *ubuf, size_t len,
+			       loff_t *ppos)
+{
+	char buf[80], *p, *cmd, *tok;
+	u32 v[3] = {};
+	int n = 0, i, ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	p = strim(buf);
+	cmd = strsep(&p, " \t");
+	while (p && (tok = strsep(&p, " \t")) != NULL) {
+		if (!*tok)
+			continue;
+		if (n == ARRAY_SIZE(v) || kstrtou32(tok, 0, &v[n]))
+			return -EINVAL;
+		n++;
+	}
+	if (!strcmp(cmd, "stall") && (n == 2 || n == 3)) {
+		ret = gce_sim_set_stall(v[0], v[1], v[2]);
+	} else if (!strcmp(cmd, "irq_delay") && n == 2) {
+		ret = gce_sim_set_irq_delay(v[0], v[1]);
+	} else if (!strcmp(cmd, "bad_opcode") && (n == 1 || n == 2)) {
+		ret = gce_sim_inject_bad_opcode(v[0], n == 2 ? v[1] : 1);
+	} else if (!strcmp(cmd, "clear") && n <= 1) {
+		ret = 0;
+		for (i = 0; i < GCE_THREADS && !ret; i++) {
+			if (n == 1 && v[0] != i)
+				continue;
+			ret = gce_sim_set_stall(i, 0, 0) ?: gce_sim_set_irq_delay(i, 0) ?:
+			      gce_sim_inject_bad_opcode(i, 0);
+		}
+		if (n == 1 && v[0] >= GCE_THREADS)
+			ret = -EINVAL;
+	} else {
+		ret = -EINVAL;
+	}
+	return ret ? ret : len;
+}
+
+static const struct file_operations gce_fault_fops = {
+	.owner = THIS_MODULE,
+	.open = gce_fault_open,
+	.read = seq_read,
+	.write = gce_fault_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/* u32 knobs */
+enum { KNOB_COST, KNOB_BATCH, KNOB_LIMIT, KNOB_POLL, KNOB_ENABLE };
+
+static int gce_knob_get(void *data, u64 *val)
+{
+	switch ((uintptr_t)data) {
+	case KNOB_COST:
+		*val = READ_ONCE(inst_cost_ns);
+		break;
+	case KNOB_BATCH:
+		*val = READ_ONCE(batch);
+		break;
+	case KNOB_LIMIT:
+		*val = READ_ONCE(inst_limit);
+		break;
+	case KNOB_POLL:
+		*val = READ_ONCE(poll_timeout_us);
+		break;
+	case KNOB_ENABLE:
+		*val = READ_ONCE(gs->tg_enabled);
+		break;
+	}
+	return 0;
+}
+
+static int gce_knob_set(void *data, u64 val)
+{
+	if (val > U32_MAX)
+		return -EINVAL;
+	switch ((uintptr_t)data) {
+	case KNOB_COST:
+		gce_sim_set_inst_cost(val);
+		break;
+	case KNOB_BATCH:
+		return gce_sim_set_batch(val);
+	case KNOB_LIMIT:
+		gce_sim_set_inst_limit(val);
+		break;
+	case KNOB_POLL:
+		gce_sim_set_poll_timeout(val);
+		break;
+	case KNOB_ENABLE:
+		if (val > 1)
+			return -EINVAL;
+		return gce_sim_set_enable(val);
+	}
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(gce_knob_fops, gce_knob_get, gce_knob_set, "%llu\n");
+
+static ssize_t gce_reset_write(struct file *file, const char __user *ubuf, size_t len,
+			       loff_t *ppos)
+{
+	gce_sim_reset_stats();
+	return len;
+}
+
+static const struct file_operations gce_reset_fops = {
+	.owner = THIS_MODULE,
+	.write = gce_reset_write,
+};
+
+static int gce_selftest_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&gs->st_lock);
+	seq_printf(m, "passed %u failed %u\n", gs->st_passed, gs->st_failed);
+	mutex_unlock(&gs->st_lock);
+	return 0;
+}
+
+static int gce_selftest_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, gce_selftest_show, NULL);
+}
+
+static ssize_t gce_selftest_write(struct file *file, const char __user *ubuf, size_t len,
+				  loff_t *ppos)
+{
+	int ret;
+
+	mutex_lock(&gs->st_lock);
+	ret = gce_selftest_run();
+	mutex_unlock(&gs->st_lock);
+	return ret ? ret : len;
+}
+
+static const struct file_operations gce_selftest_fops = {
+	.owner = THIS_MODULE,
+	.open = gce_selftest_open,
+	.read = seq_read,
+	.write = gce_selftest_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static void gce_debugfs_init(void)
+{
+	struct dentry *d = debugfs_create_dir("gce_sim", NULL);
+
+	gs->dbg = d;
+	debugfs_create_file("threads", 0400, d, NULL, &gce_threads_fops);
+	debugfs_create_file("pipes", 0600, d, NULL, &gce_pipes_fops);
+	debugfs_create_file("regs", 0600, d, NULL, &gce_regs_fops);
+	debugfs_create_file("gprs", 0400, d, NULL, &gce_gprs_fops);
+	debugfs_create_file("events", 0600, d, NULL, &gce_events_fops);
+	debugfs_create_file("hz", 0600, d, (void *)1, &gce_pipe_knob_fops);
+	debugfs_create_file("vblank_us", 0600, d, (void *)0, &gce_pipe_knob_fops);
+	debugfs_create_file("fault", 0600, d, NULL, &gce_fault_fops);
+	debugfs_create_file_unsafe("inst_cost_ns", 0600, d, (void *)KNOB_COST, &gce_knob_fops);
+	debugfs_create_file_unsafe("batch", 0600, d, (void *)KNOB_BATCH, &gce_knob_fops);
+	debugfs_create_file_unsafe("inst_limit", 0600, d, (void *)KNOB_LIMIT, &gce_knob_fops);
+	debugfs_create_file_unsafe("poll_timeout_us", 0600, d, (void *)KNOB_POLL,
+				   &gce_knob_fops);
+	debugfs_create_file_unsafe("enable", 0600, d, (void *)KNOB_ENABLE, &gce_knob_fops);
+	debugfs_create_file("reset_stats", 0200, d, NULL, &gce_reset_fops);
+	debugfs_create_file("selftest", 0600, d, NULL, &gce_selftest_fops);
+}
+
+/* ---- module ------------------------------------------------------------- */
+
+static int __init gce_sim_init(void)
+{
+	int i, ret;
+
+	if (!batch || batch > GCE_MAX_BATCH || pipes < 1 || pipes > CMDQ_MAX_PIPES ||
+	    hz < GCE_SIM_HZ_MIN || hz > GCE_SIM_HZ_MAX)
+		return -EINVAL;
+
+	gs = kzalloc(sizeof(*gs), GFP_KERNEL);
+	if (!gs)
+		return -ENOMEM;
+	gs->regs = vzalloc(CMDQ_SUBSYS_COUNT * CMDQ_SUBSYS_SIZE);
+	if (!gs->regs) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	raw_spin_lock_init(&gs->evt_lock);
+	mutex_init(&gs->cfg_lock);
+	mutex_init(&gs->st_lock);
+	gs->npipes = pipes;
+	for (i = 0; i < GCE_THREADS; i++) {
+		struct gce_thread *t = &gs->thr[i];
+
+		raw_spin_lock_init(&t->lock);
+		hrtimer_init(&t->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+		t->timer.function = gce_thread_timer;
+		INIT_LIST_HEAD(&t->tasks);
+		t->id = i;
+		t->wait_evt = -1;
+		t->pipe = -1;
+		t->st.last_pipe = -1;
+	}
+	for (i = 0; i < CMDQ_MAX_PIPES; i++) {
+		struct gce_pipe *p = &gs->pipe[i];
+
+		hrtimer_init(&p->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+		p->timer.function = gce_pipe_timer;
+		p->id = i;
+		p->hz = hz;
+		p->vblank_us = vblank_us;
+	}
+
+	ret = platform_driver_register(&gce_driver);
+	if (ret)
+		goto err_free;
+	gs->pdev = platform_device_register_simple("gce_sim", PLATFORM_DEVID_NONE, NULL, 0);
+	if (IS_ERR(gs->pdev)) {
+		ret = PTR_ERR(gs->pdev);
+		goto err_driver;
+	}
+	if (!gs->probed) {
+		ret = gs->probe_err ?: -ENODEV;
+		goto err_device;
+	}
+
+	gce_debugfs_init();
+	if (enable)
+		gce_sim_set_enable(true);
+	pr_info("%d threads, %u pipes at %u Hz, %u ns/instruction\n",
+		GCE_THREADS, gs->npipes, hz, inst_cost_ns);
+	return 0;
+
+err_device:
+	platform_device_unregister(gs->pdev);
+err_driver:
+	platform_driver_unregister(&gce_driver);
+err_free:
+	vfree(gs->regs);
+	kfree(gs);
+	gs = NULL;
+	return ret;
+}
+
+static void __exit gce_sim_exit(void)
+{
+	int i;
+
+	debugfs_remove_recursive(gs->dbg);
+	mutex_lock(&gs->cfg_lock);
+	gce_tg_stop();
+	gs->tg_enabled = false;
+	mutex_unlock(&gs->cfg_lock);
+	platform_device_unregister(gs->pdev);
+	platform_driver_unregister(&gce_driver);
+	for (i = 0; i < GCE_THREADS; i++)
+		hrtimer_cancel(&gs->thr[i].timer);
+	vfree(gs->regs);
+	kfree(gs);
+	gs = NULL;
+}
+
+module_init(gce_sim_init);
+module_exit(gce_sim_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Software model of the MediaTek GCE mailbox and a display timing generator");
+MODULE_SOFTDEP("pre: cmdq_helper");
