@@ -53,6 +53,10 @@ static const char *const counter_names[CMDQLAT_EV_MISS_BASE] = {
 	[CMDQLAT_EV_BADKEY] = "badkey",
 };
 
+/* BPF program name prefixes, one per tracepoint */
+static const char *const prog_events[] = { "finalize", "flush", "eoc", "cb", "vblank" };
+#define NR_PROG_EVENTS (sizeof(prog_events) / sizeof(prog_events[0]))
+
 static bool metric_is_pipe(int m)
 {
 	return m == CMDQLAT_SLACK || m == CMDQLAT_LATE;
@@ -68,6 +72,17 @@ struct cmdqlat_run {
 	enum qlat_attach mode;
 	struct timespec start;
 };
+
+/*
+ * tp_btf and raw_tp runs skipped because the program was already running
+ * on the CPU are counted by the kernel (recursion_misses). The perf-event
+ * path of SEC("tracepoint") skips a run whenever any kprobe/tracepoint BPF
+ * program is active on the CPU, and 6.1 counts that nowhere.
+ */
+static bool drops_counted(const struct cmdqlat_run *run)
+{
+	return run->mode != QLAT_ATTACH_TRACEPOINT;
+}
 
 static const char argp_doc[] =
 "qlat cmdq: CMDQ packet latency and vblank deadline histograms.\n"
@@ -186,8 +201,10 @@ static int nkeys(int m)
 }
 
 static void print_tty(struct cmdqlat_run *run, const __u64 *cnt,
-		      const struct qlat_hist *h, bool final)
+		      const struct qlat_hist *h, const __u64 *drop, bool final)
 {
+	__u64 drops = 0;
+
 	char title[128];
 	time_t t = time(NULL);
 	struct tm tm;
@@ -203,7 +220,18 @@ static void print_tty(struct cmdqlat_run *run, const __u64 *cnt,
 	printf("\nmisses:");
 	for (i = 0; i < CMDQLAT_PIPES; i++)
 		printf(" pipe%d %llu", i, (unsigned long long)cnt[CMDQLAT_EV_MISS_BASE + i]);
-	printf("\n\n");
+	for (i = 0; i < (int)NR_PROG_EVENTS; i++)
+		drops += drop[i];
+	if (!drops_counted(run)) {
+		printf("\ndropped: not counted on the tracepoint path (use tp_btf or raw_tp)\n\n");
+		goto hists;
+	}
+	printf("\ndropped: %llu", (unsigned long long)drops);
+	if (drops)
+		for (i = 0; i < (int)NR_PROG_EVENTS; i++)
+			printf(" %s %llu", prog_events[i], (unsigned long long)drop[i]);
+	printf(" (events a BPF program missed: it was already running on that CPU)\n\n");
+hists:
 	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
 		for (k = 0; k < nkeys(m); k++) {
 			const struct qlat_hist *x = &h[m * CMDQLAT_KEYS + k];
@@ -220,10 +248,11 @@ static void print_tty(struct cmdqlat_run *run, const __u64 *cnt,
 }
 
 static void print_json(struct cmdqlat_run *run, const __u64 *cnt,
-		       const struct qlat_hist *h, bool final)
+		       const struct qlat_hist *h, const __u64 *drop, bool final)
 {
 	json_object *doc = json_object_new_object();
 	json_object *c = json_object_new_object();
+	json_object *d = json_object_new_object();
 	json_object *miss = json_object_new_array();
 	json_object *hs = json_object_new_array();
 	int i, m, k;
@@ -238,6 +267,10 @@ static void print_json(struct cmdqlat_run *run, const __u64 *cnt,
 	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
 		json_object_object_add(c, counter_names[i], json_object_new_uint64(cnt[i]));
 	json_object_object_add(doc, "events", c);
+	for (i = 0; i < (int)NR_PROG_EVENTS; i++)
+		json_object_object_add(d, prog_events[i], drops_counted(run) ?
+				       json_object_new_uint64(drop[i]) : NULL);
+	json_object_object_add(doc, "dropped", d);
 	for (i = 0; i < CMDQLAT_PIPES; i++)
 		json_object_array_add(miss, json_object_new_uint64(cnt[CMDQLAT_EV_MISS_BASE + i]));
 	json_object_object_add(doc, "misses", miss);
@@ -262,7 +295,7 @@ static void print_json(struct cmdqlat_run *run, const __u64 *cnt,
 }
 
 static void print_openmetrics(struct cmdqlat_run *run, const __u64 *cnt,
-			      const struct qlat_hist *h)
+			      const struct qlat_hist *h, const __u64 *drop)
 {
 	char name[96], labels[64];
 	int i, m, k;
@@ -272,6 +305,11 @@ static void print_openmetrics(struct cmdqlat_run *run, const __u64 *cnt,
 	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
 		printf("qlat_cmdq_events_total{event=\"%s\"} %llu\n", counter_names[i],
 		       (unsigned long long)cnt[i]);
+	printf("# TYPE qlat_cmdq_dropped counter\n"
+	       "# HELP qlat_cmdq_dropped Events a BPF program missed (recursion on a CPU).\n");
+	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++)
+		printf("qlat_cmdq_dropped_total{event=\"%s\"} %llu\n", prog_events[i],
+		       (unsigned long long)drop[i]);
 	printf("# TYPE qlat_cmdq_deadline_misses counter\n"
 	       "# HELP qlat_cmdq_deadline_misses Packets that reached EOC after the next SOF.\n");
 	for (i = 0; i < CMDQLAT_PIPES; i++)
@@ -303,7 +341,8 @@ static int print_cb(void *ctx, bool final)
 {
 	struct cmdqlat_run *run = ctx;
 	struct qlat_hist h[CMDQLAT_NR_HISTS];
-	__u64 cnt[CMDQLAT_NR_COUNTERS];
+	__u64 cnt[CMDQLAT_NR_COUNTERS], drop[NR_PROG_EVENTS];
+	unsigned int i;
 	int err;
 
 	err = qlat_read_counters(bpf_map__fd(run->skel->maps.counters), cnt,
@@ -315,15 +354,17 @@ static int print_cb(void *ctx, bool final)
 		fprintf(stderr, "qlat cmdq: reading maps: %s\n", strerror(-err));
 		return QLAT_EXIT_USAGE;
 	}
+	for (i = 0; i < NR_PROG_EVENTS; i++)
+		drop[i] = qlat_prog_misses(run->skel->obj, prog_events[i]);
 	switch (env.common.format) {
 	case QLAT_FMT_JSON:
-		print_json(run, cnt, h, final);
+		print_json(run, cnt, h, drop, final);
 		break;
 	case QLAT_FMT_OPENMETRICS:
-		print_openmetrics(run, cnt, h);
+		print_openmetrics(run, cnt, h, drop);
 		break;
 	default:
-		print_tty(run, cnt, h, final);
+		print_tty(run, cnt, h, drop, final);
 	}
 	fflush(stdout);
 	return QLAT_EXIT_OK;

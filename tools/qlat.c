@@ -140,6 +140,25 @@ int qlat_attach_order(enum qlat_attach forced, const char *module,
 	return n;
 }
 
+__u64 qlat_prog_misses(struct bpf_object *obj, const char *event)
+{
+	size_t n = strlen(event);
+	struct bpf_program *prog;
+	__u64 sum = 0;
+
+	bpf_object__for_each_program(prog, obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		const char *name = bpf_program__name(prog);
+
+		if (!bpf_program__autoload(prog) || strncmp(name, event, n) || name[n] != '_')
+			continue;
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
 int qlat_read_counters(int fd, __u64 *out, __u32 n)
 {
 	int ncpus = libbpf_num_possible_cpus();

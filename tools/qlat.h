@@ -56,6 +56,14 @@ void qlat_select_progs(struct bpf_object *obj, enum qlat_attach a);
 int qlat_attach_order(enum qlat_attach forced, const char *module,
 		      const char *system, enum qlat_attach order[QLAT_ATTACH_NR]);
 
+/*
+ * Events a BPF program did not see because it was already running on that
+ * CPU (e.g. a hardirq tracepoint interrupting the same program in process
+ * context): the kernel's recursion_misses, summed over the loaded programs
+ * whose name starts with "<event>_".
+ */
+__u64 qlat_prog_misses(struct bpf_object *obj, const char *event);
+
 /* Sum of the per-CPU values of a PERCPU_ARRAY of __u64 */
 int qlat_read_counters(int fd, __u64 *out, __u32 n);
 /* Merged per-CPU qlat_hist entries of a PERCPU_ARRAY */
