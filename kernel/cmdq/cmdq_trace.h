@@ -22,39 +22,35 @@
 #define CMDQ_VBLANK_UNDERRUN	2
 
 TRACE_EVENT(cmdq_pkt_finalize,
-	TP_PROTO(u32 id, u32 inst),
-	TP_ARGS(id, inst),
-	TP_STRUCT__entry(
-		__field(u32, id)
-		__field(u32, inst)
-	),
-	TP_fast_assign(
-		__entry->id = id;
-		__entry->inst = inst;
-	),
-	TP_printk("pkt=%u inst=%u", __entry->id, __entry->inst)
+	    TP_PROTO(u32 id, u32 inst),
+	    TP_ARGS(id, inst),
+	    TP_STRUCT__entry(__field(u32, id)
+			     __field(u32, inst)
+	    ),
+	    TP_fast_assign(__entry->id = id;
+			   __entry->inst = inst;
+	    ),
+	    TP_printk("pkt=%u inst=%u", __entry->id, __entry->inst)
 );
 
 TRACE_EVENT(cmdq_pkt_flush,
-	TP_PROTO(u32 id, u32 thread, bool async, u32 inst, u64 flush_ns),
-	TP_ARGS(id, thread, async, inst, flush_ns),
-	TP_STRUCT__entry(
-		__field(u32, id)
-		__field(u32, thread)
-		__field(u32, async)
-		__field(u32, inst)
-		__field(u64, flush_ns)
-	),
-	TP_fast_assign(
-		__entry->id = id;
-		__entry->thread = thread;
-		__entry->async = async;
-		__entry->inst = inst;
-		__entry->flush_ns = flush_ns;
-	),
-	TP_printk("pkt=%u thread=%u async=%u inst=%u flush_ns=%llu",
-		  __entry->id, __entry->thread, __entry->async, __entry->inst,
-		  __entry->flush_ns)
+	    TP_PROTO(u32 id, u32 thread, bool async, u32 inst, u64 flush_ns),
+	    TP_ARGS(id, thread, async, inst, flush_ns),
+	    TP_STRUCT__entry(__field(u32, id)
+			     __field(u32, thread)
+			     __field(u32, async)
+			     __field(u32, inst)
+			     __field(u64, flush_ns)
+	    ),
+	    TP_fast_assign(__entry->id = id;
+			   __entry->thread = thread;
+			   __entry->async = async;
+			   __entry->inst = inst;
+			   __entry->flush_ns = flush_ns;
+	    ),
+	    TP_printk("pkt=%u thread=%u async=%u inst=%u flush_ns=%llu",
+		      __entry->id, __entry->thread, __entry->async, __entry->inst,
+		      __entry->flush_ns)
 );
 
 /*
@@ -64,86 +60,80 @@ TRACE_EVENT(cmdq_pkt_flush,
  * next SOF, and missed is 1 when eoc_ns > deadline_ns.
  */
 TRACE_EVENT(cmdq_eoc_irq,
-	TP_PROTO(u32 thread, u32 id, int status, int pipe, u32 frame,
-		 u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed),
-	TP_ARGS(thread, id, status, pipe, frame, flush_ns, eoc_ns, deadline_ns,
-		inst, missed),
-	TP_STRUCT__entry(
-		__field(u32, thread)
-		__field(u32, id)
-		__field(s32, status)
-		__field(s32, pipe)
-		__field(u32, frame)
-		__field(u32, inst)
-		__field(u64, flush_ns)
-		__field(u64, eoc_ns)
-		__field(u64, deadline_ns)
-		__field(u32, missed)
-	),
-	TP_fast_assign(
-		__entry->thread = thread;
-		__entry->id = id;
-		__entry->status = status;
-		__entry->pipe = pipe;
-		__entry->frame = frame;
-		__entry->inst = inst;
-		__entry->flush_ns = flush_ns;
-		__entry->eoc_ns = eoc_ns;
-		__entry->deadline_ns = deadline_ns;
-		__entry->missed = missed;
-	),
-	TP_printk("thread=%u pkt=%u status=%d pipe=%d frame=%u inst=%u flush_ns=%llu eoc_ns=%llu deadline_ns=%llu missed=%u",
-		  __entry->thread, __entry->id, __entry->status, __entry->pipe,
-		  __entry->frame, __entry->inst, __entry->flush_ns,
-		  __entry->eoc_ns, __entry->deadline_ns, __entry->missed)
+	    TP_PROTO(u32 thread, u32 id, int status, int pipe, u32 frame,
+		     u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed),
+	    TP_ARGS(thread, id, status, pipe, frame, flush_ns, eoc_ns, deadline_ns,
+		    inst, missed),
+	    TP_STRUCT__entry(__field(u32, thread)
+			     __field(u32, id)
+			     __field(s32, status)
+			     __field(s32, pipe)
+			     __field(u32, frame)
+			     __field(u32, inst)
+			     __field(u64, flush_ns)
+			     __field(u64, eoc_ns)
+			     __field(u64, deadline_ns)
+			     __field(u32, missed)
+	    ),
+	    TP_fast_assign(__entry->thread = thread;
+			   __entry->id = id;
+			   __entry->status = status;
+			   __entry->pipe = pipe;
+			   __entry->frame = frame;
+			   __entry->inst = inst;
+			   __entry->flush_ns = flush_ns;
+			   __entry->eoc_ns = eoc_ns;
+			   __entry->deadline_ns = deadline_ns;
+			   __entry->missed = missed;
+	    ),
+	    TP_printk("thread=%u pkt=%u status=%d pipe=%d frame=%u inst=%u flush_ns=%llu eoc_ns=%llu deadline_ns=%llu missed=%u",
+		      __entry->thread, __entry->id, __entry->status, __entry->pipe,
+		      __entry->frame, __entry->inst, __entry->flush_ns,
+		      __entry->eoc_ns, __entry->deadline_ns, __entry->missed)
 );
 
 /* The client's flush callback is about to run (any context). */
 TRACE_EVENT(cmdq_pkt_cb,
-	TP_PROTO(u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns),
-	TP_ARGS(id, thread, status, eoc_ns, cb_ns),
-	TP_STRUCT__entry(
-		__field(u32, id)
-		__field(u32, thread)
-		__field(s32, status)
-		__field(u64, eoc_ns)
-		__field(u64, cb_ns)
-	),
-	TP_fast_assign(
-		__entry->id = id;
-		__entry->thread = thread;
-		__entry->status = status;
-		__entry->eoc_ns = eoc_ns;
-		__entry->cb_ns = cb_ns;
-	),
-	TP_printk("pkt=%u thread=%u status=%d eoc_ns=%llu cb_ns=%llu",
-		  __entry->id, __entry->thread, __entry->status,
-		  __entry->eoc_ns, __entry->cb_ns)
+	    TP_PROTO(u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns),
+	    TP_ARGS(id, thread, status, eoc_ns, cb_ns),
+	    TP_STRUCT__entry(__field(u32, id)
+			     __field(u32, thread)
+			     __field(s32, status)
+			     __field(u64, eoc_ns)
+			     __field(u64, cb_ns)
+	    ),
+	    TP_fast_assign(__entry->id = id;
+			   __entry->thread = thread;
+			   __entry->status = status;
+			   __entry->eoc_ns = eoc_ns;
+			   __entry->cb_ns = cb_ns;
+	    ),
+	    TP_printk("pkt=%u thread=%u status=%d eoc_ns=%llu cb_ns=%llu",
+		      __entry->id, __entry->thread, __entry->status,
+		      __entry->eoc_ns, __entry->cb_ns)
 );
 
 /* Display timing generator: SOF, EOF or UNDERRUN of one pipe. */
 TRACE_EVENT(cmdq_vblank,
-	TP_PROTO(u32 pipe, u32 frame, u32 type, u64 ts_ns),
-	TP_ARGS(pipe, frame, type, ts_ns),
-	TP_STRUCT__entry(
-		__field(u32, pipe)
-		__field(u32, frame)
-		__field(u32, type)
-		__field(u64, ts_ns)
-	),
-	TP_fast_assign(
-		__entry->pipe = pipe;
-		__entry->frame = frame;
-		__entry->type = type;
-		__entry->ts_ns = ts_ns;
-	),
-	TP_printk("pipe=%u frame=%u type=%s ts_ns=%llu",
-		  __entry->pipe, __entry->frame,
-		  __print_symbolic(__entry->type,
-				   { CMDQ_VBLANK_SOF, "SOF" },
-				   { CMDQ_VBLANK_EOF, "EOF" },
-				   { CMDQ_VBLANK_UNDERRUN, "UNDERRUN" }),
-		  __entry->ts_ns)
+	    TP_PROTO(u32 pipe, u32 frame, u32 type, u64 ts_ns),
+	    TP_ARGS(pipe, frame, type, ts_ns),
+	    TP_STRUCT__entry(__field(u32, pipe)
+			     __field(u32, frame)
+			     __field(u32, type)
+			     __field(u64, ts_ns)
+	    ),
+	    TP_fast_assign(__entry->pipe = pipe;
+			   __entry->frame = frame;
+			   __entry->type = type;
+			   __entry->ts_ns = ts_ns;
+	    ),
+	    TP_printk("pipe=%u frame=%u type=%s ts_ns=%llu",
+		      __entry->pipe, __entry->frame,
+		      __print_symbolic(__entry->type,
+				       { CMDQ_VBLANK_SOF, "SOF" },
+				       { CMDQ_VBLANK_EOF, "EOF" },
+				       { CMDQ_VBLANK_UNDERRUN, "UNDERRUN" }),
+		      __entry->ts_ns)
 );
 
 #endif /* _CMDQ_TRACE_H */
