@@ -168,8 +168,8 @@ exec </dev/console >/dev/console 2>&1
 
 fail() {
 	echo "qlat-vm: stage 1 failed: $*"
+	$bb reboot -f # QEMU runs with -no-reboot: this ends it
 	$bb poweroff -f
-	$bb reboot -f
 	exit 1
 }
 
