@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.." || exit 1
 LOGS=build/test-logs
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*.tap
+KDIR=$(cat build/kernel.stamp) || exit 1
 PHASES=${QLAT_CHECK_PHASES:-unit harness vm}
 declare -a TIMES=()
 
@@ -41,11 +42,11 @@ for p in $PHASES; do
 		done
 		;;
 	harness)
-		run_tap harness tests/harness/test_vmtest.sh
+		QLAT_KDIR=$KDIR run_tap harness tests/harness/test_vmtest.sh
 		;;
 	vm)
 		echo "# ==== vm: ./vmtest.sh (tests/vm/run.sh)"
-		run_tap vm ./vmtest.sh -t 2400 -- "$PWD/tests/vm/run.sh"
+		run_tap vm ./vmtest.sh -k "$KDIR" -t 2400 -- "$PWD/tests/vm/run.sh"
 		;;
 	*)
 		echo "unknown phase $p" >&2
