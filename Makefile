@@ -29,8 +29,8 @@ TOOL_LIBS := -static -lbpf -lelf -lz -ljson-c -lm
 # Debian packages for building and for the VM. libc6-dev etc come with
 # build-essential; kernel headers/image/source are handled by kernel-cache.sh.
 DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
-	zlib1g-dev libzstd-dev libjson-c-dev qemu-system-x86 busybox-static \
-	xz-utils zstd binutils bpftrace linux-perf
+	zlib1g-dev libjson-c-dev qemu-system-x86 busybox-static \
+	xz-utils zstd binutils jq bc bpftrace linux-perf
 
 # The kernel dir in the cache, resolved by $(O)/kernel.stamp
 KDIR = $(shell cat $(O)/kernel.stamp 2>/dev/null)
@@ -55,7 +55,7 @@ endif
 
 .PHONY: all deps kernel modules bpf tools unit-tests check run install clean FORCE
 
-all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(UNIT_TESTS) $(O)/tests/tp_layout
+all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(O)/cmdqctl $(UNIT_TESTS) $(O)/tests/tp_layout
 
 # --- dependencies ---------------------------------------------------------
 
@@ -134,7 +134,12 @@ $(O)/qlat: $(TOOL_OBJS)
 	$(msg) LINK $@
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TOOL_LIBS)
 
-tools: $(O)/qlat
+# /dev/cmdq CLI for tests, fuzzing and load generation (no BPF)
+$(O)/cmdqctl: tools/cmdqctl.c include/uapi/linux/cmdq.h
+	$(msg) LINK $@
+	$(Q)$(CC) $(TOOL_CFLAGS) -static -o $@ $<
+
+tools: $(O)/qlat $(O)/cmdqctl
 
 # --- host unit tests ------------------------------------------------------
 
@@ -159,11 +164,12 @@ check: deps
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)./vmtest.sh -- tests/demo.sh
+	$(Q)./vmtest.sh -k $(KDIR) -- tests/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/man/man8
 	install -m 0755 $(O)/qlat $(DESTDIR)$(prefix)/sbin/qlat
+	install -m 0755 $(O)/cmdqctl $(DESTDIR)$(prefix)/sbin/cmdqctl
 	$(if $(wildcard docs/man/*.8),install -m 0644 $(wildcard docs/man/*.8) $(DESTDIR)$(prefix)/share/man/man8/)
 	install -d $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat
 	install -m 0644 $(O)/kmod/cmdq/*.ko $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat/

@@ -51,6 +51,12 @@ Options:
   -c ARGS       append ARGS to the kernel command line
   -v            verbose: stream the kernel console to stdout too (and boot
                 with loglevel=7 instead of 5)
+  -I            TCG only: virtual guest time from QEMU's instruction
+                counter (-icount shift=auto,sleep=off). Host preemption
+                then no longer appears as guest latency, which makes
+                timing tests deterministic; guest sleeps take no wall
+                time and guest clocks no longer track wall time.
+                (also QLAT_VM_ICOUNT=1; ignored under KVM)
   -T            keep the host's /tmp visible (copy-on-write) instead of a
                 fresh tmpfs; automatic when the cwd or a word of CMD is
                 under /tmp
@@ -123,9 +129,10 @@ extra_cmdline=
 verbose=0
 interactive=0
 host_tmp=0
+icount=${QLAT_VM_ICOUNT:-0}
 envs=()
 
-while getopts ":s:m:t:k:l:o:e:c:vTih" opt; do
+while getopts ":s:m:t:k:l:o:e:c:vTIih" opt; do
 	case "$opt" in
 	s) smp=$OPTARG ;;
 	m) mem=$OPTARG ;;
@@ -137,6 +144,7 @@ while getopts ":s:m:t:k:l:o:e:c:vTih" opt; do
 	c) extra_cmdline+=" $OPTARG" ;;
 	v) verbose=1 ;;
 	T) host_tmp=1 ;;
+	I) icount=1 ;;
 	i) interactive=1 ;;
 	h)
 		usage
@@ -218,7 +226,12 @@ if [ -z "$accel" ]; then
 fi
 case "$accel" in
 kvm) accel_args=(-accel kvm -cpu "${QLAT_VM_CPU:-host}") ;;
-tcg) accel_args=(-accel tcg -cpu "${QLAT_VM_CPU:-max}") ;;
+tcg)
+	accel_args=(-accel tcg -cpu "${QLAT_VM_CPU:-max}")
+	# -I: the guest clock follows the instruction count (single-threaded
+	# TCG), so host preemption no longer shows up as guest latency
+	[ "$icount" = 1 ] && accel_args+=(-icount shift=auto,sleep=off)
+	;;
 *) die "QLAT_VM_ACCEL must be kvm or tcg, not '$accel'" ;;
 esac
 

@@ -1342,6 +1342,44 @@ static int cmd_load(int argc, char **argv)
 	return 0;
 }
 
+/* ---- frame-wait ---------------------------------------------------------------------- */
+
+static int cmd_frame_wait(int argc, char **argv)
+{
+	static const struct argp_option opts[] = {
+		{ "timeout", OPT_TIMEOUT, "MS", 0, "Give up after MS (default 60000)", 0 },
+		{ 0 },
+	};
+	struct cmd_args a = { .timeout_ms = 60000 };
+	struct cmdq_ioc_stats *st = calloc(1, sizeof(*st));
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	uint32_t waited = 0;
+
+	if (cmd_argp(argc, argv, opts, NULL,
+		     "Wait until the frame client has committed its frames and every packet "
+		     "completed (without exec'ing anything: no load on the VM's 9p). "
+		     "Prints 'done' or 'timeout'.", &a))
+		return 2;
+	if (open_dev())
+		return 2;
+	for (;;) {
+		if (ioctl(devfd, CMDQ_IOC_STATS, st)) {
+			printf("error %s\n", errname(errno));
+			return 1;
+		}
+		if (st->frame.done) {
+			printf("done\n");
+			return 0;
+		}
+		if (waited >= a.timeout_ms) {
+			printf("timeout\n");
+			return 1;
+		}
+		nanosleep(&ts, NULL);
+		waited += 20;
+	}
+}
+
 /* ---- errnos: bad input, exact errors ------------------------------------------------- */
 
 static void report(const char *name, int ret)
@@ -1602,6 +1640,7 @@ static const struct {
 	{ "fuzz", cmd_fuzz, "random op lists and raw words" },
 	{ "load", cmd_load, "async load generator" },
 	{ "errnos", cmd_errnos, "bad input and the exact errnos" },
+	{ "frame-wait", cmd_frame_wait, "wait for the frame client's run to finish" },
 };
 
 static const struct argp_option main_opts[] = {

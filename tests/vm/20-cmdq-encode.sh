@@ -12,15 +12,15 @@ ok $? "load cmdq_helper, gce_sim, cmdq_dev"
 # vec NAME "OPS" "WORDS": encoding of OPS without the EOC + JUMP tail
 vec() {
 	# shellcheck disable=SC2086 # OPS are separate words
-	_got=$("$C" encode --no-finalize $2 | tr '\n' ' ' | sed 's/ $//')
+	_got=$("$C" encode --no-finalize --oneline $2)
 	assert_eq "$_got" "$3" "encode $1"
 }
 
 # the seed's examples
 vec seed_write "write:subsys=1,offset=0x40,value=0x12345678" 0x0401004012345678
 vec seed_wfe "wfe:event=11" 0x2000000b80008001
-assert_eq "$("$C" encode write:subsys=1,offset=0x40,value=0x12345678 | tr '\n' ' ')" \
-	"0x0401004012345678 0x4000000000000001 0x1000000000000008 " \
+assert_eq "$("$C" encode --oneline write:subsys=1,offset=0x40,value=0x12345678)" \
+	"0x0401004012345678 0x4000000000000001 0x1000000000000008" \
 	"encode seed_finalize: EOC then JUMP(PASS)"
 
 # WRITE
@@ -69,9 +69,9 @@ vec logic_and "logic:reg=0x20,lop=and,left=0x20,lreg=1,right=0xff" 0xa0cb0020002
 vec logic_shl "logic:reg=0x21,lop=shl,left=0x21,lreg=1,right=4" 0xa0cc002100210004
 vec logic_shr "logic:reg=0x21,lop=shr,left=0x21,lreg=1,right=1,rreg=1" 0xa0ed002100210001
 # a whole frame packet, shaped like mtk_crtc's
-assert_eq "$("$C" encode clear_event:event=53 wfe:event=53 \
-	write:subsys=1,offset=0x8000,value=0x1000 | tr '\n' ' ')" \
-	"0x2000003580000000 0x2000003580008001 0x0401800000001000 0x4000000000000001 0x1000000000000008 " \
+assert_eq "$("$C" encode --oneline clear_event:event=53 wfe:event=53 \
+	write:subsys=1,offset=0x8000,value=0x1000)" \
+	"0x2000003580000000 0x2000003580008001 0x0401800000001000 0x4000000000000001 0x1000000000000008" \
 	"encode mtk_crtc-shaped frame packet"
 
 # the helper's validation errnos come back, with the op's index
@@ -95,13 +95,13 @@ assert_eq "$("$C" encode wfe:event=1,value=1)" "error EINVAL index 0" \
 "$C" -t 0 submit --raw $("$C" encode write_mask:subsys=3,offset=0x500,value=0xabcd1234,mask=0x00ffff00 \
 	write:subsys=3,offset=0x504,value=0x5a5a5a5a) >/dev/null
 ok $? "raw submit of the encoded words completes"
-assert_eq "$("$C" regs 0x14020500 2 | awk '{ print $2 }' | tr '\n' ' ')" \
-	"0x00cd1200 0x5a5a5a5a " "registers after the raw copy of the encoded packet"
+assert_eq "$("$C" regs --values 0x14020500 2)" \
+	"0x00cd1200 0x5a5a5a5a" "registers after the raw copy of the encoded packet"
 
-snap "$OUT/enc.stats"
-assert_eq "$(stat_of "$OUT/enc.stats" helper_pkt_leaked)" 0 "no packet leaked"
-assert_eq "$(stat_of "$OUT/enc.stats" helper_pkt_created)" \
-	"$(stat_of "$OUT/enc.stats" helper_pkt_destroyed)" "every packet created was destroyed"
+snap s
+assert_eq "$(v s helper_pkt_leaked)" 0 "no packet leaked"
+assert_eq "$(v s helper_pkt_created)" "$(v s helper_pkt_destroyed)" \
+	"every packet created was destroyed"
 cmdq_unload
 ok $? "unload"
 tap_done

@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers of the /dev/cmdq and frame client VM tests (tests/vm/2N-cmdq-*.sh);
-# sourced after lib.sh.
+# sourced after lib.sh. Under TCG every exec of a dynamic host binary (awk,
+# sed, tr...) costs ~0.5 s, so these use shell builtins and the static
+# cmdqctl only.
 
 C=$B/cmdqctl
 GS=$DEBUGFS/gce_sim
 FR=$DEBUGFS/cmdq_frame
-HS=$DEBUGFS/cmdq_helper/stats
 export REPO
 
 cmdq_unload() {
@@ -18,31 +19,54 @@ cmdq_load() {
 	load_mod cmdq cmdq_helper && load_mod cmdq gce_sim "$@" && load_mod cmdq cmdq_dev
 }
 
-# snap FILE: every counter, "name value" (cmdqctl stats)
-snap() { "$C" stats >"$1"; }
+# snap P: every counter (cmdqctl stats) into shell variables P_<name>
+snap() { eval "$("$C" stats --prefix "$1")"; }
 
-# d BEFORE AFTER NAME: growth of a counter between two snapshots
-d() { echo $(($(stat_of "$2" "$3") - $(stat_of "$1" "$3"))); }
+# v P NAME: a snapshot's value
+v() { eval "echo \${${1}_$2:-missing}"; }
 
-# sum of NAME over threads/pipes: dsum BEFORE AFTER PATTERN (awk regex on names)
-dsum() {
-	awk -v p="$3" 'FNR == NR { if ($1 ~ p) b += $2; next } $1 ~ p { a += $2 }
-		END { print a - b }' "$1" "$2"
+# d A B NAME: growth of a counter from snapshot A to snapshot B
+d() { eval "echo \$((${2}_$3 - ${1}_$3))"; }
+
+# kv KEY WORD...: the word after KEY in "key value key value ..." output
+kv() {
+	_k=$1
+	shift
+	while [ $# -ge 2 ]; do
+		if [ "$1" = "$_k" ]; then
+			echo "$2"
+			return
+		fi
+		shift 2
+	done
+	echo missing
 }
+
+# w2 WORD...: the first two words ("status OK" of a submit)
+w2() { echo "$1 $2"; }
 
 # perf_count CSVFILE EVENT: a count from perf stat -x,
 perf_count() {
-	awk -F, -v e="$2" '$3 == e { print $1; f = 1 } END { if (!f) print "missing" }' "$1"
+	_pc=missing
+	while IFS=, read -r _c _u _e _rest; do
+		[ "$_e" = "$2" ] && _pc=$_c
+	done <"$1"
+	echo "$_pc"
 }
 
-# wait until the frame client has committed its frames and drained
+# the frame client's "done" (second line of its stats)
+frame_done() {
+	{
+		read -r _n _v
+		read -r _n _v
+	} <"$FR/stats"
+	[ "$_v" = 1 ]
+}
+
+# wait until the frame client has committed its frames and drained; polls
+# with ioctls, since exec'ing host binaries over 9p delays the VM's timers
 frame_wait_done() { # timeout_s
-	_i=0
-	while [ "$(stat_of "$FR/stats" done)" != 1 ]; do
-		[ $_i -ge $(($1 * 10)) ] && return 1
-		sleep 0.1
-		_i=$((_i + 1))
-	done
+	[ "$("$C" frame-wait --timeout $(($1 * 1000)))" = done ]
 }
 
 # One frame-client run: start the timing generator and the client, wait for
