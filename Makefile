@@ -162,9 +162,13 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/check.sh
 
+RESULTS ?= $(O)/results/run-$(shell date +%Y%m%d-%H%M%S)
+
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)./vmtest.sh -k $(KDIR) -- tests/demo.sh
+	$(Q)mkdir -p $(RESULTS)
+	$(Q)./vmtest.sh -I -k $(KDIR) -o $(abspath $(RESULTS)) -- tests/demo.sh; \
+		st=$$?; echo "results: $(RESULTS)"; ls $(RESULTS); exit $$st
 
 install: all
 	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/man/man8

@@ -103,6 +103,8 @@ enum {
 	OPT_JSON,
 	OPT_OPENMETRICS,
 	OPT_READY,
+	OPT_JSON_FILE,
+	OPT_OM_FILE,
 };
 
 static const struct argp_option opts[] = {
@@ -115,6 +117,11 @@ static const struct argp_option opts[] = {
 	{ "milliseconds", 'm', NULL, 0, "Terminal output in msecs", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON document per interval", 0 },
 	{ "openmetrics", OPT_OPENMETRICS, NULL, 0, "OpenMetrics text per interval", 0 },
+	{ "json-file", OPT_JSON_FILE, "FILE", 0,
+	  "Also keep the latest JSON document in FILE (replaced atomically)", 0 },
+	{ "openmetrics-file", OPT_OM_FILE, "FILE", 0,
+	  "Also keep the latest OpenMetrics text in FILE (replaced atomically; "
+	  "for node_exporter's textfile collector)", 0 },
 	{ "attach", OPT_ATTACH, "MODE", 0,
 	  "auto (default), tp_btf, raw_tp or tracepoint", 0 },
 	{ "ready-file", OPT_READY, "FILE", 0, "Create FILE once attached", 0 },
@@ -178,6 +185,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_READY:
 		env.common.ready_file = arg;
 		break;
+	case OPT_JSON_FILE:
+		env.common.json_file = arg;
+		break;
+	case OPT_OM_FILE:
+		env.common.om_file = arg;
+		break;
 	case ARGP_KEY_ARG:
 		argp_usage(state);
 		break;
@@ -200,7 +213,7 @@ static int nkeys(int m)
 	return metric_is_pipe(m) ? CMDQLAT_PIPES : CMDQLAT_THREADS;
 }
 
-static void print_tty(struct cmdqlat_run *run, const __u64 *cnt,
+static void print_tty(FILE *f, struct cmdqlat_run *run, const __u64 *cnt,
 		      const struct qlat_hist *h, const __u64 *drop, bool final)
 {
 	__u64 drops = 0;
@@ -211,26 +224,26 @@ static void print_tty(struct cmdqlat_run *run, const __u64 *cnt,
 	int i, m, k;
 
 	localtime_r(&t, &tm);
-	printf("%02d:%02d:%02d qlat cmdq (%s, %.1f s%s)\n", tm.tm_hour, tm.tm_min,
+	fprintf(f, "%02d:%02d:%02d qlat cmdq (%s, %.1f s%s)\n", tm.tm_hour, tm.tm_min,
 	       tm.tm_sec, qlat_attach_name(run->mode), elapsed(&run->start),
 	       final ? ", final" : "");
-	printf("events:");
+	fprintf(f, "events:");
 	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
-		printf(" %s %llu", counter_names[i], (unsigned long long)cnt[i]);
-	printf("\nmisses:");
+		fprintf(f, " %s %llu", counter_names[i], (unsigned long long)cnt[i]);
+	fprintf(f, "\nmisses:");
 	for (i = 0; i < CMDQLAT_PIPES; i++)
-		printf(" pipe%d %llu", i, (unsigned long long)cnt[CMDQLAT_EV_MISS_BASE + i]);
+		fprintf(f, " pipe%d %llu", i, (unsigned long long)cnt[CMDQLAT_EV_MISS_BASE + i]);
 	for (i = 0; i < (int)NR_PROG_EVENTS; i++)
 		drops += drop[i];
 	if (!drops_counted(run)) {
-		printf("\ndropped: not counted on the tracepoint path (use tp_btf or raw_tp)\n\n");
+		fprintf(f, "\ndropped: not counted on the tracepoint path (use tp_btf or raw_tp)\n\n");
 		goto hists;
 	}
-	printf("\ndropped: %llu", (unsigned long long)drops);
+	fprintf(f, "\ndropped: %llu", (unsigned long long)drops);
 	if (drops)
 		for (i = 0; i < (int)NR_PROG_EVENTS; i++)
-			printf(" %s %llu", prog_events[i], (unsigned long long)drop[i]);
-	printf(" (events a BPF program missed: it was already running on that CPU)\n\n");
+			fprintf(f, " %s %llu", prog_events[i], (unsigned long long)drop[i]);
+	fprintf(f, " (events a BPF program missed: it was already running on that CPU)\n\n");
 hists:
 	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
 		for (k = 0; k < nkeys(m); k++) {
@@ -240,14 +253,14 @@ hists:
 				continue;
 			snprintf(title, sizeof(title), "%s, %s %d", metric_titles[m],
 				 metric_is_pipe(m) ? "pipe" : "thread", k);
-			qlat_hist_print(stdout, x, title,
+			qlat_hist_print(f, x, title,
 					metric_is_ns(m) ? env.common.unit : QLAT_UNIT_NONE);
-			printf("\n");
+			fprintf(f, "\n");
 		}
 	}
 }
 
-static void print_json(struct cmdqlat_run *run, const __u64 *cnt,
+static void print_json(FILE *f, struct cmdqlat_run *run, const __u64 *cnt,
 		       const struct qlat_hist *h, const __u64 *drop, bool final)
 {
 	json_object *doc = json_object_new_object();
@@ -290,40 +303,40 @@ static void print_json(struct cmdqlat_run *run, const __u64 *cnt,
 		}
 	}
 	json_object_object_add(doc, "hists", hs);
-	printf("%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));
+	fprintf(f, "%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));
 	json_object_put(doc);
 }
 
-static void print_openmetrics(struct cmdqlat_run *run, const __u64 *cnt,
+static void print_openmetrics(FILE *f, struct cmdqlat_run *run, const __u64 *cnt,
 			      const struct qlat_hist *h, const __u64 *drop)
 {
 	char name[96], labels[64];
 	int i, m, k;
 
-	printf("# TYPE qlat_cmdq_events counter\n"
+	fprintf(f, "# TYPE qlat_cmdq_events counter\n"
 	       "# HELP qlat_cmdq_events cmdq tracepoint events seen by qlat.\n");
 	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
-		printf("qlat_cmdq_events_total{event=\"%s\"} %llu\n", counter_names[i],
+		fprintf(f, "qlat_cmdq_events_total{event=\"%s\"} %llu\n", counter_names[i],
 		       (unsigned long long)cnt[i]);
-	printf("# TYPE qlat_cmdq_dropped counter\n"
+	fprintf(f, "# TYPE qlat_cmdq_dropped counter\n"
 	       "# HELP qlat_cmdq_dropped Events a BPF program missed (recursion on a CPU).\n");
 	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++)
-		printf("qlat_cmdq_dropped_total{event=\"%s\"} %llu\n", prog_events[i],
+		fprintf(f, "qlat_cmdq_dropped_total{event=\"%s\"} %llu\n", prog_events[i],
 		       (unsigned long long)drop[i]);
-	printf("# TYPE qlat_cmdq_deadline_misses counter\n"
+	fprintf(f, "# TYPE qlat_cmdq_deadline_misses counter\n"
 	       "# HELP qlat_cmdq_deadline_misses Packets that reached EOC after the next SOF.\n");
 	for (i = 0; i < CMDQLAT_PIPES; i++)
-		printf("qlat_cmdq_deadline_misses_total{pipe=\"%d\"} %llu\n", i,
+		fprintf(f, "qlat_cmdq_deadline_misses_total{pipe=\"%d\"} %llu\n", i,
 		       (unsigned long long)cnt[CMDQLAT_EV_MISS_BASE + i]);
 	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
 		bool ns = metric_is_ns(m);
 
 		snprintf(name, sizeof(name), "qlat_cmdq_%s%s", metric_names[m],
 			 ns ? "_seconds" : "");
-		printf("# TYPE %s histogram\n", name);
+		fprintf(f, "# TYPE %s histogram\n", name);
 		if (ns)
-			printf("# UNIT %s seconds\n", name);
-		printf("# HELP %s %s.\n", name, metric_titles[m]);
+			fprintf(f, "# UNIT %s seconds\n", name);
+		fprintf(f, "# HELP %s %s.\n", name, metric_titles[m]);
 		for (k = 0; k < nkeys(m); k++) {
 			const struct qlat_hist *x = &h[m * CMDQLAT_KEYS + k];
 
@@ -331,10 +344,10 @@ static void print_openmetrics(struct cmdqlat_run *run, const __u64 *cnt,
 				continue;
 			snprintf(labels, sizeof(labels), "%s=\"%d\"",
 				 metric_is_pipe(m) ? "pipe" : "thread", k);
-			qlat_hist_openmetrics(stdout, x, name, labels, ns);
+			qlat_hist_openmetrics(f, x, name, labels, ns);
 		}
 	}
-	printf("# EOF\n");
+	fprintf(f, "# EOF\n");
 }
 
 static int print_cb(void *ctx, bool final)
@@ -343,6 +356,7 @@ static int print_cb(void *ctx, bool final)
 	struct qlat_hist h[CMDQLAT_NR_HISTS];
 	__u64 cnt[CMDQLAT_NR_COUNTERS], drop[NR_PROG_EVENTS];
 	unsigned int i;
+	FILE *f;
 	int err;
 
 	err = qlat_read_counters(bpf_map__fd(run->skel->maps.counters), cnt,
@@ -358,16 +372,26 @@ static int print_cb(void *ctx, bool final)
 		drop[i] = qlat_prog_misses(run->skel->obj, prog_events[i]);
 	switch (env.common.format) {
 	case QLAT_FMT_JSON:
-		print_json(run, cnt, h, drop, final);
+		print_json(stdout, run, cnt, h, drop, final);
 		break;
 	case QLAT_FMT_OPENMETRICS:
-		print_openmetrics(run, cnt, h, drop);
+		print_openmetrics(stdout, run, cnt, h, drop);
 		break;
 	default:
-		print_tty(run, cnt, h, drop, final);
+		print_tty(stdout, run, cnt, h, drop, final);
 	}
 	fflush(stdout);
-	return QLAT_EXIT_OK;
+	f = qlat_file_begin(env.common.json_file);
+	if (f) {
+		print_json(f, run, cnt, h, drop, final);
+		err |= qlat_file_commit(f, env.common.json_file);
+	}
+	f = qlat_file_begin(env.common.om_file);
+	if (f) {
+		print_openmetrics(f, run, cnt, h, drop);
+		err |= qlat_file_commit(f, env.common.om_file);
+	}
+	return err ? QLAT_EXIT_USAGE : QLAT_EXIT_OK;
 }
 
 /* open -> set rodata -> select flavour -> load -> attach; NULL on failure */

@@ -207,6 +207,34 @@ int qlat_read_hists(int fd, struct qlat_hist *out, __u32 n)
 	return 0;
 }
 
+FILE *qlat_file_begin(const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (!path)
+		return NULL;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		fprintf(stderr, "qlat: %s: %s\n", tmp, strerror(errno));
+	return f;
+}
+
+int qlat_file_commit(FILE *f, const char *path)
+{
+	char tmp[4096];
+	int err = ferror(f);
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (fclose(f) || err || rename(tmp, path)) {
+		fprintf(stderr, "qlat: writing %s failed: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	return 0;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;

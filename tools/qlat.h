@@ -32,6 +32,8 @@ struct qlat_env {
 	int count;		/* intervals, 0 = unlimited */
 	int duration;		/* seconds, 0 = until SIGINT */
 	const char *ready_file;	/* touched once attached (for scripts) */
+	const char *json_file;	/* latest JSON document, replaced atomically */
+	const char *om_file;	/* latest OpenMetrics text, replaced atomically */
 };
 
 extern volatile sig_atomic_t qlat_exiting;
@@ -76,6 +78,14 @@ int qlat_read_hists(int fd, struct qlat_hist *out, __u32 n);
  */
 int qlat_run_loop(const struct qlat_env *env, int (*print)(void *ctx, bool final),
 		  bool (*stop)(void *ctx), void *ctx);
+
+/*
+ * Write a whole file atomically: begin returns a stream on PATH.tmp (NULL
+ * when path is NULL or on error, reported), commit closes and renames it
+ * over PATH. Readers (e.g. a textfile collector) never see a partial file.
+ */
+FILE *qlat_file_begin(const char *path);
+int qlat_file_commit(FILE *f, const char *path);
 
 int cmdqlat_main(int argc, char **argv);
 
