@@ -12,9 +12,10 @@
 # by 5 ms and still completes 5.7 ms before the next frame's EOF). An
 # unfaulted packet needs ~20 instructions (2 us at 100 ns each) plus timer
 # latency. Guest stalls longer than the vblank (host preemption of TCG
-# vCPUs) make misses of their own; run the VM with
-# QLAT_VM_QEMU_ARGS="-icount shift=auto,sleep=off" to take the host out of
-# the guest's clock (see docs/cmdq.md).
+# vCPUs) make misses of their own, so this test runs in the suite that
+# `make check` boots with vmtest.sh -I (QEMU icount: the host is out of
+# the guest's clock; see docs/cmdq.md).
+# vmtest: icount
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cmdq_lib.sh"
 

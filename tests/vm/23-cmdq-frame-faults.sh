@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# vmtest: icount (timing-sensitive: runs in the -I suite of make check)
 # The frame client's fault knobs, with exact counts: a bad opcode on every
 # 10th frame of pipe 1, an IRQ delay longer than the vblank on pipe 0, a
 # slow GCE (instruction cost x writes longer than the vblank), and the

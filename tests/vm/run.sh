@@ -4,12 +4,21 @@
 # (started by vmtest.sh) and passes their TAP through. A test that exits
 # non-zero without having reported a failure gets a "not ok" of its own.
 # Usage: run.sh [PATTERN]   (e.g. run.sh cmdq to run only *cmdq*)
+# Env:   QLAT_SUITE=plain   only tests without a "# vmtest: icount" line
+#        QLAT_SUITE=icount  only tests with it: timing-sensitive tests that
+#                           need the guest on QEMU's instruction counter
+#                           (vmtest.sh -I); default: all
 
 cd "$(dirname "$0")" || exit 1
 pat=${1:-}
 rc=0
 for t in [0-9]*.sh; do
 	case "$t" in *"$pat"*) ;; *) continue ;; esac
+	if grep -q '^# vmtest: icount' "$t"; then
+		[ "${QLAT_SUITE:-all}" = plain ] && continue
+	else
+		[ "${QLAT_SUITE:-all}" = icount ] && continue
+	fi
 	echo "# ==== $t"
 	start=$(date +%s)
 	out=$(mktemp)
