@@ -30,7 +30,7 @@ TOOL_LIBS := -static -lbpf -lelf -lz -ljson-c -lm
 # build-essential; kernel headers/image/source are handled by kernel-cache.sh.
 DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
 	zlib1g-dev libjson-c-dev qemu-system-x86 busybox-static \
-	xz-utils zstd binutils jq bc bpftrace linux-perf
+	xz-utils zstd binutils jq bc bpftrace linux-perf iproute2
 
 # The kernel dir in the cache, resolved by $(O)/kernel.stamp
 KDIR = $(shell cat $(O)/kernel.stamp 2>/dev/null)
@@ -42,7 +42,7 @@ TOOL_SRCS := tools/qlat.c tools/hist.c tools/cmdqlat.c
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(O)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
 
-KMODS := cmdq
+KMODS := cmdq vhost_zc
 KMOD_STAMPS := $(KMODS:%=$(O)/kmod/%/.built) $(O)/kmod/testkmod/.built
 
 ifeq ($(V),1)
@@ -55,7 +55,7 @@ endif
 
 .PHONY: all deps kernel modules bpf tools unit-tests check run install clean FORCE
 
-all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(O)/cmdqctl $(UNIT_TESTS) $(O)/tests/tp_layout
+all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout
 
 # --- dependencies ---------------------------------------------------------
 
@@ -92,7 +92,8 @@ $(O)/kmod/$(1)/.built: $(2) $(O)/kernel.stamp
 	$$(Q)find $(O)/kmod/$(1) -maxdepth 1 -xtype l -delete
 	$$(Q)ln -sf $(abspath $(wildcard $(3)/*.c $(3)/*.h $(3)/Kbuild)) $(O)/kmod/$(1)/
 	$$(Q)$$(MAKE) --no-print-directory -s -C $$(KDIR)/kbuild M=$(abspath $(O)/kmod/$(1)) \
-		RESOLVE_BTFIDS=true QLAT_INC=$(abspath include) modules
+		RESOLVE_BTFIDS=true QLAT_INC=$(abspath include) \
+		VHOST_INC=$$(KDIR)/src/drivers/vhost modules
 	$$(Q)for m in $(O)/kmod/$(1)/*.ko; do \
 		readelf -S $$$$m | grep -q '\.BTF' || { echo "$$$$m: no module BTF" >&2; exit 1; }; \
 	done
@@ -101,6 +102,7 @@ endef
 
 KSRC = $(wildcard $(1)/*.c $(1)/*.h $(1)/Kbuild)
 $(eval $(call kmod_rule,cmdq,$(call KSRC,kernel/cmdq) $(wildcard include/cmdq/*.h),kernel/cmdq))
+$(eval $(call kmod_rule,vhost_zc,$(call KSRC,kernel/vhost_zc),kernel/vhost_zc))
 $(eval $(call kmod_rule,testkmod,$(call KSRC,tests/kmod),tests/kmod))
 
 modules: $(KMOD_STAMPS)
@@ -139,7 +141,12 @@ $(O)/cmdqctl: tools/cmdqctl.c include/uapi/linux/cmdq.h
 	$(msg) LINK $@
 	$(Q)$(CC) $(TOOL_CFLAGS) -static -o $@ $<
 
-tools: $(O)/qlat $(O)/cmdqctl
+# userspace virtio-net driver for vhost-net devices (tests, benchmarks)
+$(O)/vhostdrv: tools/vhostdrv.c
+	$(msg) LINK $@
+	$(Q)$(CC) $(TOOL_CFLAGS) -static -pthread -o $@ $<
+
+tools: $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv
 
 # --- host unit tests ------------------------------------------------------
 
@@ -173,10 +180,12 @@ run: deps
 install: all
 	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/man/man8
 	install -m 0755 $(O)/qlat $(DESTDIR)$(prefix)/sbin/qlat
+	install -m 0755 $(O)/vhostdrv $(DESTDIR)$(prefix)/sbin/vhostdrv
 	install -m 0755 $(O)/cmdqctl $(DESTDIR)$(prefix)/sbin/cmdqctl
 	$(if $(wildcard docs/man/*.8),install -m 0644 $(wildcard docs/man/*.8) $(DESTDIR)$(prefix)/share/man/man8/)
 	install -d $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat
 	install -m 0644 $(O)/kmod/cmdq/*.ko $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat/
+	install -m 0644 $(O)/kmod/vhost_zc/*.ko $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat/
 
 clean:
 	rm -rf $(O)

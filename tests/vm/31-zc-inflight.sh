@@ -1,0 +1,98 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# vhost-zc-net in flight and teardown. The tap is bridged to a dummy device
+# whose plug qdisc holds every frame (the receiver is paused): the zero-copy
+# sends stay in flight, their guest buffers pinned. close() (and
+# RESET_OWNER) must then block until the skbs release them, whether the
+# plug is opened or the device torn down, and free every record: the
+# counters return to zero, the module unloads (its slab cache would report
+# leaked records) and the kernel log stays clean.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/zc_lib.sh"
+
+N=200		# > 128, below the in-flight bound min(max_inflight 256, ring 256)
+HOLD=1500	# ms the driver waits before close(); close must outlast it
+TAP=vzt1
+
+zc_load
+ok $? "load vhost_zc.ko"
+for m in bridge dummy sch_plug; do modprobe $m || diag "modprobe $m failed"; done
+ip tuntap add dev $TAP mode tap &&
+	ip link add zcbr0 type bridge &&
+	ip link set $TAP master zcbr0 && ip link set $TAP up &&
+	ip link set zcbr0 up
+ok $? "tap $TAP bridged on zcbr0"
+
+plug_dev() { # name: a dummy port of the bridge with a blocked plug qdisc
+	ip link add "$1" type dummy && ip link set "$1" master zcbr0 &&
+		ip link set "$1" up &&
+		tc qdisc add dev "$1" root plug limit 100000000
+}
+
+# run_held WHAT RELEASE-CMD [driver args]: send N frames into the plug,
+# check they are all in flight and that close()/reset blocks, then RELEASE
+run_held() {
+	what=$1 rel=$2
+	shift 2
+	rm -f "$OUT/zc-ready"
+	echo 0 >"$ZS"		# zero the counters, max_in_flight = in_flight
+	"$DRV" -i $TAP -s 1000 -n $N -q 256 -R 256 --no-verify -H $HOLD \
+		-Y "$OUT/zc-ready" "$@" >"$OUT/zc-held.out" 2>&1 &
+	pid=$!
+	i=0
+	while [ ! -e "$OUT/zc-ready" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 1
+	zc_snap h
+	kill -0 $pid 2>/dev/null
+	ok $? "$what: close blocks while $N sends are held"
+	assert_eq "$(v h in_flight)" $N "$what: zero-copy sends in flight"
+	[ "$(v h max_in_flight)" -ge 128 ]
+	ok $? "$what: max_in_flight $(v h max_in_flight) >= 128"
+	assert_eq "$(v h submitted)/$(v h zerocopy)/$(v h completed)" "$N/$N/0" \
+		"$what: submitted/zerocopy/completed while held"
+	assert_eq "$(v h devices)" 1 "$what: device still open"
+	nd=0
+	for f in "$DEBUGFS"/vhost_zc/*/stats; do
+		[ -e "$f" ] || continue
+		nd=$((nd + 1))
+		zc_snap pd "$f"
+	done
+	assert_eq "$nd/$(v pd in_flight)/$(v pd submitted)" "1/$N/$N" \
+		"$what: per-device stats: one device, in_flight/submitted"
+	eval "$rel"
+	wait $pid
+	rc=$?
+	while read -r _k _v; do
+		case "$_k" in *[!a-z0-9_]*) continue ;; esac
+		eval "held_$_k=\$_v"
+	done <"$OUT/zc-held.out"
+	assert_eq "$rc" 0 "$what: driver exits 0"
+	assert_eq "$(v held held_used)" 0 "$what: no TX head used while held"
+	t=$(v held close_ms)
+	r=$(v held reset_ms)
+	[ "$r" != missing ] && t=$r
+	[ "$t" -ge 900 ]
+	ok $? "$what: teardown blocked ${t} ms until the release"
+	zc_snap e
+	assert_eq "$(v e in_flight)/$(v e devices)" 0/0 "$what: in_flight/devices back to 0"
+	assert_eq "$(v e released)/$(v e completed)" "$N/0" \
+		"$what: every record freed at teardown, none published after it"
+	assert_eq "$(v e zc_late_copy)/$(v e tx_errors)" 0/0 "$what: no copy, no error"
+}
+
+plug_dev zcd0
+ok $? "dummy zcd0 with a plug qdisc on the bridge"
+run_held "plug released" "tc qdisc change dev zcd0 root plug release_indefinite"
+tc qdisc change dev zcd0 root plug block
+run_held "device deleted" "ip link del zcd0"
+plug_dev zcd1
+run_held "RESET_OWNER, plug released" \
+	"tc qdisc change dev zcd1 root plug release_indefinite" --reset
+ip link del zcd1
+
+ip link del zcbr0
+ip link del $TAP
+assert_eq "$(cat /sys/module/vhost_zc/refcnt)" 0 "module refcount back to 0"
+unload_mod vhost_zc
+ok $? "rmmod vhost_zc (no record leaked from its slab cache)"
+tap_done
