@@ -10,10 +10,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zc_lib.sh"
 
-# Frames per size: ZC_N (default 100000 for 64 B and 1500 B); 64 KB frames
-# take ~2 ms each under TCG, so ZC_N64K (default 10000) for those.
+# Frames per size: ZC_N (default 100000 for 64 B and 1500 B) and ZC_N64K
+# (default 100000 too, as issue 5 asks; 64 KB frames take ~1.4 ms each
+# under TCG, so this size costs ~2.5 min of make check).
 N=${ZC_N:-100000}
-N64K=${ZC_N64K:-10000}
+N64K=${ZC_N64K:-100000}
 
 zc_load
 ok $? "load tun, tap, vhost and vhost_zc.ko"
