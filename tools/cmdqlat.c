@@ -444,8 +444,7 @@ int cmdqlat_main(int argc, char **argv)
 				strerror(-err));
 	}
 	if (!run.skel) {
-		fprintf(stderr, "qlat cmdq: cannot attach to the cmdq tracepoints (%s); "
-			"is cmdq_helper.ko loaded? (-v for details)\n", strerror(-err));
+		qlat_attach_failed("qlat cmdq", env.common.attach, "cmdq_helper", "cmdq", err);
 		return QLAT_EXIT_USAGE;
 	}
 	fprintf(stderr, "qlat cmdq: tracing cmdq:* via %s; Ctrl-C to end\n",

@@ -140,6 +140,25 @@ int qlat_attach_order(enum qlat_attach forced, const char *module,
 	return n;
 }
 
+void qlat_attach_failed(const char *who, enum qlat_attach forced, const char *module,
+			const char *system, int err)
+{
+	if (!path_exists("/sys/module/%s", module))
+		fprintf(stderr, "%s: %s.ko is not loaded\n", who, module);
+	else if (forced == QLAT_ATTACH_TP_BTF && !path_exists("/sys/kernel/btf/%s", module))
+		fprintf(stderr, "%s: tp_btf needs module BTF, and /sys/kernel/btf/%s is missing "
+			"(module built without BTF?); use --attach=raw_tp or tracepoint\n",
+			who, module);
+	else if (forced == QLAT_ATTACH_TRACEPOINT &&
+		 !path_exists("/sys/kernel/tracing/events/%s", system) &&
+		 !path_exists("/sys/kernel/debug/tracing/events/%s", system))
+		fprintf(stderr, "%s: the tracepoint path needs tracefs with events/%s "
+			"(mount -t tracefs nodev /sys/kernel/tracing)\n", who, system);
+	else
+		fprintf(stderr, "%s: cannot attach to the %s tracepoints: %s (-v for details)\n",
+			who, system, strerror(-err));
+}
+
 __u64 qlat_prog_misses(struct bpf_object *obj, const char *event)
 {
 	size_t n = strlen(event);

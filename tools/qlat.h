@@ -66,6 +66,10 @@ int qlat_attach_order(enum qlat_attach forced, const char *module,
  */
 __u64 qlat_prog_misses(struct bpf_object *obj, const char *event);
 
+/* Explain why no flavour could attach (module missing, no BTF, no tracefs) */
+void qlat_attach_failed(const char *who, enum qlat_attach forced, const char *module,
+			const char *system, int err);
+
 /* Sum of the per-CPU values of a PERCPU_ARRAY of __u64 */
 int qlat_read_counters(int fd, __u64 *out, __u32 n);
 /* Merged per-CPU qlat_hist entries of a PERCPU_ARRAY */
