@@ -22,7 +22,6 @@ nf=0
 while read -r ev field off size; do
 	nf=$((nf + 1))
 	got=$(awk -v f="$field" -F'\t' '/^\tfield:/ {
-		split($2, a, /[ ;]+/); name = a[length(a) - 1]
 		sub(/^field:.* /, "", $2); sub(/;$/, "", $2)
 		if ($2 == f) { sub(/offset:/, "", $3); sub(/size:/, "", $4);
 			sub(/;/, "", $3); sub(/;/, "", $4); print $3, $4 } }' \
