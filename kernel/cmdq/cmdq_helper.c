@@ -73,7 +73,6 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(cmdq_eoc_irq);
 EXPORT_TRACEPOINT_SYMBOL_GPL(cmdq_vblank);
 
 #define CMDQ_ARG_A_OFFSET_MASK	0xffff
-#define CMDQ_POLL_ENABLE_MASK	BIT(0)
 #define CMDQ_FINALIZE_SIZE	(2 * CMDQ_INST_SIZE)
 #define CMDQ_BURST_MAX		10000000
 
@@ -598,6 +597,40 @@ void cmdq_pkt_destroy(struct cmdq_pkt *pkt)
 }
 EXPORT_SYMBOL_GPL(cmdq_pkt_destroy);
 
+/* WRITE or POLL of one register */
+static int cmdq_pkt_reg_op(struct cmdq_pkt *pkt, enum cmdq_code code, u32 value,
+			   struct cmdq_base *base, u32 offset)
+{
+	u32 arg_a;
+	int err;
+
+	err = cmdq_reg_arg_a(base, offset, &arg_a);
+	if (err)
+		return err;
+	return cmdq_pkt_append(pkt, code, arg_a, value);
+}
+
+/*
+ * MASK(~mask) then WRITE or POLL with offset bit 0 (CMDQ_WRITE_ENABLE_MASK,
+ * which POLL shares) set: both instructions or neither.
+ */
+static int cmdq_pkt_reg_op_mask(struct cmdq_pkt *pkt, enum cmdq_code code, u32 value,
+				struct cmdq_base *base, u32 offset, u32 mask)
+{
+	u32 arg_a;
+	int err;
+
+	err = cmdq_reg_arg_a(base, offset, &arg_a);
+	if (err)
+		return err;
+	err = cmdq_pkt_prepare(pkt, 2);
+	if (err)
+		return err;
+	cmdq_pkt_emit(pkt, CMDQ_CODE_MASK, 0, ~mask);
+	cmdq_pkt_emit(pkt, code, arg_a | CMDQ_WRITE_ENABLE_MASK, value);
+	return 0;
+}
+
 /**
  * cmdq_pkt_write() - append a register write
  * @pkt: the packet
@@ -612,13 +645,7 @@ EXPORT_SYMBOL_GPL(cmdq_pkt_destroy);
  */
 int cmdq_pkt_write(struct cmdq_pkt *pkt, u32 value, struct cmdq_base *base, u32 offset)
 {
-	u32 arg_a;
-	int err;
-
-	err = cmdq_reg_arg_a(base, offset, &arg_a);
-	if (err)
-		return err;
-	return cmdq_pkt_append(pkt, CMDQ_CODE_WRITE, arg_a, value);
+	return cmdq_pkt_reg_op(pkt, CMDQ_CODE_WRITE, value, base, offset);
 }
 EXPORT_SYMBOL_GPL(cmdq_pkt_write);
 
@@ -639,21 +666,9 @@ EXPORT_SYMBOL_GPL(cmdq_pkt_write);
 int cmdq_pkt_write_mask(struct cmdq_pkt *pkt, u32 value, struct cmdq_base *base,
 			u32 offset, u32 mask)
 {
-	u32 arg_a;
-	int err;
-
 	if (mask == U32_MAX)
 		return cmdq_pkt_write(pkt, value, base, offset);
-
-	err = cmdq_reg_arg_a(base, offset, &arg_a);
-	if (err)
-		return err;
-	err = cmdq_pkt_prepare(pkt, 2);
-	if (err)
-		return err;
-	cmdq_pkt_emit(pkt, CMDQ_CODE_MASK, 0, ~mask);
-	cmdq_pkt_emit(pkt, CMDQ_CODE_WRITE, arg_a | CMDQ_WRITE_ENABLE_MASK, value);
-	return 0;
+	return cmdq_pkt_reg_op_mask(pkt, CMDQ_CODE_WRITE, value, base, offset, mask);
 }
 EXPORT_SYMBOL_GPL(cmdq_pkt_write_mask);
 
@@ -736,13 +751,7 @@ EXPORT_SYMBOL_GPL(cmdq_pkt_acquire_event);
  */
 int cmdq_pkt_poll(struct cmdq_pkt *pkt, u32 value, struct cmdq_base *base, u32 offset)
 {
-	u32 arg_a;
-	int err;
-
-	err = cmdq_reg_arg_a(base, offset, &arg_a);
-	if (err)
-		return err;
-	return cmdq_pkt_append(pkt, CMDQ_CODE_POLL, arg_a, value);
+	return cmdq_pkt_reg_op(pkt, CMDQ_CODE_POLL, value, base, offset);
 }
 EXPORT_SYMBOL_GPL(cmdq_pkt_poll);
 
@@ -763,18 +772,7 @@ EXPORT_SYMBOL_GPL(cmdq_pkt_poll);
 int cmdq_pkt_poll_mask(struct cmdq_pkt *pkt, u32 value, struct cmdq_base *base,
 		       u32 offset, u32 mask)
 {
-	u32 arg_a;
-	int err;
-
-	err = cmdq_reg_arg_a(base, offset, &arg_a);
-	if (err)
-		return err;
-	err = cmdq_pkt_prepare(pkt, 2);
-	if (err)
-		return err;
-	cmdq_pkt_emit(pkt, CMDQ_CODE_MASK, 0, ~mask);
-	cmdq_pkt_emit(pkt, CMDQ_CODE_POLL, arg_a | CMDQ_POLL_ENABLE_MASK, value);
-	return 0;
+	return cmdq_pkt_reg_op_mask(pkt, CMDQ_CODE_POLL, value, base, offset, mask);
 }
 EXPORT_SYMBOL_GPL(cmdq_pkt_poll_mask);
 
