@@ -30,15 +30,16 @@ TOOL_LIBS := -static -lbpf -lelf -lz -ljson-c -lm
 # build-essential; kernel headers/image/source are handled by kernel-cache.sh.
 DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
 	zlib1g-dev libjson-c-dev qemu-system-x86 busybox-static \
-	xz-utils zstd binutils jq bc bpftrace linux-perf iproute2
+	xz-utils zstd binutils jq bc bpftrace linux-perf iproute2 \
+	libclang-rt-dev libpng-dev chromium groff-base
 
 # The kernel dir in the cache, resolved by $(O)/kernel.stamp
 KDIR = $(shell cat $(O)/kernel.stamp 2>/dev/null)
 
-BPF_PROGS := cmdqlat
+BPF_PROGS := cmdqlat zclat zcstock
 BPF_OBJS := $(BPF_PROGS:%=$(O)/%.bpf.o)
 SKELS := $(BPF_PROGS:%=$(O)/%.skel.h)
-TOOL_SRCS := tools/qlat.c tools/hist.c tools/cmdqlat.c
+TOOL_SRCS := tools/qlat.c tools/hist.c tools/cmdqlat.c tools/zclat.c tools/gate.c
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(O)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -55,7 +56,8 @@ endif
 
 .PHONY: all deps kernel modules bpf tools unit-tests check run install clean FORCE
 
-all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout
+all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout \
+	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors
 
 # --- dependencies ---------------------------------------------------------
 
@@ -154,6 +156,25 @@ $(O)/tests/test_hist: tests/unit/test_hist.c tools/hist.c $(wildcard tests/unit/
 	$(msg) CC $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_hist.c tools/hist.c -ljson-c -lm
+
+$(O)/tests/test_gate: tests/unit/test_gate.c tools/gate.c tools/hist.c $(wildcard tests/unit/*.h tools/*.h include/qlat/*.h)
+	$(msg) CC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_gate.c tools/gate.c tools/hist.c -ljson-c -lm
+
+# libFuzzer target of qlat gate's JSON input (run by tests/unit/fuzz.sh);
+# libFuzzer comes with libclang-rt-dev
+$(O)/tests/fuzz_gate_json: tests/fuzz/fuzz_gate_json.c tools/gate.c tools/hist.c $(wildcard tools/*.h include/qlat/*.h)
+	$(msg) FUZZ $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Iinclude -Itools -o $@ $(filter %.c,$^) -ljson-c -lm
+
+# pixel colour counts of a PNG, for the Chromium screenshot of the gate report
+$(O)/tests/png_colors: tests/unit/png_colors.c
+	$(msg) CC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< -lpng
 
 # run in the guest by tests/vm/: the fallback record layouts vs tracefs
 $(O)/tests/tp_layout: tests/vm/tp_layout.c $(wildcard bpf/*_tp.h)

@@ -9,12 +9,7 @@
 #ifndef __CMDQ_TP_H
 #define __CMDQ_TP_H
 
-struct tp_common {
-	__u16 common_type;
-	__u8 common_flags;
-	__u8 common_preempt_count;
-	__s32 common_pid;
-};
+#include "tp_common.h"
 
 struct tp_cmdq_pkt_finalize {
 	struct tp_common c;

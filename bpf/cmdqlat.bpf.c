@@ -15,6 +15,7 @@
 #include <bpf/bpf_tracing.h>
 #include "qlat/cmdqlat.h"
 #include "qlat_hist.bpf.h"
+#include "qlat_evidence.bpf.h"
 #include "cmdq_tp.h"
 
 const volatile __s32 targ_thread = -1;
@@ -81,7 +82,31 @@ static __always_inline int on_flush(__u32 id, __u32 thread, __u32 inst)
 	return 0;
 }
 
-static __always_inline int on_eoc(__u32 thread, __s32 status, __s32 pipe,
+/* Evidence record of one EOC: see include/qlat/evidence.h */
+static __always_inline void eoc_evidence(__u32 thread, __u32 id, __s32 status, __s32 pipe,
+					 __u64 flush_ns, __u64 eoc_ns, __u64 deadline_ns,
+					 __u32 missed)
+{
+	__u64 lat = eoc_ns - flush_ns, aux = 0;
+	__u32 flags = 0;
+
+	if (qlat_over(lat)) {
+		flags |= QLAT_EVF_OVER;
+		count(CMDQLAT_EV_OVER);
+	}
+	if (pipe >= 0 && missed) {
+		flags |= QLAT_EVF_MISS;
+		aux = eoc_ns - deadline_ns;
+	} else if (pipe >= 0) {
+		aux = deadline_ns - eoc_ns;
+	}
+	if (status)
+		flags |= QLAT_EVF_FAIL;
+	if (!qlat_emit(eoc_ns, CMDQLAT_REC_EOC, thread, id, lat, aux, flags, pipe))
+		count(CMDQLAT_EV_RB_DROP);
+}
+
+static __always_inline int on_eoc(__u32 thread, __u32 id, __s32 status, __s32 pipe,
 				  __u64 flush_ns, __u64 eoc_ns,
 				  __u64 deadline_ns, __u32 missed)
 {
@@ -90,6 +115,8 @@ static __always_inline int on_eoc(__u32 thread, __s32 status, __s32 pipe,
 		count(CMDQLAT_EV_FILTERED);
 		return 0;
 	}
+	if (qlat_evidence_on)
+		eoc_evidence(thread, id, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
 	hist(CMDQLAT_FLUSH_EOC, thread, eoc_ns - flush_ns);
 	if (pipe < 0)
 		return 0;
@@ -139,7 +166,7 @@ SEC("tp_btf/cmdq_eoc_irq")
 int BPF_PROG(eoc_btf, u32 thread, u32 id, int status, int pipe, u32 frame,
 	     u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed)
 {
-	return on_eoc(thread, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
+	return on_eoc(thread, id, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
 }
 
 SEC("tp_btf/cmdq_pkt_cb")
@@ -171,7 +198,7 @@ SEC("raw_tp/cmdq_eoc_irq")
 int BPF_PROG(eoc_raw, u32 thread, u32 id, int status, int pipe, u32 frame,
 	     u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed)
 {
-	return on_eoc(thread, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
+	return on_eoc(thread, id, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
 }
 
 SEC("raw_tp/cmdq_pkt_cb")
@@ -202,7 +229,7 @@ int flush_tp(struct tp_cmdq_pkt_flush *ctx)
 SEC("tracepoint/cmdq/cmdq_eoc_irq")
 int eoc_tp(struct tp_cmdq_eoc_irq *ctx)
 {
-	return on_eoc(ctx->thread, ctx->status, ctx->pipe, ctx->flush_ns,
+	return on_eoc(ctx->thread, ctx->id, ctx->status, ctx->pipe, ctx->flush_ns,
 		      ctx->eoc_ns, ctx->deadline_ns, ctx->missed);
 }
 

@@ -40,6 +40,12 @@ for p in $PHASES; do
 			echo "# ==== host: $t"
 			run_tap "unit-$(basename "$t")" "$t"
 		done
+		# TAP scripts: the gate fuzz run, the gate report in Chromium
+		for t in tests/unit/*.sh; do
+			[ -x "$t" ] || continue
+			echo "# ==== host: $t"
+			run_tap "unit-$(basename "$t" .sh)" "$t"
+		done
 		;;
 	harness)
 		QLAT_KDIR=$KDIR run_tap harness tests/harness/test_vmtest.sh

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "qlat.h"
@@ -20,6 +21,7 @@ static struct cmdqlat_env {
 	int thread;
 	int pipe;
 } env = {
+	.common = QLAT_ENV_INIT,
 	.thread = -1,
 	.pipe = -1,
 };
@@ -51,6 +53,8 @@ static const char *const counter_names[CMDQLAT_EV_MISS_BASE] = {
 	[CMDQLAT_EV_UNDERRUN] = "underrun",
 	[CMDQLAT_EV_FILTERED] = "filtered",
 	[CMDQLAT_EV_BADKEY] = "badkey",
+	[CMDQLAT_EV_OVER] = "over_threshold",
+	[CMDQLAT_EV_RB_DROP] = "evidence_dropped",
 };
 
 /* BPF program name prefixes, one per tracepoint */
@@ -71,6 +75,7 @@ struct cmdqlat_run {
 	struct cmdqlat_bpf *skel;
 	enum qlat_attach mode;
 	struct timespec start;
+	struct qlat_evidence ev;
 };
 
 /*
@@ -99,33 +104,16 @@ static const char argp_doc[] =
 "    qlat cmdq --attach=raw_tp  # force the raw tracepoint path\n";
 
 enum {
-	OPT_ATTACH = 0x100,
-	OPT_JSON,
-	OPT_OPENMETRICS,
-	OPT_READY,
-	OPT_JSON_FILE,
-	OPT_OM_FILE,
+	OPT_MAX_MISSES = 0x200,
 };
 
 static const struct argp_option opts[] = {
+	{ NULL, 0, NULL, 0, "Selecting:", 1 },
 	{ "thread", 'T', "THREAD", 0, "Only GCE thread THREAD (0-15)", 0 },
 	{ "pipe", 'p', "PIPE", 0, "Only packets released by display pipe PIPE (0-2)", 0 },
-	{ "interval", 'i', "SEC", 0, "Print every SEC seconds (cumulative)", 0 },
-	{ "count", 'c', "N", 0, "Stop after N intervals", 0 },
-	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
-	{ "microseconds", 'u', NULL, 0, "Terminal output in usecs", 0 },
-	{ "milliseconds", 'm', NULL, 0, "Terminal output in msecs", 0 },
-	{ "json", OPT_JSON, NULL, 0, "One JSON document per interval", 0 },
-	{ "openmetrics", OPT_OPENMETRICS, NULL, 0, "OpenMetrics text per interval", 0 },
-	{ "json-file", OPT_JSON_FILE, "FILE", 0,
-	  "Also keep the latest JSON document in FILE (replaced atomically)", 0 },
-	{ "openmetrics-file", OPT_OM_FILE, "FILE", 0,
-	  "Also keep the latest OpenMetrics text in FILE (replaced atomically; "
-	  "for node_exporter's textfile collector)", 0 },
-	{ "attach", OPT_ATTACH, "MODE", 0,
-	  "auto (default), tp_btf, raw_tp or tracepoint", 0 },
-	{ "ready-file", OPT_READY, "FILE", 0, "Create FILE once attached", 0 },
-	{ "verbose", 'v', NULL, 0, "Verbose libbpf output", 0 },
+	{ NULL, 0, NULL, 0, "Limits (exit status 2 when breached):", 20 },
+	{ "max-misses", OPT_MAX_MISSES, "N", 0,
+	  "Stop when more than N packets have missed their vblank deadline", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
@@ -135,11 +123,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	long v;
 
 	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.common;
+		break;
 	case 'h':
 		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
-		break;
-	case 'v':
-		env.common.verbose = true;
 		break;
 	case 'T':
 		if (qlat_parse_uint(arg, CMDQLAT_THREADS - 1, &v))
@@ -151,45 +139,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid pipe '%s' (0-%d)", arg, CMDQLAT_PIPES - 1);
 		env.pipe = v;
 		break;
-	case 'i':
-		if (qlat_parse_uint(arg, 86400, &v) || !v)
-			argp_error(state, "invalid interval '%s'", arg);
-		env.common.interval = v;
-		break;
-	case 'c':
-		if (qlat_parse_uint(arg, 1000000, &v) || !v)
-			argp_error(state, "invalid count '%s'", arg);
-		env.common.count = v;
-		break;
-	case 'd':
-		if (qlat_parse_uint(arg, 86400 * 365, &v) || !v)
-			argp_error(state, "invalid duration '%s'", arg);
-		env.common.duration = v;
-		break;
-	case 'u':
-		env.common.unit = QLAT_UNIT_US;
-		break;
-	case 'm':
-		env.common.unit = QLAT_UNIT_MS;
-		break;
-	case OPT_JSON:
-		env.common.format = QLAT_FMT_JSON;
-		break;
-	case OPT_OPENMETRICS:
-		env.common.format = QLAT_FMT_OPENMETRICS;
-		break;
-	case OPT_ATTACH:
-		if (qlat_parse_attach(arg, &env.common.attach))
-			argp_error(state, "invalid attach mode '%s'", arg);
-		break;
-	case OPT_READY:
-		env.common.ready_file = arg;
-		break;
-	case OPT_JSON_FILE:
-		env.common.json_file = arg;
-		break;
-	case OPT_OM_FILE:
-		env.common.om_file = arg;
+	case OPT_MAX_MISSES:
+		if (qlat_parse_uint(arg, 1L << 40, &v))
+			argp_error(state, "invalid miss count '%s'", arg);
+		env.common.max_misses = v;
 		break;
 	case ARGP_KEY_ARG:
 		argp_usage(state);
@@ -211,6 +164,32 @@ static double elapsed(const struct timespec *start)
 static int nkeys(int m)
 {
 	return metric_is_pipe(m) ? CMDQLAT_PIPES : CMDQLAT_THREADS;
+}
+
+static void evidence_tty(FILE *f, const struct qlat_event *e)
+{
+	fprintf(f, "eoc thread %u packet %u flush->EOC %llu ns", e->key, e->id,
+		(unsigned long long)e->value);
+	if (e->ext >= 0)
+		fprintf(f, " pipe %d %s %llu ns", e->ext,
+			e->flags & QLAT_EVF_MISS ? "MISSED by" : "slack",
+			(unsigned long long)e->aux);
+	if (e->flags & QLAT_EVF_FAIL)
+		fprintf(f, " ERROR");
+}
+
+static void evidence_json(json_object *o, const struct qlat_event *e)
+{
+	json_object_object_add(o, "event", json_object_new_string("eoc"));
+	json_object_object_add(o, "thread", json_object_new_int(e->key));
+	json_object_object_add(o, "packet", json_object_new_int64(e->id));
+	json_object_object_add(o, "error", json_object_new_boolean(e->flags & QLAT_EVF_FAIL));
+	if (e->ext < 0)
+		return;
+	json_object_object_add(o, "pipe", json_object_new_int(e->ext));
+	json_object_object_add(o, "missed", json_object_new_boolean(e->flags & QLAT_EVF_MISS));
+	json_object_object_add(o, e->flags & QLAT_EVF_MISS ? "late_ns" : "slack_ns",
+			       json_object_new_uint64(e->aux));
 }
 
 static void print_tty(FILE *f, struct cmdqlat_run *run, const __u64 *cnt,
@@ -258,25 +237,21 @@ hists:
 			fprintf(f, "\n");
 		}
 	}
+	if (final)
+		qlat_evidence_print(&run->ev, f, cnt[CMDQLAT_EV_RB_DROP], evidence_tty);
 }
 
 static void print_json(FILE *f, struct cmdqlat_run *run, const __u64 *cnt,
 		       const struct qlat_hist *h, const __u64 *drop, bool final)
 {
-	json_object *doc = json_object_new_object();
+	json_object *doc = qlat_json_doc("cmdq", qlat_attach_name(run->mode), final,
+					  elapsed(&run->start));
 	json_object *c = json_object_new_object();
 	json_object *d = json_object_new_object();
 	json_object *miss = json_object_new_array();
 	json_object *hs = json_object_new_array();
 	int i, m, k;
 
-	json_object_object_add(doc, "tool", json_object_new_string("qlat"));
-	json_object_object_add(doc, "subcommand", json_object_new_string("cmdq"));
-	json_object_object_add(doc, "schema", json_object_new_int(1));
-	json_object_object_add(doc, "attach",
-			       json_object_new_string(qlat_attach_name(run->mode)));
-	json_object_object_add(doc, "final", json_object_new_boolean(final));
-	json_object_object_add(doc, "elapsed_s", json_object_new_double(elapsed(&run->start)));
 	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
 		json_object_object_add(c, counter_names[i], json_object_new_uint64(cnt[i]));
 	json_object_object_add(doc, "events", c);
@@ -303,6 +278,10 @@ static void print_json(FILE *f, struct cmdqlat_run *run, const __u64 *cnt,
 		}
 	}
 	json_object_object_add(doc, "hists", hs);
+	if (final && run->ev.breach)
+		json_object_object_add(doc, "breach",
+				       qlat_evidence_json(&run->ev, cnt[CMDQLAT_EV_RB_DROP],
+							  evidence_json));
 	fprintf(f, "%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));
 	json_object_put(doc);
 }
@@ -394,6 +373,39 @@ static int print_cb(void *ctx, bool final)
 	return err ? QLAT_EXIT_USAGE : QLAT_EXIT_OK;
 }
 
+/*
+ * Every 10 ms: take in the evidence records, and look at the BPF counters
+ * too, so a breach whose record the full ring buffer lost still stops us.
+ */
+static bool stop_cb(void *ctx)
+{
+	struct cmdqlat_run *run = ctx;
+	__u64 cnt[CMDQLAT_NR_COUNTERS], misses = 0;
+	enum qlat_breach b = QLAT_BREACH_NONE;
+	int i;
+
+	if (!run->ev.rb)
+		return false;
+	if (qlat_evidence_poll(&run->ev))
+		return true;
+	if (qlat_read_counters(bpf_map__fd(run->skel->maps.counters), cnt,
+			       CMDQLAT_NR_COUNTERS))
+		return false;
+	for (i = 0; i < CMDQLAT_PIPES; i++)
+		misses += cnt[CMDQLAT_EV_MISS_BASE + i];
+	if (env.common.threshold_ns && cnt[CMDQLAT_EV_OVER])
+		b = QLAT_BREACH_THRESHOLD;
+	else if (env.common.max_misses >= 0 && misses > (__u64)env.common.max_misses)
+		b = QLAT_BREACH_MISSES;
+	if (!b)
+		return false;
+	/* the record is submitted right after the counter: let it land */
+	usleep(2000);
+	if (!qlat_evidence_poll(&run->ev))
+		qlat_evidence_breach(&run->ev, b);
+	return true;
+}
+
 /* open -> set rodata -> select flavour -> load -> attach; NULL on failure */
 static struct cmdqlat_bpf *open_load_attach(enum qlat_attach mode, int *errp)
 {
@@ -407,6 +419,8 @@ static struct cmdqlat_bpf *open_load_attach(enum qlat_attach mode, int *errp)
 	}
 	skel->rodata->targ_thread = env.thread;
 	skel->rodata->targ_pipe = env.pipe;
+	skel->rodata->qlat_evidence_on = env.common.threshold_ns || env.common.max_misses >= 0;
+	skel->rodata->qlat_threshold_ns = env.common.threshold_ns;
 	qlat_select_progs(skel->obj, mode);
 	err = cmdqlat_bpf__load(skel);
 	if (!err)
@@ -421,10 +435,15 @@ static struct cmdqlat_bpf *open_load_attach(enum qlat_attach mode, int *errp)
 
 int cmdqlat_main(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &qlat_common_argp, 0, NULL, 0 },
+		{},
+	};
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
 		.doc = argp_doc,
+		.children = children,
 	};
 	enum qlat_attach order[QLAT_ATTACH_NR];
 	struct cmdqlat_run run = {};
@@ -447,10 +466,19 @@ int cmdqlat_main(int argc, char **argv)
 		qlat_attach_failed("qlat cmdq", env.common.attach, "cmdq_helper", "cmdq", err);
 		return QLAT_EXIT_USAGE;
 	}
+	err = qlat_evidence_open(&run.ev, &env.common, bpf_map__fd(run.skel->maps.qlat_events));
+	if (err) {
+		fprintf(stderr, "qlat cmdq: evidence ring buffer: %s\n", strerror(-err));
+		cmdqlat_bpf__destroy(run.skel);
+		return QLAT_EXIT_USAGE;
+	}
 	fprintf(stderr, "qlat cmdq: tracing cmdq:* via %s; Ctrl-C to end\n",
 		qlat_attach_name(run.mode));
 	clock_gettime(CLOCK_MONOTONIC, &run.start);
-	err = qlat_run_loop(&env.common, print_cb, NULL, &run);
+	err = qlat_run_loop(&env.common, print_cb, stop_cb, &run);
+	if (!err && run.ev.breach)
+		err = QLAT_EXIT_BREACH;
+	qlat_evidence_close(&run.ev);
 	cmdqlat_bpf__destroy(run.skel);
 	return err;
 }

@@ -296,18 +296,342 @@ int qlat_run_loop(const struct qlat_env *env, int (*print)(void *ctx, bool final
 	return print(ctx, true);
 }
 
+enum {
+	OPT_ATTACH = 0x100,
+	OPT_JSON,
+	OPT_OPENMETRICS,
+	OPT_READY,
+	OPT_JSON_FILE,
+	OPT_OM_FILE,
+	OPT_THRESHOLD,
+	OPT_EVIDENCE,
+};
+
+static const struct argp_option common_opts[] = {
+	{ NULL, 0, NULL, 0, "Reporting:", 10 },
+	{ "interval", 'i', "SEC", 0, "Print every SEC seconds (cumulative)", 0 },
+	{ "count", 'c', "N", 0, "Stop after N intervals", 0 },
+	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
+	{ "microseconds", 'u', NULL, 0, "Terminal output in usecs", 0 },
+	{ "milliseconds", 'm', NULL, 0, "Terminal output in msecs", 0 },
+	{ "json", OPT_JSON, NULL, 0, "One JSON document per interval", 0 },
+	{ "openmetrics", OPT_OPENMETRICS, NULL, 0, "OpenMetrics text per interval", 0 },
+	{ "json-file", OPT_JSON_FILE, "FILE", 0,
+	  "Also keep the latest JSON document in FILE (replaced atomically)", 0 },
+	{ "openmetrics-file", OPT_OM_FILE, "FILE", 0,
+	  "Also keep the latest OpenMetrics text in FILE (replaced atomically; "
+	  "for node_exporter's textfile collector)", 0 },
+	{ NULL, 0, NULL, 0, "Limits (exit status 2 when breached):", 20 },
+	{ "threshold", OPT_THRESHOLD, "NS", 0,
+	  "Stop when one event's latency exceeds NS nanoseconds", 0 },
+	{ "evidence", OPT_EVIDENCE, "N", 0,
+	  "On a breach, print the last N events leading to it (default 20)", 0 },
+	{ NULL, 0, NULL, 0, "Attaching:", 30 },
+	{ "attach", OPT_ATTACH, "MODE", 0,
+	  "auto (default), tp_btf, raw_tp or tracepoint", 0 },
+	{ "ready-file", OPT_READY, "FILE", 0, "Create FILE once attached", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose libbpf output", 0 },
+	{},
+};
+
+static error_t parse_common(int key, char *arg, struct argp_state *state)
+{
+	struct qlat_env *env = state->input;
+	char *end;
+	long v;
+
+	switch (key) {
+	case 'v':
+		env->verbose = true;
+		break;
+	case 'i':
+		if (qlat_parse_uint(arg, 86400, &v) || !v)
+			argp_error(state, "invalid interval '%s'", arg);
+		env->interval = v;
+		break;
+	case 'c':
+		if (qlat_parse_uint(arg, 1000000, &v) || !v)
+			argp_error(state, "invalid count '%s'", arg);
+		env->count = v;
+		break;
+	case 'd':
+		if (qlat_parse_uint(arg, 86400 * 365, &v) || !v)
+			argp_error(state, "invalid duration '%s'", arg);
+		env->duration = v;
+		break;
+	case 'u':
+		env->unit = QLAT_UNIT_US;
+		break;
+	case 'm':
+		env->unit = QLAT_UNIT_MS;
+		break;
+	case OPT_JSON:
+		env->format = QLAT_FMT_JSON;
+		break;
+	case OPT_OPENMETRICS:
+		env->format = QLAT_FMT_OPENMETRICS;
+		break;
+	case OPT_ATTACH:
+		if (qlat_parse_attach(arg, &env->attach))
+			argp_error(state, "invalid attach mode '%s'", arg);
+		break;
+	case OPT_READY:
+		env->ready_file = arg;
+		break;
+	case OPT_JSON_FILE:
+		env->json_file = arg;
+		break;
+	case OPT_OM_FILE:
+		env->om_file = arg;
+		break;
+	case OPT_THRESHOLD:
+		errno = 0;
+		env->threshold_ns = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || *arg == '-' || !env->threshold_ns ||
+		    env->threshold_ns >> 63)
+			argp_error(state, "invalid threshold '%s' (ns, 1 to 2^63-1)", arg);
+		break;
+	case OPT_EVIDENCE:
+		if (qlat_parse_uint(arg, 100000, &v))
+			argp_error(state, "invalid evidence count '%s' (0-100000)", arg);
+		env->evidence = v;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp qlat_common_argp = {
+	.options = common_opts,
+	.parser = parse_common,
+};
+
+static int evidence_sample(void *ctx, void *data, size_t size)
+{
+	struct qlat_evidence *ev = ctx;
+	const struct qlat_event *e = data;
+
+	if (size < sizeof(*e) || ev->breach)
+		return 0;	/* keep what led to the breach, not what followed */
+	if (ev->keep) {
+		ev->ring[ev->next] = *e;
+		ev->next = (ev->next + 1) % ev->keep;
+	}
+	ev->seen++;
+	if (e->flags & QLAT_EVF_MISS)
+		ev->misses++;
+	if (ev->threshold_ns && (e->flags & QLAT_EVF_OVER)) {
+		ev->breach = QLAT_BREACH_THRESHOLD;
+		ev->trigger_seen = ev->seen;
+	} else if (ev->max_misses >= 0 && (e->flags & QLAT_EVF_MISS) &&
+		   ev->misses > (__u64)ev->max_misses) {
+		ev->breach = QLAT_BREACH_MISSES;
+		ev->trigger_seen = ev->seen;
+	}
+	return 0;
+}
+
+int qlat_evidence_open(struct qlat_evidence *ev, const struct qlat_env *env, int map_fd)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->threshold_ns = env->threshold_ns;
+	ev->max_misses = env->max_misses;
+	if (!env->threshold_ns && env->max_misses < 0)
+		return 0;
+	ev->keep = env->evidence;
+	ev->ring = calloc(ev->keep ? ev->keep : 1, sizeof(*ev->ring));
+	if (!ev->ring)
+		return -ENOMEM;
+	ev->rb = ring_buffer__new(map_fd, evidence_sample, ev, NULL);
+	if (!ev->rb) {
+		int err = -errno;
+
+		free(ev->ring);
+		ev->ring = NULL;
+		return err;
+	}
+	return 0;
+}
+
+enum qlat_breach qlat_evidence_poll(struct qlat_evidence *ev)
+{
+	if (ev->rb && !ev->breach)
+		ring_buffer__consume(ev->rb);
+	return ev->breach;
+}
+
+void qlat_evidence_breach(struct qlat_evidence *ev, enum qlat_breach b)
+{
+	if (!ev->breach)
+		ev->breach = b;
+}
+
+const char *qlat_breach_name(enum qlat_breach b)
+{
+	switch (b) {
+	case QLAT_BREACH_THRESHOLD:
+		return "threshold";
+	case QLAT_BREACH_MISSES:
+		return "max-misses";
+	default:
+		return "none";
+	}
+}
+
+/* Records kept, oldest first: the i-th is ev->ring[(first + i) % keep] */
+static unsigned int evidence_kept(const struct qlat_evidence *ev, unsigned int *first)
+{
+	unsigned int n = ev->seen < ev->keep ? ev->seen : ev->keep;
+
+	*first = ev->seen < ev->keep ? 0 : ev->next;
+	return n;
+}
+
+static const struct qlat_event *evidence_trigger(const struct qlat_evidence *ev)
+{
+	if (!ev->trigger_seen || !ev->keep)
+		return NULL;
+	return &ev->ring[(ev->next + ev->keep - 1) % ev->keep];
+}
+
+static void breach_reason(const struct qlat_evidence *ev, char *buf, size_t n)
+{
+	if (ev->breach == QLAT_BREACH_THRESHOLD)
+		snprintf(buf, n, "an event took more than %llu ns (--threshold)",
+			 (unsigned long long)ev->threshold_ns);
+	else
+		snprintf(buf, n, "more than %ld deadline misses (--max-misses)",
+			 ev->max_misses);
+}
+
+void qlat_evidence_print(const struct qlat_evidence *ev, FILE *f, __u64 rb_drops,
+			 void (*fmt)(FILE *f, const struct qlat_event *e))
+{
+	const struct qlat_event *t = evidence_trigger(ev);
+	unsigned int first, n, i;
+	char reason[128];
+
+	if (!ev->breach)
+		return;
+	breach_reason(ev, reason, sizeof(reason));
+	fprintf(f, "BREACH: %s\n", reason);
+	if (!ev->trigger_seen)
+		fprintf(f, "the triggering record was lost (ring buffer full: %llu records "
+			"dropped); the BPF counters saw the breach\n",
+			(unsigned long long)rb_drops);
+	if (!ev->keep)
+		return;
+	n = evidence_kept(ev, &first);
+	fprintf(f, "last %u of %llu events (times relative to the %s; ring-buffer drops %llu):\n",
+		n, (unsigned long long)ev->seen, t ? "breach" : "last record",
+		(unsigned long long)rb_drops);
+	if (!t && n)
+		t = &ev->ring[(first + n - 1) % ev->keep];
+	for (i = 0; i < n; i++) {
+		const struct qlat_event *e = &ev->ring[(first + i) % ev->keep];
+
+		fprintf(f, "  %+12.3f us  ", ((double)(__s64)(e->ts_ns - t->ts_ns)) / 1e3);
+		fmt(f, e);
+		fprintf(f, "%s\n", e == t && ev->trigger_seen ? "   <== breach" : "");
+	}
+}
+
+json_object *qlat_evidence_json(const struct qlat_evidence *ev, __u64 rb_drops,
+				void (*fmt)(json_object *o, const struct qlat_event *e))
+{
+	const struct qlat_event *t = evidence_trigger(ev);
+	json_object *o, *a;
+	unsigned int first, n, i;
+	char reason[128];
+
+	if (!ev->breach)
+		return NULL;
+	o = json_object_new_object();
+	a = json_object_new_array();
+	breach_reason(ev, reason, sizeof(reason));
+	json_object_object_add(o, "reason", json_object_new_string(qlat_breach_name(ev->breach)));
+	json_object_object_add(o, "message", json_object_new_string(reason));
+	json_object_object_add(o, "records_seen", json_object_new_uint64(ev->seen));
+	json_object_object_add(o, "ring_drops", json_object_new_uint64(rb_drops));
+	json_object_object_add(o, "trigger_recorded", json_object_new_boolean(t != NULL));
+	n = evidence_kept(ev, &first);
+	for (i = 0; i < n; i++) {
+		const struct qlat_event *e = &ev->ring[(first + i) % ev->keep];
+		json_object *r = json_object_new_object();
+
+		json_object_object_add(r, "ts_ns", json_object_new_uint64(e->ts_ns));
+		json_object_object_add(r, "value_ns", json_object_new_uint64(e->value));
+		fmt(r, e);
+		json_object_array_add(a, r);
+	}
+	json_object_object_add(o, "events", a);
+	return o;
+}
+
+void qlat_evidence_close(struct qlat_evidence *ev)
+{
+	ring_buffer__free(ev->rb);
+	free(ev->ring);
+	memset(ev, 0, sizeof(*ev));
+}
+
+__u64 qlat_ksym(const char *name, const char *module)
+{
+	char line[512], sym[256], mod[128], type;
+	unsigned long long addr, found = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		int n;
+
+		mod[0] = 0;
+		n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, sym, mod);
+		if (n < 3 || strcmp(sym, name))
+			continue;
+		if (module && strcmp(mod, module))
+			continue;
+		found = addr;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+json_object *qlat_json_doc(const char *subcommand, const char *attach, bool final,
+			   double elapsed_s)
+{
+	json_object *doc = json_object_new_object();
+
+	json_object_object_add(doc, "tool", json_object_new_string("qlat"));
+	json_object_object_add(doc, "subcommand", json_object_new_string(subcommand));
+	json_object_object_add(doc, "schema", json_object_new_int(1));
+	json_object_object_add(doc, "attach", json_object_new_string(attach));
+	json_object_object_add(doc, "final", json_object_new_boolean(final));
+	json_object_object_add(doc, "elapsed_s", json_object_new_double(elapsed_s));
+	return doc;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: qlat SUBCOMMAND [OPTION...]\n"
-		"Latency histograms for CMDQ display packets from their tracepoints.\n\n"
+		"Latency histograms for CMDQ display packets and vhost zero-copy TX\n"
+		"completions, from their tracepoints.\n\n"
 		"Subcommands:\n"
-		"  cmdq    flush->EOC, EOC->callback and vblank deadline slack/misses\n\n"
+		"  cmdq    flush->EOC, EOC->callback and vblank deadline slack/misses\n"
+		"  zc      vhost zero-copy submit->complete->dequeue->signal, copy fallbacks\n"
+		"          (vhost-zc-net, or stock vhost_net with --stock)\n"
+		"  gate    compare runs against a baseline: exit 0 pass, 2 regression,\n"
+		"          3 inconclusive\n\n"
 		"Run 'qlat SUBCOMMAND --help' for the options of each.\n");
 }
 
 int main(int argc, char **argv)
 {
+	argp_err_exit_status = QLAT_EXIT_USAGE;	/* argp's default is EX_USAGE (64) */
 	if (argc < 2) {
 		usage(stderr);
 		return QLAT_EXIT_USAGE;
@@ -319,6 +643,14 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "cmdq")) {
 		argv[1] = "qlat cmdq";	/* argp's program name */
 		return cmdqlat_main(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "zc")) {
+		argv[1] = "qlat zc";
+		return zclat_main(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "gate")) {
+		argv[1] = "qlat gate";
+		return gate_main(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "qlat: unknown subcommand '%s'\n", argv[1]);
 	usage(stderr);

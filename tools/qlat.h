@@ -3,10 +3,13 @@
 #ifndef __QLAT_TOOLS_QLAT_H
 #define __QLAT_TOOLS_QLAT_H
 
+#include <argp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <bpf/libbpf.h>
 #include "hist.h"
+#include "qlat/evidence.h"
 
 /* Exit codes of qlat cmdq / qlat zc */
 #define QLAT_EXIT_OK		0
@@ -34,7 +37,55 @@ struct qlat_env {
 	const char *ready_file;	/* touched once attached (for scripts) */
 	const char *json_file;	/* latest JSON document, replaced atomically */
 	const char *om_file;	/* latest OpenMetrics text, replaced atomically */
+	__u64 threshold_ns;	/* --threshold: 0 = none */
+	long max_misses;	/* --max-misses: -1 = none */
+	unsigned int evidence;	/* --evidence: records kept for a breach */
 };
+
+/*
+ * The options every subcommand shares (-i -c -d -u -m --json ... --attach
+ * --threshold --evidence), as an argp child whose input is a struct
+ * qlat_env. QLAT_ENV_INIT gives the defaults.
+ */
+extern const struct argp qlat_common_argp;
+#define QLAT_ENV_INIT { .max_misses = -1, .evidence = 20 }
+
+/*
+ * Breach evidence: the last env->evidence records from the "qlat_events"
+ * BPF ring buffer (include/qlat/evidence.h), and the first record over
+ * --threshold or past --max-misses.
+ */
+enum qlat_breach { QLAT_BREACH_NONE, QLAT_BREACH_THRESHOLD, QLAT_BREACH_MISSES };
+
+struct qlat_evidence {
+	struct ring_buffer *rb;
+	struct qlat_event *ring;	/* circular, `keep` records */
+	unsigned int keep, next;
+	__u64 seen;			/* records received */
+	__u64 misses;			/* ... of which QLAT_EVF_MISS */
+	__u64 threshold_ns;
+	long max_misses;
+	enum qlat_breach breach;
+	__u64 trigger_seen;		/* index of the triggering record + 1; 0 if lost */
+};
+
+/* NULL map_fd < 0 or no limits: evidence off (returns 0, ev->rb NULL) */
+int qlat_evidence_open(struct qlat_evidence *ev, const struct qlat_env *env, int map_fd);
+/* Consume what the ring buffer holds; returns the breach state */
+enum qlat_breach qlat_evidence_poll(struct qlat_evidence *ev);
+/* Record a breach seen in the BPF counters (its record may have been lost) */
+void qlat_evidence_breach(struct qlat_evidence *ev, enum qlat_breach b);
+const char *qlat_breach_name(enum qlat_breach b);
+/*
+ * Print the breach and the records leading up to it, oldest first, times
+ * relative to the trigger; fmt prints one record's subcommand fields.
+ */
+void qlat_evidence_print(const struct qlat_evidence *ev, FILE *f, __u64 rb_drops,
+			 void (*fmt)(FILE *f, const struct qlat_event *e));
+/* The same as a JSON object: { reason, records_seen, ring_drops, events[] } */
+json_object *qlat_evidence_json(const struct qlat_evidence *ev, __u64 rb_drops,
+				void (*fmt)(json_object *o, const struct qlat_event *e));
+void qlat_evidence_close(struct qlat_evidence *ev);
 
 extern volatile sig_atomic_t qlat_exiting;
 
@@ -91,6 +142,15 @@ int qlat_run_loop(const struct qlat_env *env, int (*print)(void *ctx, bool final
 FILE *qlat_file_begin(const char *path);
 int qlat_file_commit(FILE *f, const char *path);
 
+/* Address of a symbol in /proc/kallsyms (module: "[mod]" column, or NULL); 0 if absent */
+__u64 qlat_ksym(const char *name, const char *module);
+
+/* JSON document head every subcommand writes: tool, subcommand, schema, attach, final, elapsed_s */
+json_object *qlat_json_doc(const char *subcommand, const char *attach, bool final,
+			   double elapsed_s);
+
 int cmdqlat_main(int argc, char **argv);
+int zclat_main(int argc, char **argv);
+int gate_main(int argc, char **argv);
 
 #endif /* __QLAT_TOOLS_QLAT_H */

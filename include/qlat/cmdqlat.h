@@ -32,8 +32,16 @@ enum cmdqlat_counter {
 	CMDQLAT_EV_UNDERRUN,
 	CMDQLAT_EV_FILTERED,	/* events dropped by --pipe/--thread */
 	CMDQLAT_EV_BADKEY,	/* thread/pipe out of range: counted, not binned */
+	CMDQLAT_EV_OVER,	/* flush->EOC over --threshold */
+	CMDQLAT_EV_RB_DROP,	/* evidence records lost: ring buffer full */
 	CMDQLAT_EV_MISS_BASE,	/* + pipe: packets that missed their deadline */
 	CMDQLAT_NR_COUNTERS = CMDQLAT_EV_MISS_BASE + CMDQLAT_PIPES,
+};
+
+/* Evidence record kinds (struct qlat_event.kind) */
+enum cmdqlat_rec {
+	CMDQLAT_REC_EOC,	/* key thread, id packet, ext pipe, value flush->EOC,
+				 * aux slack (on time) or lateness (QLAT_EVF_MISS) */
 };
 
 #endif /* __QLAT_CMDQLAT_H */

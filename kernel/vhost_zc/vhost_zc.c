@@ -636,10 +636,11 @@ static void handle_tx(struct vzc *n)
 
 			trace_vhost_zc_complete(n->id, nvq->index, head,
 						err >= 0, true, submit_ns, now);
+			/* used first: it may signal the batch before it */
+			vzc_used_add(nvq, head, submit_ns);
 			trace_vhost_zc_kiocb_dequeue(n->id, nvq->index, head,
 						     len, false, err >= 0,
 						     submit_ns, now, now);
-			vzc_used_add(nvq, head, submit_ns);
 			vzc_add(n, VZC_TX_COMPLETED, 1);
 		} else if (err < 0 && !fired) {
 			/* failed without its callback: ours to complete */

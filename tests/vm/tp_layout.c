@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "cmdq_tp.h"
+#include "vhost_zc_tp.h"
 
 #define F(ev, field) printf("%s %s %zu %zu\n", #ev, #field,			\
 			    offsetof(struct tp_##ev, field),			\
@@ -26,5 +27,18 @@ int main(void)
 	F(cmdq_pkt_cb, eoc_ns); F(cmdq_pkt_cb, cb_ns);
 	F(cmdq_vblank, pipe); F(cmdq_vblank, frame); F(cmdq_vblank, type);
 	F(cmdq_vblank, ts_ns);
+	F(vhost_zc_submit, dev); F(vhost_zc_submit, vq); F(vhost_zc_submit, head);
+	F(vhost_zc_submit, len); F(vhost_zc_submit, zerocopy); F(vhost_zc_submit, submit_ns);
+	F(vhost_zc_complete, dev); F(vhost_zc_complete, vq); F(vhost_zc_complete, head);
+	F(vhost_zc_complete, success); F(vhost_zc_complete, copied);
+	F(vhost_zc_complete, submit_ns); F(vhost_zc_complete, complete_ns);
+	F(vhost_zc_kiocb_dequeue, dev); F(vhost_zc_kiocb_dequeue, vq);
+	F(vhost_zc_kiocb_dequeue, head); F(vhost_zc_kiocb_dequeue, len);
+	F(vhost_zc_kiocb_dequeue, zerocopy); F(vhost_zc_kiocb_dequeue, success);
+	F(vhost_zc_kiocb_dequeue, submit_ns); F(vhost_zc_kiocb_dequeue, complete_ns);
+	F(vhost_zc_kiocb_dequeue, dequeue_ns);
+	F(vhost_zc_signal, dev); F(vhost_zc_signal, vq); F(vhost_zc_signal, count);
+	F(vhost_zc_signal, used_idx); F(vhost_zc_signal, first_submit_ns);
+	F(vhost_zc_signal, signal_ns);
 	return 0;
 }

@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Host unit tests of `qlat gate` (tools/gate.c). The fixtures are built
+ * here with the histogram library itself (qlat_hist_add + qlat_hist_json),
+ * in the document shape of `qlat cmdq --json` and `qlat zc --json`.
+ *
+ *   test_gate                 run the tests (TAP)
+ *   test_gate --fixtures DIR  write sample baseline/run documents to DIR
+ *   test_gate --gate ARGS...  run `qlat gate ARGS...` (without BPF)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "tap.h"
+#include "gate.h"
+
+static char dir[256];
+
+/* ---- fixtures ---------------------------------------------------------- */
+
+static __u64 rng_state;
+
+static __u64 rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* n values uniform in [lo, hi) */
+static void fill(struct qlat_hist *h, __u64 n, __u64 lo, __u64 hi)
+{
+	while (n--)
+		qlat_hist_add(h, lo + rng() % (hi - lo));
+}
+
+static json_object *doc_new(const char *sub)
+{
+	json_object *d = json_object_new_object(), *drop = json_object_new_object();
+
+	json_object_object_add(d, "tool", json_object_new_string("qlat"));
+	json_object_object_add(d, "subcommand", json_object_new_string(sub));
+	json_object_object_add(d, "schema", json_object_new_int(1));
+	json_object_object_add(d, "attach", json_object_new_string("tp_btf"));
+	json_object_object_add(d, "final", json_object_new_boolean(1));
+	json_object_object_add(d, "elapsed_s", json_object_new_double(10.0));
+	json_object_object_add(d, "events", json_object_new_object());
+	json_object_object_add(drop, "flush", json_object_new_uint64(0));
+	json_object_object_add(drop, "eoc", json_object_new_uint64(0));
+	json_object_object_add(d, "dropped", drop);
+	json_object_object_add(d, "misses", json_object_new_array());
+	json_object_object_add(d, "hists", json_object_new_array());
+	return d;
+}
+
+static void doc_hist(json_object *d, const char *metric, const char *key, int val,
+		     const struct qlat_hist *h, bool ns)
+{
+	json_object *hs, *e = json_object_new_object();
+
+	json_object_object_get_ex(d, "hists", &hs);
+	json_object_object_add(e, "metric", json_object_new_string(metric));
+	json_object_object_add(e, key, json_object_new_int(val));
+	json_object_object_add(e, "hist", qlat_hist_json(h, ns));
+	json_object_array_add(hs, e);
+}
+
+static void doc_event(json_object *d, const char *name, __u64 v)
+{
+	json_object *ev;
+
+	json_object_object_get_ex(d, "events", &ev);
+	json_object_object_add(ev, name, json_object_new_uint64(v));
+}
+
+static void doc_misses(json_object *d, __u64 m0, __u64 m1, __u64 m2)
+{
+	json_object *m;
+
+	json_object_object_get_ex(d, "misses", &m);
+	json_object_array_add(m, json_object_new_uint64(m0));
+	json_object_array_add(m, json_object_new_uint64(m1));
+	json_object_array_add(m, json_object_new_uint64(m2));
+}
+
+static void doc_drops(json_object *d, __u64 v)
+{
+	json_object *drop;
+
+	json_object_object_get_ex(d, "dropped", &drop);
+	json_object_object_add(drop, "flush", json_object_new_uint64(v));
+}
+
+struct cmdq_shape {
+	__u64 n;		/* flush_eoc samples on thread 0 */
+	__u64 tail;		/* of which in the tail */
+	__u64 tail_lo;		/* tail range [tail_lo, 1.5 * tail_lo) */
+	__u64 packets;		/* pipe 0 packets with a deadline */
+	__u64 misses;		/* of which missed */
+	__u64 slack_lo;		/* slack range [slack_lo, 2 * slack_lo) */
+	__u64 drops, overflow;
+};
+
+static const struct cmdq_shape base_shape = {
+	.n = 10000, .tail = 200, .tail_lo = 40000, .packets = 10000, .misses = 100,
+	.slack_lo = 4000000,
+};
+
+/* a `qlat cmdq --json` document */
+static json_object *cmdq_doc(const struct cmdq_shape *c, __u64 seed)
+{
+	json_object *d = doc_new("cmdq");
+	struct qlat_hist h;
+
+	rng_state = seed;
+	qlat_hist_init(&h);
+	fill(&h, c->n - c->tail, 10000, 20000);
+	fill(&h, c->tail, c->tail_lo, c->tail_lo + c->tail_lo / 2);
+	h.overflow = c->overflow;
+	doc_hist(d, "flush_eoc", "thread", 0, &h, true);
+	qlat_hist_init(&h);
+	fill(&h, c->n, 2000, 3000);
+	doc_hist(d, "eoc_cb", "thread", 0, &h, true);
+	qlat_hist_init(&h);
+	fill(&h, c->n, 20, 40);
+	doc_hist(d, "inst", "thread", 0, &h, false);
+	qlat_hist_init(&h);
+	fill(&h, c->packets - c->misses, c->slack_lo, 2 * c->slack_lo);
+	doc_hist(d, "slack", "pipe", 0, &h, true);
+	if (c->misses) {
+		qlat_hist_init(&h);
+		fill(&h, c->misses, 100000, 900000);
+		doc_hist(d, "late", "pipe", 0, &h, true);
+	}
+	doc_misses(d, c->misses, 0, 0);
+	doc_event(d, "flush", c->n);
+	doc_event(d, "eoc", c->n);
+	doc_drops(d, c->drops);
+	return d;
+}
+
+/* a `qlat zc --json` document (counters and extra members as tools/zclat.c) */
+static json_object *zc_doc(__u64 n, __u64 copied, __u64 seed)
+{
+	json_object *d = doc_new("zc"), *cf = json_object_new_object();
+	struct qlat_hist h;
+	int vq;
+
+	rng_state = seed;
+	for (vq = 0; vq < 2; vq++) {
+		qlat_hist_init(&h);
+		fill(&h, n, 5000, 9000);
+		doc_hist(d, "submit_complete", "vq", vq, &h, true);
+		qlat_hist_init(&h);
+		fill(&h, n, 1000, 1500);
+		doc_hist(d, "complete_dequeue", "vq", vq, &h, true);
+	}
+	json_object_object_add(d, "source", json_object_new_string("vhost_zc"));
+	doc_event(d, "submit", 2 * n);
+	doc_event(d, "submit_zerocopy", 2 * n - copied / 2);
+	doc_event(d, "submit_copied", copied / 2);
+	doc_event(d, "zerocopy_copied", copied - copied / 2);
+	doc_event(d, "map_full", 0);
+	json_object_object_add(cf, "copied", json_object_new_uint64(copied));
+	json_object_object_add(cf, "total", json_object_new_uint64(2 * n));
+	json_object_object_add(cf, "ratio", json_object_new_double((double)copied / (2 * n)));
+	json_object_object_add(d, "copy_fallback", cf);
+	return d;
+}
+
+static char *path(const char *name)
+{
+	static char buf[8][512];
+	static int k;
+	char *p = buf[k++ % 8];
+
+	snprintf(p, 512, "%s/%s", dir, name);
+	return p;
+}
+
+static void write_doc(const char *name, json_object *d, bool append)
+{
+	FILE *f = fopen(path(name), append ? "a" : "w");
+
+	if (!f) {
+		perror(name);
+		exit(1);
+	}
+	fprintf(f, "%s\n", json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN));
+	fclose(f);
+	json_object_put(d);
+}
+
+static void write_text(const char *name, const char *text)
+{
+	FILE *f = fopen(path(name), "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+/* ---- running the gate ---------------------------------------------------- */
+
+static char out[1 << 16], errbuf[4096];
+
+static void slurp(const char *p, char *buf, size_t len)
+{
+	FILE *f = fopen(p, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(buf, 1, len - 1, f);
+		fclose(f);
+	}
+	while (n && buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+}
+
+/* run gate_main in a child (argp may exit); returns its exit status */
+static int gate(const char *first, ...)
+{
+	char *argv[32] = { "qlat gate" };
+	int argc = 1, st;
+	const char *a;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, first);
+	for (a = first; a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		if (!freopen(path("out.txt"), "w", stdout) || !freopen(path("err.txt"), "w", stderr))
+			_exit(99);
+		exit(gate_main(argc, argv));
+	}
+	waitpid(pid, &st, 0);
+	slurp(path("out.txt"), out, sizeof(out));
+	slurp(path("err.txt"), errbuf, sizeof(errbuf));
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+#define expect_exit(got, want, fmt, ...) ({					\
+	int __g = (got);							\
+	int __r = tap_ok(__g == (want), fmt " (exit %d)", ##__VA_ARGS__, want);	\
+	if (!__r) {								\
+		printf("#   got exit %d\n", __g);				\
+		dump();								\
+	}									\
+	__r; })
+
+static void dump(void)
+{
+	static char buf[sizeof(out) + sizeof(errbuf)];
+	char *l, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s%s", out, errbuf);
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		printf("#   | %s\n", l);
+}
+
+/* the table line of a series and check contains the word */
+static bool row_has(const char *series, const char *check, const char *word)
+{
+	char buf[sizeof(out)], *l, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", out);
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *s = strstr(l, series);
+
+		if (s && !strncmp(s + strlen(series), " ", 1) && strstr(l, check) && strstr(l, word))
+			return true;
+	}
+	return false;
+}
+
+/* ---- tests --------------------------------------------------------------- */
+
+static void write_fixtures(void)
+{
+	struct cmdq_shape run = base_shape;
+
+	write_doc("base.json", cmdq_doc(&base_shape, 1), false);
+	write_doc("same.json", cmdq_doc(&base_shape, 2), false);
+	/* p99 tail moved from ~40 us to ~160 us */
+	run.tail_lo = 160000;
+	write_doc("p99.json", cmdq_doc(&run, 3), false);
+	/* twice the misses per packet */
+	run = base_shape;
+	run.misses = 200;
+	write_doc("miss2x.json", cmdq_doc(&run, 4), false);
+	/* zc */
+	write_doc("zc-base.json", zc_doc(20000, 200, 5), false);
+	write_doc("zc-same.json", zc_doc(20000, 200, 6), false);
+	write_doc("zc-copy2x.json", zc_doc(20000, 400, 7), false);
+}
+
+static void test_pass(void)
+{
+	expect_exit(gate(path("base.json"), path("same.json"), NULL), 0,
+		    "identical runs (another seed) pass");
+	tap_ok(row_has("cmdq flush_eoc thread=0", "p99", "pass") &&
+	       row_has("cmdq misses pipe=0", "misses", "pass") &&
+	       strstr(out, "verdict: pass"), "the table has a pass row per check and the verdict");
+	expect_exit(gate(path("base.json"), path("base.json"), NULL), 0,
+		    "a file against itself passes");
+	expect_exit(gate(path("zc-base.json"), path("zc-same.json"), "--ratio",
+			 "submit_copied+zerocopy_copied/submit", NULL), 0, "zc: same copy ratio passes");
+	tap_ok(row_has("zc submit_complete vq=1", "p99", "pass"), "zc series labelled by vq");
+	expect_exit(gate(path("p99.json"), path("base.json"), NULL), 0,
+		    "a better p99 passes (improved)");
+	tap_ok(row_has("cmdq flush_eoc thread=0", "p99", "improved"), "and says improved");
+}
+
+static void test_regressions(void)
+{
+	expect_exit(gate(path("base.json"), path("p99.json"), NULL), 2, "a shifted p99 regresses");
+	tap_ok(row_has("cmdq flush_eoc thread=0", "p99 ", "REGRESSION") &&
+	       row_has("cmdq flush_eoc thread=0", "p50", "pass"),
+	       "the p99 row regresses, the p50 row passes");
+	expect_exit(gate("--quantiles", "p50", path("base.json"), path("p99.json"), NULL), 0,
+		    "--quantiles p50 alone does not see the tail");
+	expect_exit(gate("--rel-margin", "5", path("base.json"), path("p99.json"), NULL), 0,
+		    "a relative margin of 500%% absorbs the shift");
+	expect_exit(gate("--abs-margin", "500000", path("base.json"), path("p99.json"), NULL), 0,
+		    "an absolute margin of 500 us absorbs the shift");
+	expect_exit(gate(path("base.json"), path("miss2x.json"), NULL), 2,
+		    "a doubled miss rate regresses");
+	tap_ok(row_has("cmdq misses pipe=0", "misses", "REGRESSION") &&
+	       row_has("cmdq misses pipe=0", "misses", "100/10000") &&
+	       row_has("cmdq misses pipe=0", "misses", "200/10000"),
+	       "misses / packets of pipe 0 (slack + late): 100/10000 -> 200/10000");
+	expect_exit(gate("--alpha", "1e-12", path("base.json"), path("miss2x.json"), NULL), 0,
+		    "at alpha 1e-12 the doubling is not significant");
+	expect_exit(gate("--miss-margin", "0.02", path("base.json"), path("miss2x.json"), NULL), 0,
+		    "a miss margin of 2 points absorbs it");
+	expect_exit(gate("--ignore", "misses", path("base.json"), path("miss2x.json"), NULL), 0,
+		    "--ignore misses skips the test");
+	expect_exit(gate("--ratio", "submit_copied+zerocopy_copied/submit", path("zc-base.json"),
+			 path("zc-copy2x.json"), NULL), 2, "zc: a doubled copy ratio regresses");
+	expect_exit(gate(path("zc-base.json"), path("zc-copy2x.json"), NULL), 0,
+		    "zc: without --ratio, counters are not gated");
+}
+
+static void test_slack_direction(void)
+{
+	struct cmdq_shape run = base_shape;
+
+	run.slack_lo = base_shape.slack_lo / 8;	/* closer to the deadline */
+	write_doc("slack.json", cmdq_doc(&run, 8), false);
+	expect_exit(gate(path("base.json"), path("slack.json"), NULL), 2,
+		    "less slack before the deadline regresses (lower is worse)");
+	tap_ok(row_has("cmdq slack pipe=0", "p1 ", "REGRESSION"),
+	       "slack is checked at p1 (the worst 1%%) for p99");
+	expect_exit(gate(path("slack.json"), path("base.json"), NULL), 0,
+		    "more slack passes");
+	expect_exit(gate("--direction", "slack=up", path("slack.json"), path("base.json"), NULL), 2,
+		    "--direction slack=up turns it around");
+}
+
+static void test_inconclusive(void)
+{
+	struct cmdq_shape few = { .n = 50, .tail = 1, .tail_lo = 40000, .packets = 50,
+				  .misses = 1, .slack_lo = 4000000 };
+	struct cmdq_shape c = base_shape;
+
+	write_doc("few.json", cmdq_doc(&few, 9), false);
+	expect_exit(gate(path("base.json"), path("few.json"), NULL), 3, "too few samples");
+	tap_ok(row_has("cmdq flush_eoc thread=0", "samples", "INCONCLUSIVE"),
+	       "the table says why");
+	expect_exit(gate("--min-samples", "1", path("base.json"), path("few.json"), NULL), 0,
+		    "--min-samples 1 accepts them");
+	c.drops = 3;
+	write_doc("drops.json", cmdq_doc(&c, 10), false);
+	expect_exit(gate(path("base.json"), path("drops.json"), NULL), 3, "drops are unmeasurable");
+	expect_exit(gate(path("p99.json"), path("drops.json"), NULL), 3,
+		    "drops beat a regression: nothing can be trusted");
+	c = base_shape;
+	c.overflow = 1;
+	write_doc("overflow.json", cmdq_doc(&c, 11), false);
+	expect_exit(gate(path("base.json"), path("overflow.json"), NULL), 3, "overflow");
+	tap_ok(row_has("cmdq flush_eoc thread=0", "overflow", "INCONCLUSIVE"), "overflow row");
+	expect_exit(gate(path("base.json"), path("zc-base.json"), NULL), 3,
+		    "series on one side only");
+	tap_ok(row_has("cmdq flush_eoc thread=0", "series", "only in the baseline") &&
+	       row_has("zc submit_complete vq=0", "series", "only in the run"), "named as such");
+	expect_exit(gate(path("base.json"), path("p99.json"), "--ignore", "flush_eoc", NULL), 0,
+		    "--ignore drops a series");
+	{
+		json_object *z = zc_doc(20000, 200, 17), *ev;
+
+		json_object_object_get_ex(z, "events", &ev);
+		json_object_object_add(ev, "map_full", json_object_new_uint64(5));
+		write_doc("zc-mapfull.json", z, false);
+	}
+	expect_exit(gate(path("zc-base.json"), path("zc-mapfull.json"), NULL), 3,
+		    "in-flight map full (lost samples) is unmeasurable");
+	tap_ok(row_has("zc lost", "drops", "INCONCLUSIVE"), "the zc lost row");
+}
+
+static void test_labels(void)
+{
+	json_object *b = doc_new("x"), *r = doc_new("x"), *hs, *e;
+	struct qlat_hist h;
+
+	/* two labels, a float member that is not a label, a derived ratio event */
+	qlat_hist_init(&h);
+	fill(&h, 1000, 100, 200);
+	doc_hist(b, "m", "vq", 1, &h, true);
+	json_object_object_get_ex(b, "hists", &hs);
+	e = json_object_array_get_idx(hs, 0);
+	json_object_object_add(e, "dir", json_object_new_string("tx"));
+	json_object_object_add(e, "weight", json_object_new_double(0.5));
+	doc_event(b, "ratio", 0);
+	json_object_object_add(json_object_object_get(b, "events"), "share",
+			       json_object_new_double(0.25));
+	qlat_hist_init(&h);
+	fill(&h, 1000, 400, 500);
+	doc_hist(r, "m", "vq", 1, &h, true);
+	json_object_object_get_ex(r, "hists", &hs);
+	json_object_object_add(json_object_array_get_idx(hs, 0), "dir",
+			       json_object_new_string("tx"));
+	write_doc("labels-b.json", b, false);
+	write_doc("labels-r.json", r, false);
+	expect_exit(gate(path("labels-b.json"), path("labels-r.json"), NULL), 2,
+		    "a series with two labels, compared across documents");
+	tap_ok(row_has("x m vq=1 dir=tx", "p50", "REGRESSION"), "named x m vq=1 dir=tx");
+}
+
+static void test_errors(void)
+{
+	char buf[4096];
+	FILE *f;
+	size_t n;
+
+	/* truncated: the first 300 bytes of a valid document */
+	f = fopen(path("base.json"), "r");
+	n = fread(buf, 1, 300, f);
+	fclose(f);
+	buf[n] = '\0';
+	write_text("trunc.json", buf);
+	expect_exit(gate(path("base.json"), path("trunc.json"), NULL), 1, "truncated JSON");
+	tap_ok(strstr(errbuf, "trunc.json") && strstr(errbuf, "unexpected end of file"),
+	       "the message names the file and the problem: %.120s", errbuf);
+	write_text("garbage.json", "{\"tool\": \"qlat\",\n  \"subcommand\": cmdq}\n");
+	expect_exit(gate(path("garbage.json"), path("base.json"), NULL), 1, "invalid JSON");
+	tap_ok(strstr(errbuf, "garbage.json: line 2, column") != NULL,
+	       "with a line and column: %.120s", errbuf);
+	write_text("bad-hist.json",
+		   "{\"tool\":\"qlat\",\"subcommand\":\"cmdq\",\"schema\":1,\"hists\":[{\"metric\":"
+		   "\"flush_eoc\",\"thread\":0,\"hist\":{\"unit\":\"ns\",\"count\":2,\"sum\":3,"
+		   "\"min\":1,\"max\":2,\"overflow\":0,\"buckets\":[{\"le\":1,\"count\":1},"
+		   "{\"le\":5,\"count\":1}]}}]}");
+	expect_exit(gate(path("base.json"), path("bad-hist.json"), NULL), 1, "a bad bucket bound");
+	tap_ok(strstr(errbuf, "bad-hist.json: hists[0] (flush_eoc thread=0): malformed histogram") != NULL,
+	       "names the series: %.120s", errbuf);
+	write_text("other.json", "{\"name\": \"not qlat\"}");
+	expect_exit(gate(path("base.json"), path("other.json"), NULL), 1, "not a qlat document");
+	write_text("schema.json", "{\"tool\":\"qlat\",\"subcommand\":\"cmdq\",\"schema\":7,\"hists\":[]}");
+	expect_exit(gate(path("base.json"), path("schema.json"), NULL), 1, "a future schema");
+	tap_ok(strstr(errbuf, "schema 7 is not supported") != NULL, "says so: %.120s", errbuf);
+	write_text("empty.json", "\n");
+	expect_exit(gate(path("base.json"), path("empty.json"), NULL), 1, "an empty file");
+	expect_exit(gate(path("base.json"), path("nonexistent.json"), NULL), 1, "a missing file");
+	tap_ok(strstr(errbuf, "nonexistent.json: No such file") != NULL, "says so: %.120s", errbuf);
+	expect_exit(gate(path("base.json"), NULL), 1, "one argument is a usage error");
+	expect_exit(gate("--alpha", "2", path("base.json"), path("base.json"), NULL), 1,
+		    "--alpha 2 is a usage error");
+	expect_exit(gate("--quantiles", "p50,x", path("base.json"), path("base.json"), NULL), 1,
+		    "a bad quantile list is a usage error");
+}
+
+static void test_merge(void)
+{
+	struct cmdq_shape half = base_shape, quarter = base_shape;
+	json_object *o, *chk;
+	struct gate_data d;
+	char err[512];
+	size_t i;
+	int found = 0;
+
+	/* halves of the baseline: each alone is too small for --min-samples 6000 */
+	half.n = 5000, half.tail = 100, half.packets = 5000, half.misses = 50;
+	write_doc("half1.json", cmdq_doc(&half, 12), false);
+	write_doc("half2.json", cmdq_doc(&half, 13), false);
+	expect_exit(gate("--min-samples", "6000", "--ignore", "late", path("half1.json"), path("same.json"), NULL), 3,
+		    "half a baseline is too small for --min-samples 6000");
+	expect_exit(gate("--min-samples", "6000", "--ignore", "late", "-b", path("half1.json"), "-b", path("half2.json"),
+			 "-r", path("same.json"), NULL), 0, "two halves merged (-b -b) are enough");
+	tap_ok(strstr(out, "baseline 2 document(s) in 2 file(s)") != NULL, "2 baseline files read");
+	{
+		char list[1100];
+
+		snprintf(list, sizeof(list), "%s,%s", path("half1.json"), path("half2.json"));
+		expect_exit(gate("--min-samples", "6000", "--ignore", "late", list, path("same.json"), NULL), 0,
+			    "the same as a comma list");
+	}
+	mkdir(path("bdir"), 0755);
+	rename(path("half1.json"), path("bdir/a.json"));
+	rename(path("half2.json"), path("bdir/b.json"));
+	expect_exit(gate("--min-samples", "6000", "--ignore", "late", "--json", path("bdir"), path("same.json"), NULL), 0,
+		    "the same as a directory, with --json");
+	o = json_tokener_parse(out);
+	if (o && json_object_object_get_ex(o, "checks", &chk)) {
+		for (i = 0; i < json_object_array_length(chk); i++) {
+			json_object *e = json_object_array_get_idx(chk, i), *x, *b, *n;
+
+			if (json_object_object_get_ex(e, "series", &x) &&
+			    !strcmp(json_object_get_string(x), "cmdq misses pipe=0") &&
+			    json_object_object_get_ex(e, "baseline", &b) &&
+			    json_object_object_get_ex(b, "x", &x) &&
+			    json_object_object_get_ex(b, "n", &n))
+				found = json_object_get_int(x) == 100 &&
+					json_object_get_int(n) == 10000;
+		}
+	}
+	tap_ok(o && found, "--json: merged baseline misses 100 of 10000 packets");
+	json_object_put(o);
+
+	/* several interval documents in one file: the last one counts */
+	quarter.n = 2500, quarter.tail = 50, quarter.packets = 2500, quarter.misses = 25;
+	write_doc("intervals.json", cmdq_doc(&quarter, 14), false);
+	write_doc("intervals.json", zc_doc(100, 1, 15), true);
+	write_doc("intervals.json", cmdq_doc(&base_shape, 16), true);
+	gate_data_init(&d);
+	{
+		FILE *f = fopen(path("intervals.json"), "r");
+		static char buf[1 << 20];
+		size_t n = fread(buf, 1, sizeof(buf), f);
+
+		fclose(f);
+		tap_ok(!gate_parse_buffer(&d, GATE_BASE, buf, n, "intervals.json", err, sizeof(err)),
+		       "a file of interval documents parses");
+	}
+	tap_ok(d.docs[GATE_BASE] == 2, "the last cmdq and the zc document count (%u)",
+	       d.docs[GATE_BASE]);
+	for (i = 0, found = 0; i < d.nseries; i++)
+		if (!strcmp(d.series[i].metric, "flush_eoc"))
+			found = d.series[i].h[GATE_BASE].count == 10000;
+	tap_ok(found, "flush_eoc has the last document's 10000 samples, not a sum");
+	gate_data_free(&d);
+}
+
+static void test_report(void)
+{
+	char html[1 << 16];
+	int svgs = 0;
+	char *p;
+
+	expect_exit(gate("--report", path("r.html"), path("base.json"), path("p99.json"), NULL), 2,
+		    "--report with a regression");
+	slurp(path("r.html"), html, sizeof(html));
+	for (p = html; (p = strstr(p, "<svg ")); p++)
+		svgs++;
+	tap_ok(svgs == 5, "one SVG per series (%d)", svgs);
+	tap_ok(strstr(html, "class=\"bar-base\"") && strstr(html, "class=\"bar-run\""),
+	       "baseline and run bars");
+	tap_ok(!strstr(html, "<script") && !strstr(html, "src=") && !strstr(html, "href="),
+	       "self-contained: no scripts, no external resources");
+	tap_ok(strstr(html, "</html>") != NULL, "complete");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "--gate")) {
+		argv[1] = "qlat gate";
+		return gate_main(argc - 1, argv + 1);
+	}
+	if (argc > 2 && !strcmp(argv[1], "--fixtures")) {
+		snprintf(dir, sizeof(dir), "%s", argv[2]);
+		mkdir(dir, 0755);
+		write_fixtures();
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "/tmp/qlat-gate-XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	write_fixtures();
+	test_pass();
+	test_regressions();
+	test_slack_direction();
+	test_inconclusive();
+	test_labels();
+	test_errors();
+	test_merge();
+	test_report();
+	if (!tap_failed) {
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd))
+			printf("# could not remove %s\n", dir);
+	} else {
+		printf("# fixtures and outputs kept in %s\n", dir);
+	}
+	return tap_done();
+}

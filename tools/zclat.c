@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * qlat zc: vhost zero-copy TX latency per vq: submit->complete (how long
+ * the guest's buffer stays pinned), complete->dequeue (how long the
+ * completion waits for the vq worker) and submit->signal (until the guest
+ * is told), and the copy-fallback ratio. From the vhost_zc:* tracepoints
+ * of vhost-zc-net, or with --stock from stock vhost_net's zero-copy path
+ * through fentry.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "qlat.h"
+#include "qlat/zclat.h"
+#include "zclat.skel.h"
+#include "zcstock.skel.h"
+
+static struct zclat_env {
+	struct qlat_env common;
+	int vq;
+	long dev;
+	bool stock;
+	long max_inflight;
+} env = {
+	.common = QLAT_ENV_INIT,
+	.vq = -1,
+	.dev = -1,
+	.max_inflight = -1,
+};
+
+static const char *const metric_names[ZCLAT_NR_METRICS] = {
+	[ZCLAT_SUBMIT_COMPLETE] = "submit_complete",
+	[ZCLAT_COMPLETE_DEQUEUE] = "complete_dequeue",
+	[ZCLAT_SUBMIT_SIGNAL] = "submit_signal",
+	[ZCLAT_BATCH] = "batch",
+};
+
+static const char *const metric_titles[ZCLAT_NR_METRICS] = {
+	[ZCLAT_SUBMIT_COMPLETE] = "submit -> complete (zero-copy buffer pinned)",
+	[ZCLAT_COMPLETE_DEQUEUE] = "complete -> dequeue (notification delay)",
+	[ZCLAT_SUBMIT_SIGNAL] = "submit -> signal (every used buffer)",
+	[ZCLAT_BATCH] = "used entries per signal",
+};
+
+static const char *const counter_names[ZCLAT_NR_COUNTERS] = {
+	[ZCLAT_EV_SUBMIT] = "submit",
+	[ZCLAT_EV_SUBMIT_ZC] = "submit_zerocopy",
+	[ZCLAT_EV_SUBMIT_COPY] = "submit_copied",
+	[ZCLAT_EV_COMPLETE] = "complete",
+	[ZCLAT_EV_USED_ZC] = "used_zerocopy",
+	[ZCLAT_EV_ZC_COPIED] = "zerocopy_copied",
+	[ZCLAT_EV_DEQUEUE] = "dequeue",
+	[ZCLAT_EV_SIGNAL] = "signal",
+	[ZCLAT_EV_SIGNALED] = "signaled",
+	[ZCLAT_EV_FILTERED] = "filtered",
+	[ZCLAT_EV_BADKEY] = "badkey",
+	[ZCLAT_EV_UNMATCHED] = "unmatched",
+	[ZCLAT_EV_MAP_FULL] = "map_full",
+	[ZCLAT_EV_PARTIAL] = "partial",
+	[ZCLAT_EV_PURGED] = "purged",
+	[ZCLAT_EV_OVER] = "over_threshold",
+	[ZCLAT_EV_RB_DROP] = "evidence_dropped",
+};
+
+/* BPF program name prefixes, one per probe */
+static const char *const prog_events[] = {
+	"submit", "complete", "dequeue", "signal", "copy", "reset",
+};
+#define NR_PROG_EVENTS (sizeof(prog_events) / sizeof(prog_events[0]))
+
+static bool metric_is_ns(int m)
+{
+	return m != ZCLAT_BATCH;
+}
+
+struct zclat_run {
+	struct zclat_bpf *zc;		/* vhost-zc-net tracepoints, or */
+	struct zcstock_bpf *stock;	/* stock vhost_net through fentry */
+	struct bpf_object *obj;
+	int hists_fd, counters_fd;
+	enum qlat_attach mode;
+	struct timespec start;
+	struct qlat_evidence ev;
+};
+
+static const char *attach_name(const struct zclat_run *run)
+{
+	return run->stock ? "fentry" : qlat_attach_name(run->mode);
+}
+
+/* recursion misses are counted on every path but SEC("tracepoint") (6.1) */
+static bool drops_counted(const struct zclat_run *run)
+{
+	return run->stock || run->mode != QLAT_ATTACH_TRACEPOINT;
+}
+
+static const char argp_doc[] =
+"qlat zc: vhost zero-copy TX completion latency per virtqueue.\n"
+"\n"
+"Histograms per vq: submit->complete (how long a zero-copy buffer stays\n"
+"pinned), complete->dequeue (how long its completion waits for the vq\n"
+"worker), submit->signal (until the guest is told, every used buffer) and\n"
+"used entries per signal; the copy-fallback ratio. Source: the vhost_zc:*\n"
+"tracepoints of vhost-zc-net, or with --stock stock vhost_net's zero-copy\n"
+"path (experimental_zcopytx=1) through fentry.\n"
+"\n"
+"EXAMPLES:\n"
+"    qlat zc                     # trace until Ctrl-C, then print\n"
+"    qlat zc -i 1 -u             # print every second, in usecs\n"
+"    qlat zc --vq 1 --json       # TX only, JSON\n"
+"    qlat zc --stock             # stock vhost_net instead of vhost-zc-net\n"
+"    qlat zc --threshold 1000000 # stop with evidence if a buffer takes > 1 ms\n";
+
+enum {
+	OPT_STOCK = 0x200,
+	OPT_MAX_INFLIGHT,
+	OPT_DEV,
+};
+
+static const struct argp_option opts[] = {
+	{ NULL, 0, NULL, 0, "Selecting:", 1 },
+	{ "vq", 'q', "VQ", 0, "Only virtqueue VQ (0 RX, 1 TX)", 0 },
+	{ "dev", OPT_DEV, "ID", 0, "Only vhost-zc-net device ID (debugfs vhost_zc/<ID>)", 0 },
+	{ "stock", OPT_STOCK, NULL, 0,
+	  "Trace stock vhost_net's zero-copy TX (fentry) instead of vhost-zc-net", 0 },
+	{ "max-inflight", OPT_MAX_INFLIGHT, "N", 0,
+	  "Bound of the in-flight map: buffers in flight with --stock (default 4096), "
+	  "else device queues (default 256); a full map is counted (map_full)", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
+	{},
+};
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	long v;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.common;
+		break;
+	case 'h':
+		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+		break;
+	case 'q':
+		if (qlat_parse_uint(arg, ZCLAT_VQS - 1, &v))
+			argp_error(state, "invalid vq '%s' (0-%d)", arg, ZCLAT_VQS - 1);
+		env.vq = v;
+		break;
+	case OPT_DEV:
+		if (qlat_parse_uint(arg, 0xffffffffL, &v))
+			argp_error(state, "invalid device id '%s'", arg);
+		env.dev = v;
+		break;
+	case OPT_STOCK:
+		env.stock = true;
+		break;
+	case OPT_MAX_INFLIGHT:
+		if (qlat_parse_uint(arg, 1 << 20, &v) || !v)
+			argp_error(state, "invalid in-flight bound '%s' (1-1048576)", arg);
+		env.max_inflight = v;
+		break;
+	case ARGP_KEY_ARG:
+		argp_usage(state);
+		break;
+	case ARGP_KEY_END:
+		if (env.stock && env.common.attach != QLAT_ATTACH_AUTO)
+			argp_error(state, "--stock attaches with fentry only; drop --attach");
+		if (env.stock && env.dev >= 0)
+			argp_error(state, "--dev selects vhost-zc-net devices, not stock ones");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static double elapsed(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* TX buffers the stack copied: at submit, or after a zero-copy attempt */
+static void copy_fallback(const __u64 *cnt, __u64 *copied, __u64 *total)
+{
+	*copied = cnt[ZCLAT_EV_SUBMIT_COPY] + cnt[ZCLAT_EV_ZC_COPIED];
+	*total = cnt[ZCLAT_EV_SUBMIT];
+}
+
+static void evidence_tty(FILE *f, const struct qlat_event *e)
+{
+	if (e->kind == ZCLAT_REC_USED)
+		fprintf(f, "used   vq %u head %-5u submit->complete %llu ns%s%s", e->key, e->id,
+			(unsigned long long)e->value,
+			e->flags & QLAT_EVF_COPY ? " copied" : " zero-copy",
+			e->flags & QLAT_EVF_FAIL ? " (failed)" : "");
+	else
+		fprintf(f, "signal vq %u entries %-3u worst submit->signal %llu ns", e->key,
+			e->id, (unsigned long long)e->value);
+	if (e->ext >= 0)
+		fprintf(f, " dev %d", e->ext);
+}
+
+static void evidence_json(json_object *o, const struct qlat_event *e)
+{
+	bool used = e->kind == ZCLAT_REC_USED;
+
+	json_object_object_add(o, "event", json_object_new_string(used ? "used" : "signal"));
+	json_object_object_add(o, "vq", json_object_new_int(e->key));
+	if (e->ext >= 0)
+		json_object_object_add(o, "dev", json_object_new_int(e->ext));
+	json_object_object_add(o, used ? "head" : "entries", json_object_new_int64(e->id));
+	if (used) {
+		json_object_object_add(o, "zerocopy",
+				       json_object_new_boolean(!(e->flags & QLAT_EVF_COPY)));
+		json_object_object_add(o, "success",
+				       json_object_new_boolean(!(e->flags & QLAT_EVF_FAIL)));
+	}
+}
+
+static void print_tty(FILE *f, struct zclat_run *run, const __u64 *cnt,
+		      const struct qlat_hist *h, const __u64 *drop, bool final)
+{
+	__u64 drops = 0, copied, total;
+	char title[128];
+	time_t t = time(NULL);
+	struct tm tm;
+	int i, m, q;
+
+	localtime_r(&t, &tm);
+	fprintf(f, "%02d:%02d:%02d qlat zc (%s, %s, %.1f s%s)\n", tm.tm_hour, tm.tm_min,
+		tm.tm_sec, run->stock ? "stock vhost_net" : "vhost-zc-net", attach_name(run),
+		elapsed(&run->start), final ? ", final" : "");
+	fprintf(f, "events:");
+	for (i = 0; i < ZCLAT_NR_COUNTERS; i++)
+		fprintf(f, " %s %llu", counter_names[i], (unsigned long long)cnt[i]);
+	copy_fallback(cnt, &copied, &total);
+	fprintf(f, "\ncopy fallback: %llu of %llu TX buffers (%.2f%%): %llu at submit, "
+		"%llu after zero-copy\n", (unsigned long long)copied, (unsigned long long)total,
+		total ? 100.0 * copied / total : 0.0,
+		(unsigned long long)cnt[ZCLAT_EV_SUBMIT_COPY],
+		(unsigned long long)cnt[ZCLAT_EV_ZC_COPIED]);
+	for (i = 0; i < (int)NR_PROG_EVENTS; i++)
+		drops += drop[i];
+	if (!drops_counted(run)) {
+		fprintf(f, "dropped: not counted on the tracepoint path (use tp_btf or raw_tp)\n");
+	} else {
+		fprintf(f, "dropped: %llu", (unsigned long long)drops);
+		if (drops)
+			for (i = 0; i < (int)NR_PROG_EVENTS; i++)
+				fprintf(f, " %s %llu", prog_events[i], (unsigned long long)drop[i]);
+		fprintf(f, " (events a BPF program missed: it was already running on that CPU)\n");
+	}
+	if (cnt[ZCLAT_EV_MAP_FULL] || cnt[ZCLAT_EV_UNMATCHED])
+		fprintf(f, "not timed: %llu (in-flight map full, see --max-inflight), %llu "
+			"(submitted before tracing began)\n",
+			(unsigned long long)cnt[ZCLAT_EV_MAP_FULL],
+			(unsigned long long)cnt[ZCLAT_EV_UNMATCHED]);
+	fprintf(f, "\n");
+	for (m = 0; m < ZCLAT_NR_METRICS; m++) {
+		for (q = 0; q < ZCLAT_VQS; q++) {
+			const struct qlat_hist *x = &h[m * ZCLAT_VQS + q];
+
+			if (!x->count && !x->overflow)
+				continue;
+			snprintf(title, sizeof(title), "%s, vq %d (%s)", metric_titles[m], q,
+				 q ? "TX" : "RX");
+			qlat_hist_print(f, x, title,
+					metric_is_ns(m) ? env.common.unit : QLAT_UNIT_NONE);
+			fprintf(f, "\n");
+		}
+	}
+	if (final)
+		qlat_evidence_print(&run->ev, f, cnt[ZCLAT_EV_RB_DROP], evidence_tty);
+}
+
+static void print_json(FILE *f, struct zclat_run *run, const __u64 *cnt,
+		       const struct qlat_hist *h, const __u64 *drop, bool final)
+{
+	json_object *doc = qlat_json_doc("zc", attach_name(run), final, elapsed(&run->start));
+	json_object *c = json_object_new_object();
+	json_object *d = json_object_new_object();
+	json_object *cf = json_object_new_object();
+	json_object *hs = json_object_new_array();
+	__u64 copied, total;
+	int i, m, q;
+
+	json_object_object_add(doc, "source",
+			       json_object_new_string(run->stock ? "vhost_net" : "vhost_zc"));
+	for (i = 0; i < ZCLAT_NR_COUNTERS; i++)
+		json_object_object_add(c, counter_names[i], json_object_new_uint64(cnt[i]));
+	json_object_object_add(doc, "events", c);
+	for (i = 0; i < (int)NR_PROG_EVENTS; i++)
+		json_object_object_add(d, prog_events[i], drops_counted(run) ?
+				       json_object_new_uint64(drop[i]) : NULL);
+	json_object_object_add(doc, "dropped", d);
+	copy_fallback(cnt, &copied, &total);
+	json_object_object_add(cf, "copied", json_object_new_uint64(copied));
+	json_object_object_add(cf, "total", json_object_new_uint64(total));
+	json_object_object_add(cf, "ratio", total ? json_object_new_double((double)copied / total)
+						  : NULL);
+	json_object_object_add(doc, "copy_fallback", cf);
+	for (m = 0; m < ZCLAT_NR_METRICS; m++) {
+		for (q = 0; q < ZCLAT_VQS; q++) {
+			const struct qlat_hist *x = &h[m * ZCLAT_VQS + q];
+			json_object *e;
+
+			if (!x->count && !x->overflow)
+				continue;
+			e = json_object_new_object();
+			json_object_object_add(e, "metric", json_object_new_string(metric_names[m]));
+			json_object_object_add(e, "vq", json_object_new_int(q));
+			json_object_object_add(e, "hist", qlat_hist_json(x, metric_is_ns(m)));
+			json_object_array_add(hs, e);
+		}
+	}
+	json_object_object_add(doc, "hists", hs);
+	if (final && run->ev.breach)
+		json_object_object_add(doc, "breach",
+				       qlat_evidence_json(&run->ev, cnt[ZCLAT_EV_RB_DROP],
+							  evidence_json));
+	fprintf(f, "%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));
+	json_object_put(doc);
+}
+
+static void print_openmetrics(FILE *f, struct zclat_run *run, const __u64 *cnt,
+			      const struct qlat_hist *h, const __u64 *drop)
+{
+	const char *src = run->stock ? "vhost_net" : "vhost_zc";
+	char name[96], labels[64];
+	__u64 copied, total;
+	int i, m, q;
+
+	fprintf(f, "# TYPE qlat_zc_events counter\n"
+		"# HELP qlat_zc_events vhost zero-copy events seen by qlat.\n");
+	for (i = 0; i < ZCLAT_NR_COUNTERS; i++)
+		fprintf(f, "qlat_zc_events_total{source=\"%s\",event=\"%s\"} %llu\n", src,
+			counter_names[i], (unsigned long long)cnt[i]);
+	fprintf(f, "# TYPE qlat_zc_dropped counter\n"
+		"# HELP qlat_zc_dropped Events a BPF program missed (recursion on a CPU).\n");
+	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++)
+		fprintf(f, "qlat_zc_dropped_total{source=\"%s\",event=\"%s\"} %llu\n", src,
+			prog_events[i], (unsigned long long)drop[i]);
+	copy_fallback(cnt, &copied, &total);
+	fprintf(f, "# TYPE qlat_zc_copy_fallback_ratio gauge\n"
+		"# HELP qlat_zc_copy_fallback_ratio TX buffers copied instead of zero-copy, "
+		"of all TX buffers.\n");
+	if (total)
+		fprintf(f, "qlat_zc_copy_fallback_ratio{source=\"%s\"} %.6f\n", src,
+			(double)copied / total);
+	for (m = 0; m < ZCLAT_NR_METRICS; m++) {
+		bool ns = metric_is_ns(m);
+
+		snprintf(name, sizeof(name), "qlat_zc_%s%s", metric_names[m], ns ? "_seconds" : "");
+		fprintf(f, "# TYPE %s histogram\n", name);
+		if (ns)
+			fprintf(f, "# UNIT %s seconds\n", name);
+		fprintf(f, "# HELP %s %s.\n", name, metric_titles[m]);
+		for (q = 0; q < ZCLAT_VQS; q++) {
+			const struct qlat_hist *x = &h[m * ZCLAT_VQS + q];
+
+			if (!x->count)
+				continue;
+			snprintf(labels, sizeof(labels), "source=\"%s\",vq=\"%d\"", src, q);
+			qlat_hist_openmetrics(f, x, name, labels, ns);
+		}
+	}
+	fprintf(f, "# EOF\n");
+}
+
+static int print_cb(void *ctx, bool final)
+{
+	struct zclat_run *run = ctx;
+	struct qlat_hist h[ZCLAT_NR_HISTS];
+	__u64 cnt[ZCLAT_NR_COUNTERS], drop[NR_PROG_EVENTS];
+	unsigned int i;
+	FILE *f;
+	int err;
+
+	err = qlat_read_counters(run->counters_fd, cnt, ZCLAT_NR_COUNTERS);
+	if (!err)
+		err = qlat_read_hists(run->hists_fd, h, ZCLAT_NR_HISTS);
+	if (err) {
+		fprintf(stderr, "qlat zc: reading maps: %s\n", strerror(-err));
+		return QLAT_EXIT_USAGE;
+	}
+	for (i = 0; i < NR_PROG_EVENTS; i++)
+		drop[i] = qlat_prog_misses(run->obj, prog_events[i]);
+	switch (env.common.format) {
+	case QLAT_FMT_JSON:
+		print_json(stdout, run, cnt, h, drop, final);
+		break;
+	case QLAT_FMT_OPENMETRICS:
+		print_openmetrics(stdout, run, cnt, h, drop);
+		break;
+	default:
+		print_tty(stdout, run, cnt, h, drop, final);
+	}
+	fflush(stdout);
+	f = qlat_file_begin(env.common.json_file);
+	if (f) {
+		print_json(f, run, cnt, h, drop, final);
+		err |= qlat_file_commit(f, env.common.json_file);
+	}
+	f = qlat_file_begin(env.common.om_file);
+	if (f) {
+		print_openmetrics(f, run, cnt, h, drop);
+		err |= qlat_file_commit(f, env.common.om_file);
+	}
+	return err ? QLAT_EXIT_USAGE : QLAT_EXIT_OK;
+}
+
+/* Evidence records, and the BPF counter in case the ring lost the record */
+static bool stop_cb(void *ctx)
+{
+	struct zclat_run *run = ctx;
+	__u64 cnt[ZCLAT_NR_COUNTERS];
+
+	if (!run->ev.rb)
+		return false;
+	if (qlat_evidence_poll(&run->ev))
+		return true;
+	if (qlat_read_counters(run->counters_fd, cnt, ZCLAT_NR_COUNTERS) ||
+	    !cnt[ZCLAT_EV_OVER])
+		return false;
+	usleep(2000);	/* the record is submitted right after the counter */
+	if (!qlat_evidence_poll(&run->ev))
+		qlat_evidence_breach(&run->ev, QLAT_BREACH_THRESHOLD);
+	return true;
+}
+
+static bool evidence_on(void)
+{
+	return env.common.threshold_ns;
+}
+
+/* vhost-zc-net: open -> rodata -> flavour -> load -> attach */
+static int open_zc(struct zclat_run *run, enum qlat_attach mode)
+{
+	struct zclat_bpf *skel;
+	int err;
+
+	skel = zclat_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->targ_vq = env.vq;
+	skel->rodata->targ_dev = env.dev;
+	skel->rodata->qlat_evidence_on = evidence_on();
+	skel->rodata->qlat_threshold_ns = env.common.threshold_ns;
+	if (env.max_inflight > 0)
+		bpf_map__set_max_entries(skel->maps.batches, env.max_inflight);
+	qlat_select_progs(skel->obj, mode);
+	err = zclat_bpf__load(skel);
+	if (!err)
+		err = zclat_bpf__attach(skel);
+	if (err) {
+		zclat_bpf__destroy(skel);
+		return err;
+	}
+	run->zc = skel;
+	run->obj = skel->obj;
+	run->mode = mode;
+	run->hists_fd = bpf_map__fd(skel->maps.hists);
+	run->counters_fd = bpf_map__fd(skel->maps.counters);
+	return 0;
+}
+
+/* stock vhost_net: its static functions' addresses come from kallsyms */
+static int open_stock(struct zclat_run *run)
+{
+	struct zcstock_bpf *skel;
+	__u64 cb, kick;
+	int err;
+
+	if (access("/sys/module/vhost_net", F_OK)) {
+		fprintf(stderr, "qlat zc: --stock: vhost_net.ko is not loaded "
+			"(modprobe vhost_net experimental_zcopytx=1)\n");
+		return -ENOENT;
+	}
+	if (access("/sys/kernel/btf/vhost_net", F_OK) || access("/sys/kernel/btf/vhost", F_OK) ||
+	    access("/sys/kernel/btf/tun", F_OK)) {
+		fprintf(stderr, "qlat zc: --stock needs the BTF of vhost, vhost_net and tun "
+			"(/sys/kernel/btf/<module>): fentry and the CO-RE reads of vhost_net's "
+			"internals depend on it\n");
+		return -ENOENT;
+	}
+	cb = qlat_ksym("vhost_zerocopy_callback", "vhost_net");
+	kick = qlat_ksym("handle_tx_kick", "vhost_net");
+	if (!cb || !kick) {
+		fprintf(stderr, "qlat zc: --stock: vhost_zerocopy_callback/handle_tx_kick not "
+			"in /proc/kallsyms (not root, or kptr_restrict?)\n");
+		return -ENOENT;
+	}
+	skel = zcstock_bpf__open();
+	if (!skel)
+		return -errno;
+	skel->rodata->stock_callback = cb;
+	skel->rodata->stock_tx_kick = kick;
+	skel->rodata->qlat_evidence_on = evidence_on();
+	skel->rodata->qlat_threshold_ns = env.common.threshold_ns;
+	if (env.max_inflight > 0)
+		bpf_map__set_max_entries(skel->maps.inflight, env.max_inflight);
+	err = zcstock_bpf__load(skel);
+	if (!err)
+		err = zcstock_bpf__attach(skel);
+	if (err) {
+		fprintf(stderr, "qlat zc: --stock: cannot attach fentry probes: %s (-v for details)\n",
+			strerror(-err));
+		zcstock_bpf__destroy(skel);
+		return err;
+	}
+	run->stock = skel;
+	run->obj = skel->obj;
+	run->hists_fd = bpf_map__fd(skel->maps.hists);
+	run->counters_fd = bpf_map__fd(skel->maps.counters);
+	return 0;
+}
+
+static void destroy(struct zclat_run *run)
+{
+	zclat_bpf__destroy(run->zc);
+	zcstock_bpf__destroy(run->stock);
+}
+
+int zclat_main(int argc, char **argv)
+{
+	static const struct argp_child children[] = {
+		{ &qlat_common_argp, 0, NULL, 0 },
+		{},
+	};
+	static const struct argp argp = {
+		.options = opts,
+		.parser = parse_arg,
+		.doc = argp_doc,
+		.children = children,
+	};
+	enum qlat_attach order[QLAT_ATTACH_NR];
+	struct zclat_run run = {};
+	int err = -ENOENT, i, n;
+	int rb_fd;
+
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return QLAT_EXIT_USAGE;
+	qlat_setup(&env.common);
+
+	if (env.stock) {
+		if (open_stock(&run))
+			return QLAT_EXIT_USAGE;
+	} else {
+		n = qlat_attach_order(env.common.attach, "vhost_zc", "vhost_zc", order);
+		for (i = 0; i < n && !run.obj; i++) {
+			err = open_zc(&run, order[i]);
+			if (err && env.common.verbose)
+				fprintf(stderr, "qlat zc: %s: %s\n", qlat_attach_name(order[i]),
+					strerror(-err));
+		}
+		if (!run.obj) {
+			qlat_attach_failed("qlat zc", env.common.attach, "vhost_zc", "vhost_zc", err);
+			return QLAT_EXIT_USAGE;
+		}
+	}
+	rb_fd = bpf_map__fd(run.zc ? run.zc->maps.qlat_events : run.stock->maps.qlat_events);
+	err = qlat_evidence_open(&run.ev, &env.common, rb_fd);
+	if (err) {
+		fprintf(stderr, "qlat zc: evidence ring buffer: %s\n", strerror(-err));
+		destroy(&run);
+		return QLAT_EXIT_USAGE;
+	}
+	fprintf(stderr, "qlat zc: tracing %s via %s; Ctrl-C to end\n",
+		run.stock ? "stock vhost_net" : "vhost_zc:*", attach_name(&run));
+	clock_gettime(CLOCK_MONOTONIC, &run.start);
+	err = qlat_run_loop(&env.common, print_cb, stop_cb, &run);
+	if (!err && run.ev.breach)
+		err = QLAT_EXIT_BREACH;
+	qlat_evidence_close(&run.ev);
+	destroy(&run);
+	return err;
+}
