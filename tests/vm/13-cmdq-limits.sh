@@ -1,0 +1,102 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# vmtest: icount (timing-sensitive: runs in the -I suite of make check)
+# qlat cmdq per-pipe deadline misses against the GCE model with stalls
+# injected, exactly, and the limits: --max-misses N and --threshold NS stop
+# the run with exit 2 and print the last events leading to the breach
+# (from the BPF ring buffer), the triggering one last.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cmdq_lib.sh"
+
+FRAMES=300
+VBLANK=6000
+STALL=11000
+
+cmdq_load vblank_us=$VBLANK enable=0
+ok $? "load cmdq_helper, gce_sim (vblank ${VBLANK} us, generator stopped), cmdq_dev"
+echo 2 >"$FR/pipes" && echo 16 >"$FR/writes" && echo $FRAMES >"$FR/frames" &&
+	echo 60 >"$FR/hz" && echo "stall 0 10 $STALL" >"$FR/fault"
+ok $? "frame client: 2 pipes, $FRAMES frames, pipe 0 stalled ${STALL} us every 10th frame"
+
+# misses per pipe == the model's underruns, exactly
+out=$OUT/qlat-cmdq-misses.json
+if qlat_start "$out" cmdq --json; then
+	snap a
+	frame_run 60
+	ok $? "$FRAMES frames per pipe"
+	snap b
+	qlat_stop
+	ok $? "qlat exits 0 on SIGINT"
+	eval "$(jq -r '"m0=\(.misses[0]) m1=\(.misses[1]) late0=\(.hists[] |
+		select(.metric == "late" and .pipe == 0) | .hist.count)"' "$out")"
+	assert_eq "$(d a b pipe0_misses)/$(d a b pipe1_misses)" $((FRAMES / 10))/0 \
+		"model: $((FRAMES / 10)) misses on pipe 0, none on pipe 1"
+	assert_eq "$m0/$m1" "$(d a b pipe0_misses)/$(d a b pipe1_misses)" \
+		"qlat misses per pipe == the model's underruns"
+	assert_eq "$late0" "$m0" "pipe 0 lateness histogram total == its misses"
+else
+	ok 1 "qlat attached"
+fi
+
+# limit_run NAME ARGS...: qlat with a limit during a frame-client run;
+# sets st (exit status) and the breach figures from its JSON
+limit_run() {
+	_n=$1
+	shift
+	"$QLAT" cmdq --json "$@" >"$OUT/qlat-$_n.json" 2>"$OUT/qlat-$_n.err" &
+	QPID=$!
+	sleep 1
+	frame_run 60
+	_i=0
+	while kill -0 $QPID 2>/dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	kill -INT $QPID 2>/dev/null
+	wait $QPID
+	st=$?
+	eval "$(jq -r '.breach as $b | "reason=\($b.reason) trig=\($b.trigger_recorded)",
+		"nev=\($b.events | length) seen=\($b.records_seen)",
+		"lmiss=\($b.events[-1].missed) lpipe=\($b.events[-1].pipe)",
+		"lval=\($b.events[-1].value_ns) nmiss=\([$b.events[] | select(.missed)] | length)",
+		"over=\(.events.over_threshold) lost=\(.events.evidence_dropped)"' \
+		"$OUT/qlat-$_n.json")"
+}
+
+limit_run maxmiss --max-misses 5 --evidence 60
+assert_eq "$st" 2 "--max-misses 5: exit status 2"
+assert_eq "$reason/$trig" max-misses/true "--max-misses: reason, trigger recorded"
+assert_eq "$lmiss/$lpipe" true/0 "--max-misses: the last event is a pipe 0 miss"
+assert_eq "$nev/$lost" 60/0 "--max-misses: 60 events of evidence, none lost"
+[ "$nmiss" -ge 2 ] && [ "$nmiss" -le 6 ]
+ok $? "--max-misses: the evidence holds the misses leading up ($nmiss of 6)"
+
+limit_run thresh --threshold 10000000 --evidence 10
+assert_eq "$st" 2 "--threshold 10 ms: exit status 2"
+assert_eq "$reason/$trig/$lpipe" threshold/true/0 "--threshold: reason, trigger recorded, pipe 0"
+[ "${lval:-0}" -gt 10000000 ] && [ "$over" -ge 1 ]
+ok $? "--threshold: the trigger's flush->EOC is over 10 ms ($lval ns)"
+want=$seen
+[ "$want" -gt 10 ] && want=10
+assert_eq "$nev" "$want" "--threshold: min(10, records seen) events of evidence"
+
+# the terminal form names the breach and marks the trigger
+"$QLAT" cmdq --max-misses 0 --evidence 4 >"$OUT/qlat-tty.out" 2>&1 &
+QPID=$!
+sleep 1
+frame_run 60
+wait $QPID
+assert_eq $? 2 "--max-misses 0, terminal: exit status 2"
+grep -q '^BREACH: more than 0 deadline misses (--max-misses)' "$OUT/qlat-tty.out" &&
+	grep -q 'MISSED by .*<== breach$' "$OUT/qlat-tty.out"
+ok $? "terminal: BREACH line, the trigger marked as a miss"
+
+for bad in "--max-misses -1" "--threshold 1x" "--evidence 100001" "--pipe 3"; do
+	# shellcheck disable=SC2086
+	"$QLAT" cmdq $bad -d 1 >/dev/null 2>"$OUT/qlat-bad.err"
+	st=$?
+	[ $st = 1 ] && [ -s "$OUT/qlat-bad.err" ]
+	ok $? "qlat cmdq $bad: exit 1 with a message (got $st)"
+done
+
+echo clear >"$FR/fault"
+cmdq_unload
+ok $? "unload"
+tap_done
