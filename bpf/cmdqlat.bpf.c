@@ -16,6 +16,7 @@
 #include "qlat/cmdqlat.h"
 #include "qlat_hist.bpf.h"
 #include "qlat_evidence.bpf.h"
+#include "qlat_flavours.bpf.h"
 #include "cmdq_tp.h"
 
 const volatile __s32 targ_thread = -1;
@@ -149,69 +150,27 @@ static __always_inline int on_vblank(__u32 pipe, __u32 type)
 	return 0;
 }
 
-/* tp_btf: typed arguments from the module's BTF */
-SEC("tp_btf/cmdq_pkt_finalize")
-int BPF_PROG(finalize_btf, u32 id, u32 inst)
-{
-	return on_finalize(id, inst);
-}
+/* tp_btf (module BTF) and raw_tp (no BTF needed): the same arguments */
+QLAT_TP_BTF_RAW(cmdq_pkt_finalize, finalize,
+		on_finalize(id, inst),
+		u32 id, u32 inst)
 
-SEC("tp_btf/cmdq_pkt_flush")
-int BPF_PROG(flush_btf, u32 id, u32 thread, bool async, u32 inst, u64 flush_ns)
-{
-	return on_flush(id, thread, inst);
-}
+QLAT_TP_BTF_RAW(cmdq_pkt_flush, flush,
+		on_flush(id, thread, inst),
+		u32 id, u32 thread, bool async, u32 inst, u64 flush_ns)
 
-SEC("tp_btf/cmdq_eoc_irq")
-int BPF_PROG(eoc_btf, u32 thread, u32 id, int status, int pipe, u32 frame,
-	     u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed)
-{
-	return on_eoc(thread, id, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
-}
+QLAT_TP_BTF_RAW(cmdq_eoc_irq, eoc,
+		on_eoc(thread, id, status, pipe, flush_ns, eoc_ns, deadline_ns, missed),
+		u32 thread, u32 id, int status, int pipe, u32 frame, u64 flush_ns,
+		u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed)
 
-SEC("tp_btf/cmdq_pkt_cb")
-int BPF_PROG(cb_btf, u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns)
-{
-	return on_cb(thread, eoc_ns, cb_ns);
-}
+QLAT_TP_BTF_RAW(cmdq_pkt_cb, cb,
+		on_cb(thread, eoc_ns, cb_ns),
+		u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns)
 
-SEC("tp_btf/cmdq_vblank")
-int BPF_PROG(vblank_btf, u32 pipe, u32 frame, u32 type, u64 ts_ns)
-{
-	return on_vblank(pipe, type);
-}
-
-/* raw_tp: same arguments, untyped; works without module BTF or tracefs */
-SEC("raw_tp/cmdq_pkt_finalize")
-int BPF_PROG(finalize_raw, u32 id, u32 inst)
-{
-	return on_finalize(id, inst);
-}
-
-SEC("raw_tp/cmdq_pkt_flush")
-int BPF_PROG(flush_raw, u32 id, u32 thread, bool async, u32 inst, u64 flush_ns)
-{
-	return on_flush(id, thread, inst);
-}
-
-SEC("raw_tp/cmdq_eoc_irq")
-int BPF_PROG(eoc_raw, u32 thread, u32 id, int status, int pipe, u32 frame,
-	     u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed)
-{
-	return on_eoc(thread, id, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
-}
-
-SEC("raw_tp/cmdq_pkt_cb")
-int BPF_PROG(cb_raw, u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns)
-{
-	return on_cb(thread, eoc_ns, cb_ns);
-}
-
-SEC("raw_tp/cmdq_vblank")
-int BPF_PROG(vblank_raw, u32 pipe, u32 frame, u32 type, u64 ts_ns)
-{
-	return on_vblank(pipe, type);
-}
+QLAT_TP_BTF_RAW(cmdq_vblank, vblank,
+		on_vblank(pipe, type),
+		u32 pipe, u32 frame, u32 type, u64 ts_ns)
 
 /* tracepoint: the perf-event path, record layout from the format files */
 SEC("tracepoint/cmdq/cmdq_pkt_finalize")

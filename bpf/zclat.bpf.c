@@ -13,28 +13,13 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "qlat/zclat.h"
-#include "qlat_hist.bpf.h"
+#include "zclat.bpf.h"
 #include "qlat_evidence.bpf.h"
 #include "qlat_flavours.bpf.h"
 #include "vhost_zc_tp.h"
 
 const volatile __s32 targ_vq = -1;
 const volatile __s64 targ_dev = -1;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ZCLAT_NR_HISTS);
-	__type(key, __u32);
-	__type(value, struct qlat_hist);
-} hists SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ZCLAT_NR_COUNTERS);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
 
 /* key: dev << 32 | vq; max_entries set by the loader (--max-inflight) */
 struct {
@@ -45,28 +30,6 @@ struct {
 } batches SEC(".maps");
 
 static const struct zclat_batch empty_batch;
-
-static __always_inline void count_n(__u32 idx, __u64 n)
-{
-	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
-
-	if (c)
-		*c += n;
-}
-
-static __always_inline void count(__u32 idx)
-{
-	count_n(idx, 1);
-}
-
-static __always_inline void hist(__u32 metric, __u32 vq, __u64 v)
-{
-	__u32 idx = metric * ZCLAT_VQS + vq;
-	struct qlat_hist *h = bpf_map_lookup_elem(&hists, &idx);
-
-	if (h)
-		qlat_hist_add(h, v);
-}
 
 /* true when the event is not ours to bin (filter or bad vq: counted) */
 static __always_inline bool skip(__u32 dev, __u32 vq)

@@ -23,8 +23,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "qlat/zclat.h"
-#include "qlat_hist.bpf.h"
+#include "zclat.bpf.h"
 #include "qlat_evidence.bpf.h"
 
 #define TUN_MSG_UBUF	1
@@ -61,20 +60,6 @@ struct tun_msg_ctl___q {
 	void *ptr;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ZCLAT_NR_HISTS);
-	__type(key, __u32);
-	__type(value, struct qlat_hist);
-} hists SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ZCLAT_NR_COUNTERS);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
 /* key: ubuf_info address; max_entries set by the loader (--max-inflight) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -83,26 +68,9 @@ struct {
 	__type(value, struct zclat_inflight);
 } inflight SEC(".maps");
 
-static __always_inline void count_n(__u32 idx, __u64 n)
+static __always_inline void hist_tx(__u32 metric, __u64 v)
 {
-	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
-
-	if (c)
-		*c += n;
-}
-
-static __always_inline void count(__u32 idx)
-{
-	count_n(idx, 1);
-}
-
-static __always_inline void hist(__u32 metric, __u64 v)
-{
-	__u32 idx = metric * ZCLAT_VQS + VQ_TX;
-	struct qlat_hist *h = bpf_map_lookup_elem(&hists, &idx);
-
-	if (h)
-		qlat_hist_add(h, v);
+	hist(metric, VQ_TX, v);
 }
 
 SEC("fentry/tun_sendmsg")
@@ -163,7 +131,7 @@ int BPF_PROG(complete_fentry, struct sk_buff *skb, struct ubuf_info *ubuf, bool 
 	if (!v)
 		return 0;	/* counted at submit (map full) or sent before we attached */
 	v->complete_ns = now;
-	hist(ZCLAT_SUBMIT_COMPLETE, now - v->submit_ns);
+	hist_tx(ZCLAT_SUBMIT_COMPLETE, now - v->submit_ns);
 	if (qlat_evidence_on &&
 	    !qlat_emit(now, ZCLAT_REC_USED, VQ_TX,
 		       BPF_CORE_READ(container_of(ubuf, struct ubuf_info_msgzc, ubuf), desc),
@@ -192,9 +160,9 @@ static long signal_one(__u32 i, void *data)
 		return 0;
 	c->matched++;
 	if (v->complete_ns)
-		hist(ZCLAT_COMPLETE_DEQUEUE, c->now - v->complete_ns);
+		hist_tx(ZCLAT_COMPLETE_DEQUEUE, c->now - v->complete_ns);
 	lat = c->now - v->submit_ns;
-	hist(ZCLAT_SUBMIT_SIGNAL, lat);
+	hist_tx(ZCLAT_SUBMIT_SIGNAL, lat);
 	if (lat > c->worst && !(lat >> 63))
 		c->worst = lat;
 	bpf_map_delete_elem(&inflight, &key);
@@ -224,7 +192,7 @@ int BPF_PROG(signal_fentry, void *dev, struct vhost_virtqueue___q *vq,
 		return 0;
 	count(ZCLAT_EV_SIGNAL);
 	count_n(ZCLAT_EV_SIGNALED, cnt);
-	hist(ZCLAT_BATCH, cnt);
+	hist_tx(ZCLAT_BATCH, cnt);
 	bpf_loop(cnt, signal_one, &c, 0);
 	count_n(ZCLAT_EV_DEQUEUE, cnt);
 	count_n(ZCLAT_EV_USED_ZC, cnt);

@@ -192,9 +192,12 @@ static void evidence_json(json_object *o, const struct qlat_event *e)
 			       json_object_new_uint64(e->aux));
 }
 
-static void print_tty(FILE *f, struct cmdqlat_run *run, const __u64 *cnt,
-		      const struct qlat_hist *h, const __u64 *drop, bool final)
+static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
+	struct cmdqlat_run *run = ctx;
+	const __u64 *cnt = s->cnt, *drop = s->drop;
+	const struct qlat_hist *h = s->h;
+	bool final = s->final;
 	__u64 drops = 0;
 
 	char title[128];
@@ -241,9 +244,12 @@ hists:
 		qlat_evidence_print(&run->ev, f, cnt[CMDQLAT_EV_RB_DROP], evidence_tty);
 }
 
-static void print_json(FILE *f, struct cmdqlat_run *run, const __u64 *cnt,
-		       const struct qlat_hist *h, const __u64 *drop, bool final)
+static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
+	struct cmdqlat_run *run = ctx;
+	const __u64 *cnt = s->cnt, *drop = s->drop;
+	const struct qlat_hist *h = s->h;
+	bool final = s->final;
 	json_object *doc = qlat_json_doc("cmdq", qlat_attach_name(run->mode), final,
 					  elapsed(&run->start));
 	json_object *c = json_object_new_object();
@@ -286,9 +292,11 @@ static void print_json(FILE *f, struct cmdqlat_run *run, const __u64 *cnt,
 	json_object_put(doc);
 }
 
-static void print_openmetrics(FILE *f, struct cmdqlat_run *run, const __u64 *cnt,
-			      const struct qlat_hist *h, const __u64 *drop)
+static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
+	struct cmdqlat_run *run = ctx;
+	const __u64 *cnt = s->cnt, *drop = s->drop;
+	const struct qlat_hist *h = s->h;
 	char name[96], labels[64];
 	int i, m, k;
 
@@ -329,48 +337,22 @@ static void print_openmetrics(FILE *f, struct cmdqlat_run *run, const __u64 *cnt
 	fprintf(f, "# EOF\n");
 }
 
+static const struct qlat_output output = {
+	.who = "qlat cmdq",
+	.prog_events = prog_events,
+	.nprogs = NR_PROG_EVENTS,
+	.ncounters = CMDQLAT_NR_COUNTERS,
+	.nhists = CMDQLAT_NR_HISTS,
+	.tty = print_tty,
+	.json = print_json,
+	.openmetrics = print_openmetrics,
+};
+
 static int print_cb(void *ctx, bool final)
 {
 	struct cmdqlat_run *run = ctx;
-	struct qlat_hist h[CMDQLAT_NR_HISTS];
-	__u64 cnt[CMDQLAT_NR_COUNTERS], drop[NR_PROG_EVENTS];
-	unsigned int i;
-	FILE *f;
-	int err;
 
-	err = qlat_read_counters(bpf_map__fd(run->skel->maps.counters), cnt,
-				 CMDQLAT_NR_COUNTERS);
-	if (!err)
-		err = qlat_read_hists(bpf_map__fd(run->skel->maps.hists), h,
-				      CMDQLAT_NR_HISTS);
-	if (err) {
-		fprintf(stderr, "qlat cmdq: reading maps: %s\n", strerror(-err));
-		return QLAT_EXIT_USAGE;
-	}
-	for (i = 0; i < NR_PROG_EVENTS; i++)
-		drop[i] = qlat_prog_misses(run->skel->obj, prog_events[i]);
-	switch (env.common.format) {
-	case QLAT_FMT_JSON:
-		print_json(stdout, run, cnt, h, drop, final);
-		break;
-	case QLAT_FMT_OPENMETRICS:
-		print_openmetrics(stdout, run, cnt, h, drop);
-		break;
-	default:
-		print_tty(stdout, run, cnt, h, drop, final);
-	}
-	fflush(stdout);
-	f = qlat_file_begin(env.common.json_file);
-	if (f) {
-		print_json(f, run, cnt, h, drop, final);
-		err |= qlat_file_commit(f, env.common.json_file);
-	}
-	f = qlat_file_begin(env.common.om_file);
-	if (f) {
-		print_openmetrics(f, run, cnt, h, drop);
-		err |= qlat_file_commit(f, env.common.om_file);
-	}
-	return err ? QLAT_EXIT_USAGE : QLAT_EXIT_OK;
+	return qlat_report(&env.common, &output, run, run->skel->obj, bpf_map__fd(run->skel->maps.counters), bpf_map__fd(run->skel->maps.hists), final);
 }
 
 /*

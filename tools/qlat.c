@@ -576,6 +576,56 @@ void qlat_evidence_close(struct qlat_evidence *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
+int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void *ctx,
+		struct bpf_object *obj, int counters_fd, int hists_fd, bool final)
+{
+	struct qlat_snapshot s = { .final = final };
+	unsigned int i;
+	int err = -ENOMEM;
+	FILE *f;
+
+	s.cnt = calloc(out->ncounters, sizeof(*s.cnt));
+	s.h = calloc(out->nhists, sizeof(*s.h));
+	s.drop = calloc(out->nprogs, sizeof(*s.drop));
+	if (s.cnt && s.h && s.drop) {
+		err = qlat_read_counters(counters_fd, s.cnt, out->ncounters);
+		if (!err)
+			err = qlat_read_hists(hists_fd, s.h, out->nhists);
+	}
+	if (err) {
+		fprintf(stderr, "%s: reading maps: %s\n", out->who, strerror(-err));
+		goto out;
+	}
+	for (i = 0; i < out->nprogs; i++)
+		s.drop[i] = qlat_prog_misses(obj, out->prog_events[i]);
+	switch (env->format) {
+	case QLAT_FMT_JSON:
+		out->json(stdout, ctx, &s);
+		break;
+	case QLAT_FMT_OPENMETRICS:
+		out->openmetrics(stdout, ctx, &s);
+		break;
+	default:
+		out->tty(stdout, ctx, &s);
+	}
+	fflush(stdout);
+	f = qlat_file_begin(env->json_file);
+	if (f) {
+		out->json(f, ctx, &s);
+		err |= qlat_file_commit(f, env->json_file);
+	}
+	f = qlat_file_begin(env->om_file);
+	if (f) {
+		out->openmetrics(f, ctx, &s);
+		err |= qlat_file_commit(f, env->om_file);
+	}
+out:
+	free(s.cnt);
+	free(s.h);
+	free(s.drop);
+	return err ? QLAT_EXIT_USAGE : QLAT_EXIT_OK;
+}
+
 __u64 qlat_ksym(const char *name, const char *module)
 {
 	char line[512], sym[256], mod[128], type;

@@ -149,6 +149,33 @@ __u64 qlat_ksym(const char *name, const char *module);
 json_object *qlat_json_doc(const char *subcommand, const char *attach, bool final,
 			   double elapsed_s);
 
+/* One reading of a subcommand's BPF maps, for its printers */
+struct qlat_snapshot {
+	__u64 *cnt;		/* counters, summed over CPUs */
+	struct qlat_hist *h;	/* histograms, merged over CPUs */
+	__u64 *drop;		/* recursion misses per prog_events[] entry */
+	bool final;
+};
+
+/* What a subcommand reports and how it prints it */
+struct qlat_output {
+	const char *who;			/* "qlat cmdq" */
+	const char *const *prog_events;		/* BPF program name prefixes */
+	unsigned int nprogs;
+	unsigned int ncounters, nhists;
+	void (*tty)(FILE *f, void *ctx, const struct qlat_snapshot *s);
+	void (*json)(FILE *f, void *ctx, const struct qlat_snapshot *s);
+	void (*openmetrics)(FILE *f, void *ctx, const struct qlat_snapshot *s);
+};
+
+/*
+ * Read the counters and histograms (PERCPU_ARRAYs) and the programs'
+ * misses, print them on stdout in env->format, and keep --json-file and
+ * --openmetrics-file up to date. Returns QLAT_EXIT_OK or QLAT_EXIT_USAGE.
+ */
+int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void *ctx,
+		struct bpf_object *obj, int counters_fd, int hists_fd, bool final);
+
 int cmdqlat_main(int argc, char **argv);
 int zclat_main(int argc, char **argv);
 int gate_main(int argc, char **argv);

@@ -226,9 +226,12 @@ static void evidence_json(json_object *o, const struct qlat_event *e)
 	}
 }
 
-static void print_tty(FILE *f, struct zclat_run *run, const __u64 *cnt,
-		      const struct qlat_hist *h, const __u64 *drop, bool final)
+static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
+	struct zclat_run *run = ctx;
+	const __u64 *cnt = s->cnt, *drop = s->drop;
+	const struct qlat_hist *h = s->h;
+	bool final = s->final;
 	__u64 drops = 0, copied, total;
 	char title[128];
 	time_t t = time(NULL);
@@ -282,9 +285,12 @@ static void print_tty(FILE *f, struct zclat_run *run, const __u64 *cnt,
 		qlat_evidence_print(&run->ev, f, cnt[ZCLAT_EV_RB_DROP], evidence_tty);
 }
 
-static void print_json(FILE *f, struct zclat_run *run, const __u64 *cnt,
-		       const struct qlat_hist *h, const __u64 *drop, bool final)
+static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
+	struct zclat_run *run = ctx;
+	const __u64 *cnt = s->cnt, *drop = s->drop;
+	const struct qlat_hist *h = s->h;
+	bool final = s->final;
 	json_object *doc = qlat_json_doc("zc", attach_name(run), final, elapsed(&run->start));
 	json_object *c = json_object_new_object();
 	json_object *d = json_object_new_object();
@@ -331,9 +337,11 @@ static void print_json(FILE *f, struct zclat_run *run, const __u64 *cnt,
 	json_object_put(doc);
 }
 
-static void print_openmetrics(FILE *f, struct zclat_run *run, const __u64 *cnt,
-			      const struct qlat_hist *h, const __u64 *drop)
+static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
+	struct zclat_run *run = ctx;
+	const __u64 *cnt = s->cnt, *drop = s->drop;
+	const struct qlat_hist *h = s->h;
 	const char *src = run->stock ? "vhost_net" : "vhost_zc";
 	char name[96], labels[64];
 	__u64 copied, total;
@@ -376,46 +384,22 @@ static void print_openmetrics(FILE *f, struct zclat_run *run, const __u64 *cnt,
 	fprintf(f, "# EOF\n");
 }
 
+static const struct qlat_output output = {
+	.who = "qlat zc",
+	.prog_events = prog_events,
+	.nprogs = NR_PROG_EVENTS,
+	.ncounters = ZCLAT_NR_COUNTERS,
+	.nhists = ZCLAT_NR_HISTS,
+	.tty = print_tty,
+	.json = print_json,
+	.openmetrics = print_openmetrics,
+};
+
 static int print_cb(void *ctx, bool final)
 {
 	struct zclat_run *run = ctx;
-	struct qlat_hist h[ZCLAT_NR_HISTS];
-	__u64 cnt[ZCLAT_NR_COUNTERS], drop[NR_PROG_EVENTS];
-	unsigned int i;
-	FILE *f;
-	int err;
 
-	err = qlat_read_counters(run->counters_fd, cnt, ZCLAT_NR_COUNTERS);
-	if (!err)
-		err = qlat_read_hists(run->hists_fd, h, ZCLAT_NR_HISTS);
-	if (err) {
-		fprintf(stderr, "qlat zc: reading maps: %s\n", strerror(-err));
-		return QLAT_EXIT_USAGE;
-	}
-	for (i = 0; i < NR_PROG_EVENTS; i++)
-		drop[i] = qlat_prog_misses(run->obj, prog_events[i]);
-	switch (env.common.format) {
-	case QLAT_FMT_JSON:
-		print_json(stdout, run, cnt, h, drop, final);
-		break;
-	case QLAT_FMT_OPENMETRICS:
-		print_openmetrics(stdout, run, cnt, h, drop);
-		break;
-	default:
-		print_tty(stdout, run, cnt, h, drop, final);
-	}
-	fflush(stdout);
-	f = qlat_file_begin(env.common.json_file);
-	if (f) {
-		print_json(f, run, cnt, h, drop, final);
-		err |= qlat_file_commit(f, env.common.json_file);
-	}
-	f = qlat_file_begin(env.common.om_file);
-	if (f) {
-		print_openmetrics(f, run, cnt, h, drop);
-		err |= qlat_file_commit(f, env.common.om_file);
-	}
-	return err ? QLAT_EXIT_USAGE : QLAT_EXIT_OK;
+	return qlat_report(&env.common, &output, run, run->obj, run->counters_fd, run->hists_fd, final);
 }
 
 /* Evidence records, and the BPF counter in case the ring lost the record */

@@ -17,23 +17,8 @@ ok $? "tracefs has cmdq:cmdq_pkt_finalize"
 
 # The tracepoint fallback reads records with the plain layouts of
 # bpf/cmdq_tp.h: every field's offset and size must match tracefs.
-bad=0
-nf=0
-while read -r ev field off size; do
-	nf=$((nf + 1))
-	got=$(awk -v f="$field" -F'\t' '/^\tfield:/ {
-		sub(/^field:.* /, "", $2); sub(/;$/, "", $2)
-		if ($2 == f) { sub(/offset:/, "", $3); sub(/size:/, "", $4);
-			sub(/;/, "", $3); sub(/;/, "", $4); print $3, $4 } }' \
-		"$TRACEFS/events/cmdq/$ev/format")
-	if [ "$got" != "$off $size" ]; then
-		diag "$ev.$field: bpf/cmdq_tp.h has offset $off size $size, tracefs '$got'"
-		bad=$((bad + 1))
-	fi
-done <<EOT
-$("$B/tests/tp_layout" | grep "^cmdq_")
-EOT
-assert_eq "$bad" 0 "all $nf fallback record fields match the tracefs format files"
+tp_layout_check cmdq
+assert_eq "$tp_bad" 0 "all $tp_fields fallback record fields match the tracefs format files"
 
 for mode in tp_btf raw_tp tracepoint; do
 	out=$OUT/cmdq-attach-$mode.json

@@ -14,23 +14,8 @@ zc_load
 ok $? "load tun, tap, vhost and vhost_zc.ko"
 
 # the SEC("tracepoint") record layouts (bpf/vhost_zc_tp.h) vs tracefs
-bad=0
-nf=0
-while read -r ev field off size; do
-	nf=$((nf + 1))
-	got=$(awk -v f="$field" -F'\t' '/^\tfield:/ {
-		sub(/^field:.* /, "", $2); sub(/;$/, "", $2)
-		if ($2 == f) { sub(/offset:/, "", $3); sub(/size:/, "", $4);
-			sub(/;/, "", $3); sub(/;/, "", $4); print $3, $4 } }' \
-		"$TRACEFS/events/vhost_zc/$ev/format")
-	if [ "$got" != "$off $size" ]; then
-		diag "$ev.$field: bpf/vhost_zc_tp.h has offset $off size $size, tracefs '$got'"
-		bad=$((bad + 1))
-	fi
-done <<EOT
-$("$B/tests/tp_layout" | grep "^vhost_zc_")
-EOT
-assert_eq "$bad/$nf" 0/28 "all vhost_zc fallback record fields match the tracefs format files"
+tp_layout_check vhost_zc
+assert_eq "$tp_bad/$tp_fields" 0/28 "all vhost_zc fallback record fields match the tracefs format files"
 
 # qj FILE: the document's figures as shell variables (one jq exec):
 # e_<counter>, d_<prog> (null on the tracepoint path), h_<metric>_<vq>

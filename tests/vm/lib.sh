@@ -89,3 +89,26 @@ qlat_stop() {
 	kill -INT "$QPID"
 	wait "$QPID"
 }
+
+# tp_layout_check SYSTEM: compare the plain record layouts the
+# SEC("tracepoint") fallback programs use (bpf/<system>_tp.h, printed by
+# build/tests/tp_layout) with tracefs' format files; sets tp_bad (fields
+# that differ, each told with diag) and tp_fields (fields checked).
+tp_layout_check() {
+	tp_bad=0
+	tp_fields=0
+	while read -r _ev _field _off _size; do
+		tp_fields=$((tp_fields + 1))
+		_got=$(awk -v f="$_field" -F'\t' '/^\tfield:/ {
+			sub(/^field:.* /, "", $2); sub(/;$/, "", $2)
+			if ($2 == f) { sub(/offset:/, "", $3); sub(/size:/, "", $4);
+				sub(/;/, "", $3); sub(/;/, "", $4); print $3, $4 } }' \
+			"$TRACEFS/events/$1/$_ev/format")
+		if [ "$_got" != "$_off $_size" ]; then
+			diag "$_ev.$_field: bpf/$1_tp.h has offset $_off size $_size, tracefs '$_got'"
+			tp_bad=$((tp_bad + 1))
+		fi
+	done <<EOT
+$("$B/tests/tp_layout" | grep "^$1_")
+EOT
+}
