@@ -64,6 +64,9 @@ static struct opts {
 	const char *bad;
 	double timeout;
 	bool reset;
+	bool vhost_hdr;
+	const char *swap_tap;
+	bool log_late;
 } o = {
 	.dev = "/dev/vhost-zc-net", .tap = "vzt0", .size = 1500,
 	.count = 1000, .depth = 128, .ring = 256, .verify = true,
@@ -89,13 +92,13 @@ static uint8_t *mem;		/* guest memory, GPA 0 */
 static size_t mem_size;
 static uint8_t *logbuf;
 static size_t log_size;
-static int vfd = -1, tapfd = -1;
+static int vfd = -1, tapfd = -1, tapfd2 = -1;
 static struct vq rxq, txq;
-static int ifindex;
+static int ifindex, ifindex2;
+static uint64_t features;	/* acked */
 
 static struct {
 	uint64_t sent, used, double_used, unknown_used, bad_len, retired;
-	uint64_t rx_ok, rx_bad, rx_lost, rx_ooo, rx_drops;
 	uint64_t ring_rx_ok, ring_rx_bad, ring_rx_bufs, ring_rx_other;
 	uint64_t swaps, log_missing, log_extra, log_bits;
 } st;
@@ -268,43 +271,56 @@ static void mem_init(void)
 	logbuf = calloc(1, (log_size + 7) & ~7UL);
 }
 
-static void tap_open(void)
+/*
+ * Open (or create) a tap and bring it up. With --vhost-hdr the device
+ * adds and strips the vnet header itself (VHOST_NET_F_VIRTIO_NET_HDR), so
+ * the tap carries none.
+ */
+static int tap_open(const char *name, int *index)
 {
 	struct ifreq ifr = { 0 };
-	int hdr = HDR_LEN, s;
+	int hdr = HDR_LEN, s, fd;
 
-	tapfd = open("/dev/net/tun", O_RDWR);
-	if (tapfd < 0)
+	fd = open("/dev/net/tun", O_RDWR);
+	if (fd < 0)
 		die("/dev/net/tun");
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", o.tap);
-	xioctl(tapfd, TUNSETIFF, &ifr, "TUNSETIFF");
-	xioctl(tapfd, TUNSETVNETHDRSZ, &hdr, "TUNSETVNETHDRSZ");
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (o.vhost_hdr ? 0 : IFF_VNET_HDR);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	xioctl(fd, TUNSETIFF, &ifr, "TUNSETIFF");
+	if (!o.vhost_hdr)
+		xioctl(fd, TUNSETVNETHDRSZ, &hdr, "TUNSETVNETHDRSZ");
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	xioctl(s, SIOCGIFFLAGS, &ifr, "SIOCGIFFLAGS");
 	ifr.ifr_flags |= IFF_UP;
 	xioctl(s, SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS");
 	close(s);
-	ifindex = if_nametoindex(o.tap);
+	*index = if_nametoindex(name);
+	return fd;
 }
 
-static void vq_setup(struct vq *q)
+static void vq_set_addr(struct vq *q, bool log)
 {
-	struct vhost_vring_state s = { .index = q->idx, .num = q->num };
 	struct vhost_vring_addr a = {
 		.index = q->idx,
-		.flags = o.log ? 1u << VHOST_VRING_F_LOG : 0,
+		.flags = log ? 1u << VHOST_VRING_F_LOG : 0,
 		.desc_user_addr = (uintptr_t)q->desc,
 		.avail_user_addr = (uintptr_t)q->avail,
 		.used_user_addr = (uintptr_t)q->used,
 		.log_guest_addr = gpa(q->used),
 	};
+
+	xioctl(vfd, VHOST_SET_VRING_ADDR, &a, "VHOST_SET_VRING_ADDR");
+}
+
+static void vq_setup(struct vq *q)
+{
+	struct vhost_vring_state s = { .index = q->idx, .num = q->num };
 	struct vhost_vring_file f = { .index = q->idx };
 
 	xioctl(vfd, VHOST_SET_VRING_NUM, &s, "VHOST_SET_VRING_NUM");
 	s.num = 0;
 	xioctl(vfd, VHOST_SET_VRING_BASE, &s, "VHOST_SET_VRING_BASE");
-	xioctl(vfd, VHOST_SET_VRING_ADDR, &a, "VHOST_SET_VRING_ADDR");
+	vq_set_addr(q, o.log);
 	q->kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	q->call = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	q->err = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -337,8 +353,10 @@ static void dev_open(void)
 	xioctl(vfd, VHOST_SET_OWNER, NULL, "VHOST_SET_OWNER");
 	xioctl(vfd, VHOST_GET_FEATURES, &feat, "VHOST_GET_FEATURES");
 	want = (1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VIRTIO_F_VERSION_1);
-	if (o.log)
+	if (o.log || o.log_late)
 		want |= 1ull << VHOST_F_LOG_ALL;
+	if (o.vhost_hdr)
+		want |= 1ull << VHOST_NET_F_VIRTIO_NET_HDR;
 	if ((feat & want) != want) {
 		errno = ENOTSUP;
 		die("device features");
@@ -352,7 +370,10 @@ static void dev_open(void)
 
 		xioctl(vfd, VHOST_SET_LOG_BASE, &base, "VHOST_SET_LOG_BASE");
 	}
-	xioctl(vfd, VHOST_SET_FEATURES, &want, "VHOST_SET_FEATURES");
+	features = want;
+	if (o.log_late)		/* offered; acked later, by log_start() */
+		features &= ~(1ull << VHOST_F_LOG_ALL);
+	xioctl(vfd, VHOST_SET_FEATURES, &features, "VHOST_SET_FEATURES");
 	vq_init(&rxq);
 	vq_init(&txq);
 	vq_setup(&rxq);
@@ -438,11 +459,11 @@ static void wait_call(struct vq *q, int ms)
 
 /* ---- receiver thread (AF_PACKET on the tap) ------------------------------- */
 
-static int rx_sock_open(uint16_t type)
+static int rx_sock_open(uint16_t type, int index)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET, .sll_protocol = htons(type),
-		.sll_ifindex = ifindex,
+		.sll_ifindex = index,
 	};
 	int s = socket(AF_PACKET, SOCK_RAW, htons(type)), sz = 64 << 20;
 
@@ -455,13 +476,29 @@ static int rx_sock_open(uint16_t type)
 	return s;
 }
 
-static int rx_sock = -1;
+/* one receiver thread per tap */
+struct rxr {
+	pthread_t thread;
+	int sock;
+	uint64_t expect, ok, bad, ooo, dup, drops;
+};
+
+static struct rxr rxr[2];
+static unsigned int nrxr;
+static _Atomic uint64_t rx_bad_seen;
+/*
+ * With --swap-tap: frames seen per sequence number (--count runs), so that
+ * a frame received twice, or on both taps, is caught; the frames of one tap
+ * have gaps (those sent on the other one) but must still be in order.
+ */
+static _Atomic uint8_t *seen;
 
 static void *receiver(void *arg)
 {
+	struct rxr *r = arg;
 	uint8_t *buf = malloc(70000);
-	uint64_t expect = 0, seq;
-	struct pollfd p = { .fd = rx_sock, .events = POLLIN };
+	uint64_t seq;
+	struct pollfd p = { .fd = r->sock, .events = POLLIN };
 
 	while (!rx_stop || poll(&p, 1, 0) > 0) {
 		ssize_t n;
@@ -469,27 +506,52 @@ static void *receiver(void *arg)
 
 		if (poll(&p, 1, 50) <= 0)
 			continue;
-		n = recv(rx_sock, buf, 70000, MSG_DONTWAIT);
+		n = recv(r->sock, buf, 70000, MSG_DONTWAIT);
 		if (n < 0)
 			continue;
 		bad = check_frame(buf, n, &seq);
-		if (bad || n != (ssize_t)o.size) {
-			if (st.rx_bad++ < 5)
+		if (bad || n != (ssize_t)o.size || (seen && seq >= o.count)) {
+			r->bad++;
+			if (atomic_fetch_add(&rx_bad_seen, 1) < 5)
 				fprintf(stderr, "vhostdrv: bad frame (%s, %zd bytes)\n",
 					bad ? bad : "size", n);
+		} else if (seen && atomic_fetch_add(&seen[seq], 1)) {
+			r->dup++;
 		} else {
-			if (seq != expect) {
-				st.rx_ooo++;
-				if (seq > expect)
-					st.rx_lost += seq - expect;
-			}
-			expect = seq + 1;
-			st.rx_ok++;
+			/* one tap: any gap; two taps: going backwards */
+			if (seen ? seq < r->expect : seq != r->expect)
+				r->ooo++;
+			r->expect = seq + 1;
+			r->ok++;
 		}
 		atomic_fetch_add(&rcvd, 1);
 	}
 	free(buf);
 	return arg;
+}
+
+static void rx_start(int index)
+{
+	struct rxr *r = &rxr[nrxr++];
+
+	r->sock = rx_sock_open(ETH_TX_TYPE, index);
+	pthread_create(&r->thread, NULL, receiver, r);
+}
+
+static void rx_join(void)
+{
+	unsigned int i;
+
+	rx_stop = true;
+	for (i = 0; i < nrxr; i++) {
+		struct tpacket_stats ps;
+		socklen_t l = sizeof(ps);
+
+		pthread_join(rxr[i].thread, NULL);
+		if (!getsockopt(rxr[i].sock, SOL_PACKET, PACKET_STATISTICS,
+				&ps, &l))
+			rxr[i].drops = ps.tp_drops;
+	}
 }
 
 /* ---- RX through the device ------------------------------------------------ */
@@ -561,7 +623,7 @@ static uint64_t rx_reap(uint8_t *frame, size_t *flen, unsigned int *want,
 
 static int run_rx(void)
 {
-	int s = rx_sock_open(ETH_RX_TYPE);
+	int s = rx_sock_open(ETH_RX_TYPE, ifindex);
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_RX_TYPE),
 		.sll_ifindex = ifindex, .sll_halen = ETH_ALEN,
@@ -662,6 +724,30 @@ static bool log_bit(uint64_t addr)
 	return logbuf[pg / 8] & (1u << (pg % 8));
 }
 
+static void log_check(void);
+
+/* Start dirty logging on a running device, in QEMU's order. */
+static void log_start(void)
+{
+	uint64_t base = (uintptr_t)logbuf;
+
+	xioctl(vfd, VHOST_SET_LOG_BASE, &base, "VHOST_SET_LOG_BASE");
+	features |= 1ull << VHOST_F_LOG_ALL;
+	xioctl(vfd, VHOST_SET_FEATURES, &features, "VHOST_SET_FEATURES");
+	vq_set_addr(&rxq, true);
+	vq_set_addr(&txq, true);
+}
+
+static void log_report(int *ret)
+{
+	log_check();
+	printf("log_bits %" PRIu64 "\n", st.log_bits);
+	printf("log_missing %" PRIu64 "\n", st.log_missing);
+	printf("log_extra %" PRIu64 "\n", st.log_extra);
+	if (st.log_missing || st.log_extra)
+		*ret = 1;
+}
+
 static void log_check(void)
 {
 	uint64_t pg, a, e;
@@ -723,6 +809,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'B': o.bad = arg; break;
 	case 'T': o.timeout = strtod(arg, &end); break;
 	case 'X': o.reset = true; break;
+	case 'V': o.vhost_hdr = true; break;
+	case 'W': o.swap_tap = arg; break;
+	case 'G': o.log_late = true; break;
 	default: return ARGP_ERR_UNKNOWN;
 	}
 	if (end && *end)
@@ -748,6 +837,9 @@ static const struct argp_option options[] = {
 	{ "bad", 'B', "MODES", 0, "bad guest input, comma-separated: head,loop,len,addr,next,wrap; one device each" },
 	{ "timeout", 'T', "SEC", 0, "give up after SEC seconds without progress (default 60)" },
 	{ "reset", 'X', 0, 0, "with --hold: time VHOST_RESET_OWNER instead of close()" },
+	{ "vhost-hdr", 'V', 0, 0, "VHOST_NET_F_VIRTIO_NET_HDR: the device adds/strips the vnet header, the tap has none" },
+	{ "swap-tap", 'W', "NAME", 0, "with --swap: switch the TX backend between the tap and this second tap" },
+	{ "log-late", 'G', 0, 0, "with --hold: start dirty logging while the sends are held, wait until all are used, check the bitmap" },
 	{ 0 }
 };
 
@@ -783,7 +875,6 @@ int main(int argc, char **argv)
 	struct argp argp = { options, parse, NULL,
 		"Userspace virtio-net driver for vhost-net devices: TX integrity, "
 		"in-flight and throughput load, RX, dirty log, bad input." };
-	pthread_t rt;
 	double t0, t1, dt, next = 0, progress;
 	uint64_t seq = 0, pending_swap = 0;
 	int ret = 0;
@@ -797,16 +888,25 @@ int main(int argc, char **argv)
 	if (o.depth > o.ring)
 		o.depth = o.ring;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if ((o.swap_tap && !o.swap) || (o.log_late && (o.hold_ms < 0 || o.log))) {
+		fprintf(stderr, "vhostdrv: --swap-tap needs --swap, --log-late needs --hold and no --log\n");
+		return 2;
+	}
 	mem_init();
-	tap_open();
+	tapfd = tap_open(o.tap, &ifindex);
+	if (o.swap_tap)
+		tapfd2 = tap_open(o.swap_tap, &ifindex2);
 	if (o.bad)
 		return run_bad();
 	dev_open();
 	set_backend(0, tapfd);
 	set_backend(1, tapfd);
 	if (o.verify) {
-		rx_sock = rx_sock_open(ETH_TX_TYPE);
-		pthread_create(&rt, NULL, receiver, NULL);
+		if (o.swap_tap && !o.duration)
+			seen = calloc(o.count, 1);
+		rx_start(ifindex);
+		if (o.swap_tap)
+			rx_start(ifindex2);
 	}
 
 	t0 = progress = now_s();
@@ -838,8 +938,13 @@ int main(int argc, char **argv)
 		if (n)
 			kick(&txq);
 		if (o.swap && pending_swap >= o.swap) {
-			set_backend(1, -1);
-			set_backend(1, tapfd);
+			if (o.swap_tap) {
+				/* straight from one tap to the other */
+				set_backend(1, st.swaps & 1 ? tapfd : tapfd2);
+			} else {
+				set_backend(1, -1);
+				set_backend(1, tapfd);
+			}
 			st.swaps++;
 			pending_swap = 0;
 		}
@@ -865,16 +970,7 @@ int main(int argc, char **argv)
 
 		while (atomic_load(&rcvd) < st.sent && now_s() - t < 5)
 			usleep(10000);
-		rx_stop = true;
-		pthread_join(rt, NULL);
-		{
-			struct tpacket_stats ps;
-			socklen_t l = sizeof(ps);
-
-			if (!getsockopt(rx_sock, SOL_PACKET, PACKET_STATISTICS,
-					&ps, &l))
-				st.rx_drops = ps.tp_drops;
-		}
+		rx_join();
 	}
 
 	printf("dev %s\n", o.dev);
@@ -889,12 +985,27 @@ int main(int argc, char **argv)
 	printf("pps %.0f\n", st.sent / dt);
 	printf("mbps %.1f\n", st.sent * o.size * 8 / dt / 1e6);
 	if (o.verify) {
-		printf("rx_ok %" PRIu64 "\n", st.rx_ok);
-		printf("rx_bad %" PRIu64 "\n", st.rx_bad);
-		printf("rx_lost %" PRIu64 "\n", st.rx_lost + (st.sent - st.rx_ok - st.rx_bad - st.rx_lost));
-		printf("rx_out_of_order %" PRIu64 "\n", st.rx_ooo);
-		printf("rx_sock_drops %" PRIu64 "\n", st.rx_drops);
-		if (st.rx_ok != st.sent || st.rx_bad || st.rx_ooo)
+		struct rxr t = { 0 };
+		unsigned int i;
+
+		for (i = 0; i < nrxr; i++) {
+			t.ok += rxr[i].ok;
+			t.bad += rxr[i].bad;
+			t.ooo += rxr[i].ooo;
+			t.dup += rxr[i].dup;
+			t.drops += rxr[i].drops;
+		}
+		printf("rx_ok %" PRIu64 "\n", t.ok);
+		printf("rx_bad %" PRIu64 "\n", t.bad);
+		printf("rx_lost %" PRIu64 "\n", st.sent - t.ok - t.bad);
+		printf("rx_out_of_order %" PRIu64 "\n", t.ooo);
+		printf("rx_sock_drops %" PRIu64 "\n", t.drops);
+		if (o.swap_tap) {
+			printf("rx_tap0_ok %" PRIu64 "\n", rxr[0].ok);
+			printf("rx_tap1_ok %" PRIu64 "\n", rxr[1].ok);
+			printf("rx_dup %" PRIu64 "\n", t.dup);
+		}
+		if (t.ok != st.sent || t.bad || t.ooo || t.dup)
 			ret = 1;
 	}
 	if (st.double_used || st.unknown_used)
@@ -905,14 +1016,8 @@ int main(int argc, char **argv)
 	if (o.rx && run_rx())
 		ret = 1;
 
-	if (o.log) {
-		log_check();
-		printf("log_bits %" PRIu64 "\n", st.log_bits);
-		printf("log_missing %" PRIu64 "\n", st.log_missing);
-		printf("log_extra %" PRIu64 "\n", st.log_extra);
-		if (st.log_missing || st.log_extra)
-			ret = 1;
-	}
+	if (o.log)
+		log_report(&ret);
 
 	if (o.hold_ms >= 0) {
 		double c0;
@@ -924,11 +1029,26 @@ int main(int argc, char **argv)
 		}
 		printf("held_used %" PRIu64 "\n", st.used);
 		printf("held_outstanding %u\n", tx_outstanding());
+		if (o.log_late)
+			log_start();
 		if (o.ready) {
 			FILE *f = fopen(o.ready, "w");
 
 			if (f)
 				fclose(f);
+		}
+		if (o.log_late) {
+			/* the held sends complete with logging on */
+			c0 = now_s();
+			while (tx_outstanding() && now_s() - c0 < o.timeout) {
+				tx_reap();
+				wait_call(&txq, 10);
+			}
+			printf("late_used %" PRIu64 "\n", st.used);
+			printf("late_wait_ms %.0f\n", (now_s() - c0) * 1000);
+			if (st.used != st.sent)
+				ret = 1;
+			log_report(&ret);
 		}
 		c0 = now_s();
 		if (o.reset) {

@@ -221,8 +221,8 @@ static atomic_t vzc_next_id = ATOMIC_INIT(0);
 static atomic_t vzc_devices = ATOMIC_INIT(0);
 
 /*
- * Timestamps only feed the tracepoints: read the clock when one of them is
- * on, or for zero-copy records, whose latency is the point of it all.
+ * Timestamps only feed the tracepoints: read the clock only while one of
+ * them is on. A record submitted before that reads 0.
  */
 static bool vzc_tracing(void)
 {
@@ -333,7 +333,9 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 	struct vzc *n = nvq->n;
 	unsigned long flags;
 
-	rec->complete_ns = ktime_get_ns();
+	/* a record timed at submit is timed at completion too */
+	if (rec->submit_ns || vzc_tracing())
+		rec->complete_ns = ktime_get_ns();
 	if (rec->zerocopy) {
 		if (rec->fallback)
 			vzc_add(n, VZC_TX_ZC_FALLBACK, 1);
@@ -588,7 +590,7 @@ static void handle_tx(struct vzc *n)
 			msg.msg_controllen = 0;
 		}
 
-		submit_ns = rec || vzc_tracing() ? ktime_get_ns() : 0;
+		submit_ns = vzc_tracing() ? ktime_get_ns() : 0;
 		if (rec)
 			rec->submit_ns = submit_ns;
 		err = sock->ops->sendmsg(sock, &msg, len);
@@ -646,6 +648,14 @@ static void handle_tx(struct vzc *n)
 			/* failed without its callback: ours to complete */
 			vzc_rec_complete(rec);
 		}
+		/*
+		 * Hand completed buffers back while we go on sending (a
+		 * lockless peek: a record added meanwhile is dequeued at the
+		 * latest at the end of this run), so that the guest can refill
+		 * the ring with a batch while we send the next one.
+		 */
+		if (!list_empty(&nvq->notifier))
+			vzc_tx_dequeue(nvq, UIO_MAXIOV);
 		total_len += len;
 	} while (likely(!vhost_exceeds_weight(vq, ++sent_pkts, total_len)));
 

@@ -3,24 +3,31 @@
 # Benchmark (not a test): the same userspace virtio-net driver (vhostdrv)
 # against /dev/vhost-zc-net and the stock /dev/vhost-net with zero-copy on
 # (experimental_zcopytx=1) and off, at 64 B, 1500 B and 64 KB frames, in
-# one VM run. Configurations alternate within each round and the median of
-# the rounds is reported, with the pps ratios vhost-zc-net / stock.
+# one VM run.
 #
-#   tests/bench/zc-bench.sh [-t SECONDS] [-r ROUNDS] [-q DEPTH]
+#   tests/bench/zc-bench.sh [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES]
+#
+# Host noise (other VMs on the same CPUs) moves single runs by tens of
+# percent, so: every round runs each configuration once, back to back, in
+# an order rotated from round to round; the ratios are taken within a
+# round (paired runs see about the same host load) and the median of the
+# rounds is reported, with the lowest and highest round in brackets. The
+# pps columns are medians over the rounds, +-N% is half their range.
 #
 # On the host it boots a VM with vmtest.sh and runs itself inside; frames
 # are not read back (--no-verify), so zero-copy sends complete when the
 # stack drops them, without a copy.
-D=3 R=3 Q=128
-while getopts t:r:q: c; do
+D=3 R=5 Q=128 SIZES="64 1500 65000"
+while getopts t:r:q:s: c; do
 	case $c in
-	t) D=$OPTARG ;; r) R=$OPTARG ;; q) Q=$OPTARG ;;
-	*) echo "usage: $0 [-t SECONDS] [-r ROUNDS] [-q DEPTH]" >&2; exit 2 ;;
+	t) D=$OPTARG ;; r) R=$OPTARG ;; q) Q=$OPTARG ;; s) SIZES=$OPTARG ;;
+	*) echo "usage: $0 [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES]" >&2; exit 2 ;;
 	esac
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -z "$QLAT_VM" ]; then
-	exec "$REPO/vmtest.sh" -t 1800 -- "$REPO/tests/bench/zc-bench.sh" -t "$D" -r "$R" -q "$Q"
+	exec "$REPO/vmtest.sh" -t 3600 -- "$REPO/tests/bench/zc-bench.sh" \
+		-t "$D" -r "$R" -q "$Q" -s "$SIZES"
 fi
 DRV=$REPO/build/vhostdrv
 for m in tun tap vhost; do modprobe $m; done
@@ -38,27 +45,48 @@ run() {
 	done
 }
 
-median() { # values...
-	printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+# stats VALUES...: "median lowest highest"
+stats() {
+	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
+		END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		      print m, a[1], a[NR] }'
 }
 
-CFGS="zc stock-zc stock-copy"
-printf '# %s s per run, %s rounds, depth %s; median pps\n' "$D" "$R" "$Q"
-printf '%-8s %12s %12s %12s %10s %10s\n' size zc stock-zc stock-copy zc/s-zc zc/s-copy
-for size in 64 1500 65000; do
-	for c in $CFGS; do eval "l_$(echo $c | tr - _)="; done
+pps_col() { # VALUES...: median pps +-half range in %
+	stats "$@" | awk '{ printf "%8.0f +-%2.0f%%", $1, $1 ? ($3 - $2) / 2 / $1 * 100 : 0 }'
+}
+
+ratio_col() { # VALUES...: median ratio [lowest-highest]
+	stats "$@" | awk '{ printf "%5.2f [%.2f-%.2f]", $1, $2, $3 }'
+}
+
+printf '# %s s per run, %s rounds, depth %s; pps: median +-half range; ratios: median of the per-round ratios [lowest-highest round]\n' \
+	"$D" "$R" "$Q"
+printf '%-6s %14s %14s %14s %18s %18s\n' size zc stock-zc stock-copy zc/stock-zc zc/stock-copy
+for size in $SIZES; do
+	l_zc= l_sz= l_sc= r_sz= r_sc=
 	i=0
 	while [ $i -lt "$R" ]; do
-		for c in $CFGS; do
+		case $((i % 3)) in
+		0) order="zc stock-zc stock-copy" ;;
+		1) order="stock-zc stock-copy zc" ;;
+		2) order="stock-copy zc stock-zc" ;;
+		esac
+		for c in $order; do
 			v=$(run $c $size)
-			eval "l_$(echo $c | tr - _)=\"\$l_$(echo $c | tr - _) $v\""
+			case $c in
+			zc) zc=$v ;; stock-zc) sz=$v ;; stock-copy) sc=$v ;;
+			esac
 		done
+		l_zc="$l_zc $zc" l_sz="$l_sz $sz" l_sc="$l_sc $sc"
+		r_sz="$r_sz $(awk -v a="$zc" -v b="$sz" 'BEGIN { printf "%.4f", a / b }')"
+		r_sc="$r_sc $(awk -v a="$zc" -v b="$sc" 'BEGIN { printf "%.4f", a / b }')"
+		echo "# $size B round $((i + 1)): zc $zc stock-zc $sz stock-copy $sc"
 		i=$((i + 1))
 	done
-	zc=$(median $l_zc) sz=$(median $l_stock_zc) sc=$(median $l_stock_copy)
-	printf '%-8s %12s %12s %12s %10s %10s\n' $size "$zc" "$sz" "$sc" \
-		"$(awk -v a="$zc" -v b="$sz" 'BEGIN { printf "%.2f", a / b }')" \
-		"$(awk -v a="$zc" -v b="$sc" 'BEGIN { printf "%.2f", a / b }')"
+	printf '%-6s %14s %14s %14s %18s %18s\n' $size "$(pps_col $l_zc)" \
+		"$(pps_col $l_sz)" "$(pps_col $l_sc)" "$(ratio_col $r_sz)" \
+		"$(ratio_col $r_sc)"
 done
 rmmod vhost_net 2>/dev/null
 rmmod vhost_zc
