@@ -57,7 +57,7 @@ endif
 .PHONY: all deps kernel modules bpf tools unit-tests check run install clean FORCE
 
 all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout \
-	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors
+	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty
 
 # --- dependencies ---------------------------------------------------------
 
@@ -175,6 +175,11 @@ $(O)/tests/png_colors: tests/unit/png_colors.c
 	$(msg) CC $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< -lpng
+
+# the empty baseline BPF programs of tests/bench/qlat-overhead.sh
+$(O)/bpfempty: tests/bench/bpfempty.c $(O)/empty.skel.h
+	$(msg) LINK $@
+	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOL_LIBS)
 
 # run in the guest by tests/vm/: the fallback record layouts vs tracefs
 $(O)/tests/tp_layout: tests/vm/tp_layout.c $(wildcard bpf/*_tp.h)

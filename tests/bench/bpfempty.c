@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * bpfempty: loads bpf/empty.bpf.c, the empty baseline programs on the five
+ * cmdq:* tracepoints, in one attach flavour, and holds them attached until
+ * SIGINT/SIGTERM. For tests/bench/qlat-overhead.sh.
+ *
+ *   bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "empty.skel.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "tp_btf", *suffix;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct bpf_link *links[16];
+	struct bpf_program *prog;
+	struct empty_bpf *skel;
+	int nlinks = 0, i, err = 1;
+	sigset_t block, old;
+
+	if (!strcmp(mode, "tp_btf"))
+		suffix = "_btf";
+	else if (!strcmp(mode, "raw_tp"))
+		suffix = "_raw";
+	else if (!strcmp(mode, "tracepoint"))
+		suffix = "_tp";
+	else {
+		fprintf(stderr, "usage: bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE]\n");
+		return 1;
+	}
+	/* blocked until sigsuspend(), so a signal cannot slip in before it */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	skel = empty_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "bpfempty: open: %s\n", strerror(errno));
+		return 1;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, has_suffix(bpf_program__name(prog), suffix));
+	if (empty_bpf__load(skel)) {
+		fprintf(stderr, "bpfempty: load: %s\n", strerror(errno));
+		goto out;
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		links[nlinks] = bpf_program__attach(prog);
+		if (!links[nlinks]) {
+			fprintf(stderr, "bpfempty: attach %s: %s\n", bpf_program__name(prog),
+				strerror(errno));
+			goto out;
+		}
+		nlinks++;
+	}
+	if (argc > 2) {
+		int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0) {
+			perror(argv[2]);
+			goto out;
+		}
+		close(fd);
+	}
+	while (!stop)
+		sigsuspend(&old);
+	err = 0;
+out:
+	for (i = 0; i < nlinks; i++)
+		bpf_link__destroy(links[i]);
+	empty_bpf__destroy(skel);
+	return err;
+}
