@@ -12,12 +12,14 @@ const volatile __u64 qlat_threshold_ns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);	/* resized by the loader */
+	__uint(max_entries, QLAT_RB_SIZE);
 } qlat_events SEC(".maps");
 
 /*
  * Send one record; false when the ring buffer is full (the caller counts
- * it: the tool prints ring-buffer drops).
+ * it: the tool prints ring-buffer drops). The reader is woken only for a
+ * record that may be a breach (over the threshold, a miss) or when the
+ * ring is a quarter full: no wakeup per event.
  */
 static __always_inline bool qlat_emit(__u64 ts, __u32 kind, __u32 key, __u32 id,
 				      __u64 value, __u64 aux, __u32 flags, __s32 ext)
@@ -36,7 +38,11 @@ static __always_inline bool qlat_emit(__u64 ts, __u32 kind, __u32 key, __u32 id,
 	e->flags = flags;
 	e->ext = ext;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	if ((flags & (QLAT_EVF_OVER | QLAT_EVF_MISS)) ||
+	    bpf_ringbuf_query(&qlat_events, BPF_RB_AVAIL_DATA) > QLAT_RB_SIZE / 4)
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	else
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return true;
 }
 

@@ -111,9 +111,9 @@ static const struct argp_option opts[] = {
 	{ NULL, 0, NULL, 0, "Selecting:", 1 },
 	{ "thread", 'T', "THREAD", 0, "Only GCE thread THREAD (0-15)", 0 },
 	{ "pipe", 'p', "PIPE", 0, "Only packets released by display pipe PIPE (0-2)", 0 },
-	{ NULL, 0, NULL, 0, "Limits (exit status 2 when breached):", 20 },
+	/* in the common "Limits" group (20) of qlat_common_argp */
 	{ "max-misses", OPT_MAX_MISSES, "N", 0,
-	  "Stop when more than N packets have missed their vblank deadline", 0 },
+	  "Stop when more than N packets have missed their vblank deadline", 20 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
@@ -359,16 +359,14 @@ static int print_cb(void *ctx, bool final)
  * Every 10 ms: take in the evidence records, and look at the BPF counters
  * too, so a breach whose record the full ring buffer lost still stops us.
  */
-static bool stop_cb(void *ctx)
+static bool stop_cb(void *ctx, int timeout_ms)
 {
 	struct cmdqlat_run *run = ctx;
 	__u64 cnt[CMDQLAT_NR_COUNTERS], misses = 0;
 	enum qlat_breach b = QLAT_BREACH_NONE;
 	int i;
 
-	if (!run->ev.rb)
-		return false;
-	if (qlat_evidence_poll(&run->ev))
+	if (qlat_evidence_poll(&run->ev, timeout_ms))
 		return true;
 	if (qlat_read_counters(bpf_map__fd(run->skel->maps.counters), cnt,
 			       CMDQLAT_NR_COUNTERS))
@@ -383,7 +381,7 @@ static bool stop_cb(void *ctx)
 		return false;
 	/* the record is submitted right after the counter: let it land */
 	usleep(2000);
-	if (!qlat_evidence_poll(&run->ev))
+	if (!qlat_evidence_poll(&run->ev, 0))
 		qlat_evidence_breach(&run->ev, b);
 	return true;
 }
@@ -457,7 +455,7 @@ int cmdqlat_main(int argc, char **argv)
 	fprintf(stderr, "qlat cmdq: tracing cmdq:* via %s; Ctrl-C to end\n",
 		qlat_attach_name(run.mode));
 	clock_gettime(CLOCK_MONOTONIC, &run.start);
-	err = qlat_run_loop(&env.common, print_cb, stop_cb, &run);
+	err = qlat_run_loop(&env.common, print_cb, run.ev.rb ? stop_cb : NULL, &run);
 	if (!err && run.ev.breach)
 		err = QLAT_EXIT_BREACH;
 	qlat_evidence_close(&run.ev);

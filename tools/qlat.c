@@ -263,9 +263,11 @@ static double now_s(void)
 }
 
 int qlat_run_loop(const struct qlat_env *env, int (*print)(void *ctx, bool final),
-		  bool (*stop)(void *ctx), void *ctx)
+		  bool (*stop)(void *ctx, int timeout_ms), void *ctx)
 {
 	double start = now_s(), next = env->interval ? start + env->interval : 0;
+	/* a stop callback also watches counters: let it look 5 times a second */
+	double step = stop ? 0.2 : 1.0;
 	int intervals = 0, ret = 0;
 
 	if (env->ready_file) {
@@ -275,12 +277,26 @@ int qlat_run_loop(const struct qlat_env *env, int (*print)(void *ctx, bool final
 			close(fd);
 	}
 	while (!qlat_exiting) {
-		double t;
+		double t = now_s(), wake = t + step;
 
-		usleep(10000);
+		if (env->duration && start + env->duration < wake)
+			wake = start + env->duration;
+		if (next && next < wake)
+			wake = next;
+		if (wake < t)
+			wake = t;
+		if (stop) {
+			if (stop(ctx, (int)((wake - t) * 1000) + 1))
+				break;
+		} else {
+			struct timespec ts = {
+				.tv_sec = (time_t)(wake - t),
+				.tv_nsec = (long)(((wake - t) - (time_t)(wake - t)) * 1e9),
+			};
+
+			nanosleep(&ts, NULL);	/* a signal cuts it short */
+		}
 		t = now_s();
-		if (stop && stop(ctx))
-			break;
 		if (env->duration && t - start >= env->duration)
 			break;
 		if (next && t >= next) {
@@ -454,10 +470,10 @@ int qlat_evidence_open(struct qlat_evidence *ev, const struct qlat_env *env, int
 	return 0;
 }
 
-enum qlat_breach qlat_evidence_poll(struct qlat_evidence *ev)
+enum qlat_breach qlat_evidence_poll(struct qlat_evidence *ev, int timeout_ms)
 {
 	if (ev->rb && !ev->breach)
-		ring_buffer__consume(ev->rb);
+		ring_buffer__poll(ev->rb, timeout_ms);	/* -EINTR on a signal: fine */
 	return ev->breach;
 }
 

@@ -71,8 +71,8 @@ struct qlat_evidence {
 
 /* NULL map_fd < 0 or no limits: evidence off (returns 0, ev->rb NULL) */
 int qlat_evidence_open(struct qlat_evidence *ev, const struct qlat_env *env, int map_fd);
-/* Consume what the ring buffer holds; returns the breach state */
-enum qlat_breach qlat_evidence_poll(struct qlat_evidence *ev);
+/* Wait up to timeout_ms for records, take them in; returns the breach state */
+enum qlat_breach qlat_evidence_poll(struct qlat_evidence *ev, int timeout_ms);
 /* Record a breach seen in the BPF counters (its record may have been lost) */
 void qlat_evidence_breach(struct qlat_evidence *ev, enum qlat_breach b);
 const char *qlat_breach_name(enum qlat_breach b);
@@ -129,10 +129,12 @@ int qlat_read_hists(int fd, struct qlat_hist *out, __u32 n);
 /*
  * Drive the -i/-c/-d loop: call print(ctx, final) at every interval and
  * once at the end (SIGINT, SIGTERM, duration, count, or stop() true).
- * Returns the last print() result.
+ * Between those it sleeps; with a stop callback it calls that instead,
+ * which may wait up to timeout_ms (e.g. in ring_buffer__poll()) and says
+ * whether a limit was breached. Returns the last print() result.
  */
 int qlat_run_loop(const struct qlat_env *env, int (*print)(void *ctx, bool final),
-		  bool (*stop)(void *ctx), void *ctx);
+		  bool (*stop)(void *ctx, int timeout_ms), void *ctx);
 
 /*
  * Write a whole file atomically: begin returns a stream on PATH.tmp (NULL

@@ -403,20 +403,18 @@ static int print_cb(void *ctx, bool final)
 }
 
 /* Evidence records, and the BPF counter in case the ring lost the record */
-static bool stop_cb(void *ctx)
+static bool stop_cb(void *ctx, int timeout_ms)
 {
 	struct zclat_run *run = ctx;
 	__u64 cnt[ZCLAT_NR_COUNTERS];
 
-	if (!run->ev.rb)
-		return false;
-	if (qlat_evidence_poll(&run->ev))
+	if (qlat_evidence_poll(&run->ev, timeout_ms))
 		return true;
 	if (qlat_read_counters(run->counters_fd, cnt, ZCLAT_NR_COUNTERS) ||
 	    !cnt[ZCLAT_EV_OVER])
 		return false;
 	usleep(2000);	/* the record is submitted right after the counter */
-	if (!qlat_evidence_poll(&run->ev))
+	if (!qlat_evidence_poll(&run->ev, 0))
 		qlat_evidence_breach(&run->ev, QLAT_BREACH_THRESHOLD);
 	return true;
 }
@@ -561,7 +559,7 @@ int zclat_main(int argc, char **argv)
 	fprintf(stderr, "qlat zc: tracing %s via %s; Ctrl-C to end\n",
 		run.stock ? "stock vhost_net" : "vhost_zc:*", attach_name(&run));
 	clock_gettime(CLOCK_MONOTONIC, &run.start);
-	err = qlat_run_loop(&env.common, print_cb, stop_cb, &run);
+	err = qlat_run_loop(&env.common, print_cb, run.ev.rb ? stop_cb : NULL, &run);
 	if (!err && run.ev.breach)
 		err = QLAT_EXIT_BREACH;
 	qlat_evidence_close(&run.ev);

@@ -7,6 +7,8 @@
 #ifndef __QLAT_EVIDENCE_H
 #define __QLAT_EVIDENCE_H
 
+#define QLAT_RB_SIZE	(256 * 1024)	/* the ring buffer, bytes */
+
 #define QLAT_EVF_OVER	0x1	/* value > --threshold */
 #define QLAT_EVF_MISS	0x2	/* a missed deadline (cmdq) */
 #define QLAT_EVF_COPY	0x4	/* the buffer was copied (zc) */
