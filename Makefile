@@ -8,6 +8,8 @@
 #   make deps       install the Debian packages the build and the VM need
 #   make check      host unit tests + VM test suite; last line "N passed, N failed"
 #   make run        the demo, in a VM
+#   make gate       the project's own latency gate vs tests/gate/baseline
+#                   (GATE_SLOW=1: slowed drivers, must fail; GATE_UPDATE=1: refresh)
 #   make install    DESTDIR=... prefix=/usr/local
 #   make clean
 
@@ -31,7 +33,7 @@ TOOL_LIBS := -static -lbpf -lelf -lz -ljson-c -lm
 DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
 	zlib1g-dev libjson-c-dev qemu-system-x86 busybox-static \
 	xz-utils zstd binutils jq bc bpftrace linux-perf iproute2 \
-	libclang-rt-dev libpng-dev chromium groff-base
+	libclang-rt-dev libpng-dev chromium groff-base prometheus
 
 # The kernel dir in the cache, resolved by $(O)/kernel.stamp
 KDIR = $(shell cat $(O)/kernel.stamp 2>/dev/null)
@@ -54,7 +56,7 @@ Q := @
 msg = @printf '  %-8s %s\n'
 endif
 
-.PHONY: all deps kernel modules bpf tools unit-tests check run install clean FORCE
+.PHONY: all deps kernel modules bpf tools unit-tests check run gate install clean FORCE
 
 all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout \
 	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty
@@ -202,6 +204,15 @@ run: deps
 	$(Q)mkdir -p $(RESULTS)
 	$(Q)./vmtest.sh -I -k $(KDIR) -o $(abspath $(RESULTS)) -- tests/demo.sh; \
 		st=$$?; echo "results: $(RESULTS)"; ls $(RESULTS); exit $$st
+
+# dogfooding: the fixed cmdq and zc scenarios in one VM boot, gated against
+# the committed baselines (docs/gate.md, "Dogfooding"; tests/gate/)
+GATE_SLOW ?= 0
+GATE_UPDATE ?= 0
+
+gate: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)GATE_SLOW=$(GATE_SLOW) GATE_UPDATE=$(GATE_UPDATE) GATE_DIR=$(O)/gate tests/gate/run.sh $(KDIR)
 
 install: all
 	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/man/man8

@@ -58,8 +58,14 @@ for p in $PHASES; do
 		# host preemption on a shared machine is not guest latency; the
 		# rest runs without it, since single-threaded TCG is much slower
 		echo "# ==== vm-icount: ./vmtest.sh -I (tests/vm/run.sh)"
+		# its $QLAT_OUT is kept: 50-gate.sh leaves qlat's OpenMetrics there
+		rm -rf "$LOGS/vm-icount-out"
+		mkdir -p "$LOGS/vm-icount-out"
 		run_tap vm-icount ./vmtest.sh -I -k "$KDIR" -t 1200 -e QLAT_SUITE=icount \
-			-- "$PWD/tests/vm/run.sh"
+			-o "$PWD/$LOGS/vm-icount-out" -- "$PWD/tests/vm/run.sh"
+		# that OpenMetrics text through Prometheus' parsers (promtool)
+		echo "# ==== host: tests/fleet/promtool.sh"
+		run_tap vm-promtool tests/fleet/promtool.sh "$LOGS/vm-icount-out"
 		;;
 	*)
 		echo "unknown phase $p" >&2
