@@ -156,12 +156,12 @@ static const char * const vzc_stat_names[VZC_NR_STATS] = {
 
 struct vzc_pcpu {
 	u64 c[VZC_NR_STATS];
+	s64 in_flight;			/* this CPU's share of the sends in flight */
 };
 
 struct vzc_stats {
 	struct vzc_pcpu __percpu *pc;
-	atomic64_t in_flight;		/* zero-copy callbacks outstanding */
-	atomic64_t max_in_flight;
+	atomic64_t max_in_flight;	/* the most one device had in flight */
 };
 
 struct vzc;
@@ -184,6 +184,12 @@ struct vzc_vq {
 	/* completed records; the callback side runs in any context */
 	spinlock_t notify_lock;
 	struct list_head notifier;
+	/*
+	 * handle_tx is sending and dequeues before it returns: a completion
+	 * need not queue the work. Written under vq.mutex, read under
+	 * notify_lock, which orders it against the final dequeue.
+	 */
+	bool in_run;
 	/* zero-copy sends whose callback has not run yet */
 	atomic_t outstanding;
 	wait_queue_head_t wait;
@@ -246,12 +252,29 @@ static void vzc_max(atomic64_t *max, s64 v)
 		;
 }
 
-static void vzc_in_flight(struct vzc *n, s64 d)
+/*
+ * d zero-copy sends more (or fewer) in flight; now is the device's count
+ * after a submit (its TX vq's outstanding). No shared atomics here: the
+ * counts are per CPU and the maxima are only read unless they grow.
+ */
+static void vzc_in_flight(struct vzc *n, s64 d, s64 now)
 {
-	vzc_max(&n->stats.max_in_flight,
-		atomic64_add_return(d, &n->stats.in_flight));
-	vzc_max(&vzc_global.max_in_flight,
-		atomic64_add_return(d, &vzc_global.in_flight));
+	this_cpu_add(n->stats.pc->in_flight, d);
+	this_cpu_add(vzc_global.pc->in_flight, d);
+	if (d > 0) {
+		vzc_max(&n->stats.max_in_flight, now);
+		vzc_max(&vzc_global.max_in_flight, now);
+	}
+}
+
+static s64 vzc_in_flight_sum(struct vzc_stats *st)
+{
+	s64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(st->pc, cpu)->in_flight;
+	return sum;
 }
 
 #define vzc_vq_err(nvq, fmt, ...) do {					\
@@ -341,7 +364,7 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 			vzc_add(n, VZC_TX_ZC_FALLBACK, 1);
 		else if (!rec->success)
 			vzc_add(n, VZC_TX_ZC_LATE_COPY, 1);
-		vzc_in_flight(n, -1);
+		vzc_in_flight(n, -1, 0);
 	}
 	trace_vhost_zc_complete(n->id, nvq->index, rec->head, rec->success,
 				!rec->zerocopy || !rec->success,
@@ -355,7 +378,7 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 	 * it clears in_submit before it takes notify_lock to dequeue, so a
 	 * callback that still sees in_submit set here is dequeued by it.
 	 */
-	if (!READ_ONCE(rec->in_submit))
+	if (!READ_ONCE(rec->in_submit) && !READ_ONCE(nvq->in_run))
 		vhost_poll_queue(&nvq->vq.poll);
 	if (rec->zerocopy && atomic_dec_and_test(&nvq->outstanding))
 		wake_up(&nvq->wait);
@@ -487,6 +510,7 @@ static void handle_tx(struct vzc *n)
 	struct tun_msg_ctl ctl;
 	size_t total_len = 0;
 	int sent_pkts = 0;
+	bool at_bound = false;
 	struct socket *sock;
 
 	mutex_lock_nested(&vq->mutex, VZC_VQ_TX);
@@ -502,6 +526,7 @@ static void handle_tx(struct vzc *n)
 	if (vzc_tx_dequeue(nvq, VZC_PKT_WEIGHT))
 		goto out;
 
+	WRITE_ONCE(nvq->in_run, true);
 	do {
 		struct vzc_rec *rec;
 		unsigned int out, in;
@@ -512,8 +537,9 @@ static void handle_tx(struct vzc *n)
 
 		if (nvq->pending >= vzc_tx_bound(nvq)) {
 			/* at the bound: make room, else a completion requeues us */
-			if (vzc_tx_dequeue(nvq, VZC_PKT_WEIGHT) ||
-			    nvq->pending >= vzc_tx_bound(nvq))
+			at_bound = vzc_tx_dequeue(nvq, VZC_PKT_WEIGHT) ||
+				   nvq->pending >= vzc_tx_bound(nvq);
+			if (at_bound)
 				break;
 		}
 
@@ -582,8 +608,7 @@ static void handle_tx(struct vzc *n)
 			ctl.ptr = &rec->ubuf;
 			msg.msg_control = &ctl;
 			msg.msg_controllen = sizeof(ctl);
-			atomic_inc(&nvq->outstanding);
-			vzc_in_flight(n, 1);
+			vzc_in_flight(n, 1, atomic_inc_return(&nvq->outstanding));
 			WRITE_ONCE(rec->in_submit, 1);
 		} else {
 			msg.msg_control = NULL;
@@ -605,7 +630,7 @@ static void handle_tx(struct vzc *n)
 			if (retry && !fired) {
 				/* the socket never took the buffer: redo later */
 				if (rec) {
-					vzc_in_flight(n, -1);
+					vzc_in_flight(n, -1, 0);
 					atomic_dec(&nvq->outstanding);
 					kmem_cache_free(vzc_rec_cache, rec);
 					nvq->pending--;
@@ -661,7 +686,15 @@ static void handle_tx(struct vzc *n)
 
 	if (sent_pkts >= VZC_PKT_WEIGHT || total_len >= VZC_WEIGHT)
 		vzc_add(n, VZC_REQUEUES, 1);
+	/*
+	 * From here completions queue the work again. One that saw in_run
+	 * set added its record before this dequeue takes notify_lock.
+	 */
+	WRITE_ONCE(nvq->in_run, false);
 	vzc_tx_dequeue(nvq, VZC_PKT_WEIGHT);
+	/* completions that came while in_run made room without a kick */
+	if (at_bound && nvq->pending < vzc_tx_bound(nvq))
+		vhost_poll_queue(&vq->poll);
 out:
 	vzc_flush_used(nvq);
 	mutex_unlock(&vq->mutex);
@@ -907,7 +940,7 @@ static int vzc_stats_show(struct seq_file *m, void *v)
 			sum += per_cpu_ptr(st->pc, cpu)->c[i];
 		seq_printf(m, "%s %llu\n", vzc_stat_names[i], sum);
 	}
-	seq_printf(m, "in_flight %lld\n", atomic64_read(&st->in_flight));
+	seq_printf(m, "in_flight %lld\n", vzc_in_flight_sum(st));
 	seq_printf(m, "max_in_flight %lld\n",
 		   atomic64_read(&st->max_in_flight));
 	if (st == &vzc_global)
@@ -928,8 +961,8 @@ static ssize_t vzc_stats_write(struct file *file, const char __user *buf,
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(st->pc, cpu), 0, sizeof(struct vzc_pcpu));
-	atomic64_set(&st->max_in_flight, atomic64_read(&st->in_flight));
+		memset(per_cpu_ptr(st->pc, cpu)->c, 0, sizeof(u64) * VZC_NR_STATS);
+	atomic64_set(&st->max_in_flight, vzc_in_flight_sum(st));
 	return count;
 }
 
