@@ -199,10 +199,12 @@ check: deps
 
 RESULTS ?= $(O)/results/run-$(shell date +%Y%m%d-%H%M%S)
 
+# recipes read the kernel dir from the stamp at run time: make expands a
+# whole recipe before its first line builds the stamp in a fresh tree
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)mkdir -p $(RESULTS)
-	$(Q)./vmtest.sh -I -k $(KDIR) -o $(abspath $(RESULTS)) -- tests/demo.sh; \
+	$(Q)./vmtest.sh -I -k "$$(cat $(O)/kernel.stamp)" -o $(abspath $(RESULTS)) -- tests/demo.sh; \
 		st=$$?; echo "results: $(RESULTS)"; ls $(RESULTS); exit $$st
 
 # dogfooding: the fixed cmdq and zc scenarios in one VM boot, gated against
@@ -212,7 +214,7 @@ GATE_UPDATE ?= 0
 
 gate: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)GATE_SLOW=$(GATE_SLOW) GATE_UPDATE=$(GATE_UPDATE) GATE_DIR=$(O)/gate tests/gate/run.sh $(KDIR)
+	$(Q)GATE_SLOW=$(GATE_SLOW) GATE_UPDATE=$(GATE_UPDATE) GATE_DIR=$(O)/gate tests/gate/run.sh "$$(cat $(O)/kernel.stamp)"
 
 install: all
 	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/man/man8
