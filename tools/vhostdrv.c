@@ -67,6 +67,7 @@ static struct opts {
 	bool vhost_hdr;
 	const char *swap_tap;
 	bool log_late;
+	bool reuse;
 } o = {
 	.dev = "/dev/vhost-zc-net", .tap = "vzt0", .size = 1500,
 	.count = 1000, .depth = 128, .ring = 256, .verify = true,
@@ -83,10 +84,13 @@ struct vq {
 	int kick, call, err;
 	uint8_t *bufs;		/* num slots of slot bytes */
 	size_t slot;
-	uint8_t *state;		/* per head: 1 = owned by the device */
+	uint8_t *state;		/* per head: SLOT_OWNED, SLOT_FILLED */
 	uint16_t *free;		/* free head stack */
 	unsigned int nfree;
 };
+
+#define SLOT_OWNED	1	/* the device has the head */
+#define SLOT_FILLED	2	/* TX: the slot holds a frame (--reuse) */
 
 static uint8_t *mem;		/* guest memory, GPA 0 */
 static size_t mem_size;
@@ -404,13 +408,16 @@ static void tx_submit(uint64_t seq)
 	uint16_t h = txq.free[--txq.nfree];
 	uint8_t *b = txq.bufs + (size_t)h * txq.slot;
 
-	memset(b, 0, HDR_LEN);
-	fill_frame(b + HDR_LEN, o.size, seq, ETH_TX_TYPE);
+	/* --reuse: resend the frame already there (nobody reads it back) */
+	if (!o.reuse || !(txq.state[h] & SLOT_FILLED)) {
+		memset(b, 0, HDR_LEN);
+		fill_frame(b + HDR_LEN, o.size, seq, ETH_TX_TYPE);
+	}
 	txq.desc[h].addr = gpa(b);
 	txq.desc[h].len = HDR_LEN + o.size;
 	txq.desc[h].flags = 0;
 	txq.desc[h].next = 0;
-	txq.state[h] = 1;
+	txq.state[h] = SLOT_OWNED | SLOT_FILLED;
 	avail_push(&txq, h);
 	st.sent++;
 }
@@ -432,11 +439,11 @@ static unsigned int tx_reap(void)
 			st.unknown_used++;
 			continue;
 		}
-		if (!txq.state[id]) {
+		if (!(txq.state[id] & SLOT_OWNED)) {
 			st.double_used++;
 			continue;
 		}
-		txq.state[id] = 0;
+		txq.state[id] &= ~SLOT_OWNED;
 		txq.free[txq.nfree++] = id;
 	}
 	return n;
@@ -812,6 +819,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'V': o.vhost_hdr = true; break;
 	case 'W': o.swap_tap = arg; break;
 	case 'G': o.log_late = true; break;
+	case 'U': o.reuse = true; break;
 	default: return ARGP_ERR_UNKNOWN;
 	}
 	if (end && *end)
@@ -840,6 +848,7 @@ static const struct argp_option options[] = {
 	{ "vhost-hdr", 'V', 0, 0, "VHOST_NET_F_VIRTIO_NET_HDR: the device adds/strips the vnet header, the tap has none" },
 	{ "swap-tap", 'W', "NAME", 0, "with --swap: switch the TX backend between the tap and this second tap" },
 	{ "log-late", 'G', 0, 0, "with --hold: start dirty logging while the sends are held, wait until all are used, check the bitmap" },
+	{ "reuse", 'U', 0, 0, "with --no-verify: fill each TX buffer once and resend it as is (benchmarks the device, not the driver's fill)" },
 	{ 0 }
 };
 
@@ -883,6 +892,10 @@ int main(int argc, char **argv)
 	if (o.size < 60 || o.size > 65000 || o.ring < 2 || o.ring > 32768 ||
 	    (o.ring & (o.ring - 1)) || !o.depth) {
 		fprintf(stderr, "vhostdrv: bad --size/--ring/--depth\n");
+		return 2;
+	}
+	if (o.reuse && o.verify) {
+		fprintf(stderr, "vhostdrv: --reuse resends stale frames: only with --no-verify\n");
 		return 2;
 	}
 	if (o.depth > o.ring)
