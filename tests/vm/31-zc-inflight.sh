@@ -25,18 +25,10 @@ ok $? "load vhost_zc.ko"
 # no IPv6 on the new devices: no stray frames reach the tap's RX queue
 read -r v6 </proc/sys/net/ipv6/conf/default/disable_ipv6
 echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6
-for m in bridge dummy sch_plug; do modprobe $m || diag "modprobe $m failed"; done
-ip tuntap add dev $TAP mode tap &&
-	ip link add zcbr0 type bridge &&
-	ip link set $TAP master zcbr0 && ip link set $TAP up &&
-	ip link set zcbr0 up
+zc_bridge $TAP zcbr0
 ok $? "tap $TAP bridged on zcbr0"
 
-plug_dev() { # name: a dummy port of the bridge with a blocked plug qdisc
-	ip link add "$1" type dummy && ip link set "$1" master zcbr0 &&
-		ip link set "$1" up &&
-		tc qdisc add dev "$1" root plug limit 100000000
-}
+plug_dev() { zc_plug "$1" zcbr0; }
 
 # run_held WHAT RELEASE-CMD [driver args]: send N frames into the plug,
 # check they are all in flight and that close()/reset blocks, then RELEASE

@@ -60,11 +60,7 @@ fi
 # whose plug qdisc holds the frames, so that stock vhost_net keeps up to
 # its limit of zero-copy sends (64 with a 256-entry ring) in flight; the
 # plug is released before close() (which waits for them).
-for m in bridge dummy sch_plug; do modprobe $m || diag "modprobe $m failed"; done
-ip tuntap add dev vzs0 mode tap && ip link add zsbr0 type bridge &&
-	ip link set vzs0 master zsbr0 && ip link set vzs0 up && ip link set zsbr0 up &&
-	ip link add zsd0 type dummy && ip link set zsd0 master zsbr0 &&
-	ip link set zsd0 up && tc qdisc add dev zsd0 root plug limit 100000000
+zc_bridge vzs0 zsbr0 && zc_plug zsd0 zsbr0
 ok $? "tap vzs0 bridged to a plugged dummy"
 out=$OUT/qlat-zc-stock-tiny.json
 if qlat_start "$out" zc --stock --json --max-inflight 8; then

@@ -44,3 +44,23 @@ zc_run() {
 		while read -r _l; do diag "  $_l"; done <"$OUT/zc-$_p.err"
 	fi
 }
+
+# zc_bridge TAP BRIDGE: a tap on a new bridge (frames the tap sends go to the
+# bridge's other ports)
+zc_bridge() {
+	for _m in bridge dummy sch_plug; do
+		modprobe $_m || diag "modprobe $_m failed"
+	done
+	ip tuntap add dev "$1" mode tap && ip link add "$2" type bridge &&
+		ip link set "$1" master "$2" && ip link set "$1" up &&
+		ip link set "$2" up
+}
+
+# zc_plug DUMMY BRIDGE: a dummy port of the bridge whose plug qdisc holds
+# every frame (the receiver paused), until
+# `tc qdisc change dev DUMMY root plug release_indefinite` or its deletion
+zc_plug() {
+	ip link add "$1" type dummy && ip link set "$1" master "$2" &&
+		ip link set "$1" up &&
+		tc qdisc add dev "$1" root plug limit 100000000
+}
