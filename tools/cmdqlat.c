@@ -198,8 +198,6 @@ static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	const __u64 *cnt = s->cnt, *drop = s->drop;
 	const struct qlat_hist *h = s->h;
 	bool final = s->final;
-	__u64 drops = 0;
-
 	char title[128];
 	time_t t = time(NULL);
 	struct tm tm;
@@ -215,18 +213,9 @@ static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	fprintf(f, "\nmisses:");
 	for (i = 0; i < CMDQLAT_PIPES; i++)
 		fprintf(f, " pipe%d %llu", i, (unsigned long long)cnt[CMDQLAT_EV_MISS_BASE + i]);
-	for (i = 0; i < (int)NR_PROG_EVENTS; i++)
-		drops += drop[i];
-	if (!drops_counted(run)) {
-		fprintf(f, "\ndropped: not counted on the tracepoint path (use tp_btf or raw_tp)\n\n");
-		goto hists;
-	}
-	fprintf(f, "\ndropped: %llu", (unsigned long long)drops);
-	if (drops)
-		for (i = 0; i < (int)NR_PROG_EVENTS; i++)
-			fprintf(f, " %s %llu", prog_events[i], (unsigned long long)drop[i]);
-	fprintf(f, " (events a BPF program missed: it was already running on that CPU)\n\n");
-hists:
+	fprintf(f, "\n");
+	qlat_tty_drops(f, prog_events, NR_PROG_EVENTS, drop, drops_counted(run));
+	fprintf(f, "\n");
 	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
 		for (k = 0; k < nkeys(m); k++) {
 			const struct qlat_hist *x = &h[m * CMDQLAT_KEYS + k];
@@ -253,7 +242,6 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	json_object *doc = qlat_json_doc("cmdq", qlat_attach_name(run->mode), final,
 					  elapsed(&run->start));
 	json_object *c = json_object_new_object();
-	json_object *d = json_object_new_object();
 	json_object *miss = json_object_new_array();
 	json_object *hs = json_object_new_array();
 	int i, m, k;
@@ -261,10 +249,8 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
 		json_object_object_add(c, counter_names[i], json_object_new_uint64(cnt[i]));
 	json_object_object_add(doc, "events", c);
-	for (i = 0; i < (int)NR_PROG_EVENTS; i++)
-		json_object_object_add(d, prog_events[i], drops_counted(run) ?
-				       json_object_new_uint64(drop[i]) : NULL);
-	json_object_object_add(doc, "dropped", d);
+	json_object_object_add(doc, "dropped", qlat_json_drops(prog_events, NR_PROG_EVENTS,
+							       drop, drops_counted(run)));
 	for (i = 0; i < CMDQLAT_PIPES; i++)
 		json_object_array_add(miss, json_object_new_uint64(cnt[CMDQLAT_EV_MISS_BASE + i]));
 	json_object_object_add(doc, "misses", miss);
@@ -305,8 +291,8 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
 		fprintf(f, "qlat_cmdq_events_total{event=\"%s\"} %llu\n", counter_names[i],
 		       (unsigned long long)cnt[i]);
-	fprintf(f, "# TYPE qlat_cmdq_dropped counter\n"
-	       "# HELP qlat_cmdq_dropped Events a BPF program missed (recursion on a CPU).\n");
+	qlat_om_family(f, "qlat_cmdq_dropped", "counter", NULL,
+		       "Events a BPF program missed (recursion on a CPU).");
 	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++)
 		fprintf(f, "qlat_cmdq_dropped_total{event=\"%s\"} %llu\n", prog_events[i],
 		       (unsigned long long)drop[i]);
@@ -320,10 +306,7 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 
 		snprintf(name, sizeof(name), "qlat_cmdq_%s%s", metric_names[m],
 			 ns ? "_seconds" : "");
-		fprintf(f, "# TYPE %s histogram\n", name);
-		if (ns)
-			fprintf(f, "# UNIT %s seconds\n", name);
-		fprintf(f, "# HELP %s %s.\n", name, metric_titles[m]);
+		qlat_om_family(f, name, "histogram", ns ? "seconds" : NULL, metric_titles[m]);
 		for (k = 0; k < nkeys(m); k++) {
 			const struct qlat_hist *x = &h[m * CMDQLAT_KEYS + k];
 

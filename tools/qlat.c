@@ -642,6 +642,45 @@ out:
 	return err ? QLAT_EXIT_USAGE : QLAT_EXIT_OK;
 }
 
+void qlat_tty_drops(FILE *f, const char *const *names, unsigned int n,
+		    const __u64 *drop, bool counted)
+{
+	__u64 sum = 0;
+	unsigned int i;
+
+	if (!counted) {
+		fprintf(f, "dropped: not counted on the tracepoint path (use tp_btf or raw_tp)\n");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		sum += drop[i];
+	fprintf(f, "dropped: %llu", (unsigned long long)sum);
+	for (i = 0; sum && i < n; i++)
+		fprintf(f, " %s %llu", names[i], (unsigned long long)drop[i]);
+	fprintf(f, " (events a BPF program missed: it was already running on that CPU)\n");
+}
+
+json_object *qlat_json_drops(const char *const *names, unsigned int n,
+			     const __u64 *drop, bool counted)
+{
+	json_object *d = json_object_new_object();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		json_object_object_add(d, names[i],
+				       counted ? json_object_new_uint64(drop[i]) : NULL);
+	return d;
+}
+
+void qlat_om_family(FILE *f, const char *name, const char *type, const char *unit,
+		    const char *help)
+{
+	fprintf(f, "# TYPE %s %s\n", name, type);
+	if (unit)
+		fprintf(f, "# UNIT %s %s\n", name, unit);
+	fprintf(f, "# HELP %s %s\n", name, help);
+}
+
 __u64 qlat_ksym(const char *name, const char *module)
 {
 	char line[512], sym[256], mod[128], type;

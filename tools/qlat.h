@@ -178,6 +178,20 @@ struct qlat_output {
 int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void *ctx,
 		struct bpf_object *obj, int counters_fd, int hists_fd, bool final);
 
+/*
+ * The pieces every subcommand prints the same way: the events its BPF
+ * programs missed (names[i]: program prefix, drop[i]: recursion misses;
+ * counted false on the tracepoint path, where 6.1 counts nothing) as a
+ * terminal line and as a JSON object (null values when not counted), and
+ * an OpenMetrics family's TYPE, UNIT (unit may be NULL) and HELP lines.
+ */
+void qlat_tty_drops(FILE *f, const char *const *names, unsigned int n,
+		    const __u64 *drop, bool counted);
+json_object *qlat_json_drops(const char *const *names, unsigned int n,
+			     const __u64 *drop, bool counted);
+void qlat_om_family(FILE *f, const char *name, const char *type, const char *unit,
+		    const char *help);
+
 int cmdqlat_main(int argc, char **argv);
 int zclat_main(int argc, char **argv);
 int gate_main(int argc, char **argv);

@@ -232,7 +232,7 @@ static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	const __u64 *cnt = s->cnt, *drop = s->drop;
 	const struct qlat_hist *h = s->h;
 	bool final = s->final;
-	__u64 drops = 0, copied, total;
+	__u64 copied, total;
 	char title[128];
 	time_t t = time(NULL);
 	struct tm tm;
@@ -251,17 +251,7 @@ static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 		total ? 100.0 * copied / total : 0.0,
 		(unsigned long long)cnt[ZCLAT_EV_SUBMIT_COPY],
 		(unsigned long long)cnt[ZCLAT_EV_ZC_COPIED]);
-	for (i = 0; i < (int)NR_PROG_EVENTS; i++)
-		drops += drop[i];
-	if (!drops_counted(run)) {
-		fprintf(f, "dropped: not counted on the tracepoint path (use tp_btf or raw_tp)\n");
-	} else {
-		fprintf(f, "dropped: %llu", (unsigned long long)drops);
-		if (drops)
-			for (i = 0; i < (int)NR_PROG_EVENTS; i++)
-				fprintf(f, " %s %llu", prog_events[i], (unsigned long long)drop[i]);
-		fprintf(f, " (events a BPF program missed: it was already running on that CPU)\n");
-	}
+	qlat_tty_drops(f, prog_events, NR_PROG_EVENTS, drop, drops_counted(run));
 	if (cnt[ZCLAT_EV_MAP_FULL] || cnt[ZCLAT_EV_UNMATCHED])
 		fprintf(f, "not timed: %llu (in-flight map full, see --max-inflight), %llu "
 			"(submitted before tracing began)\n",
@@ -293,7 +283,6 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	bool final = s->final;
 	json_object *doc = qlat_json_doc("zc", attach_name(run), final, elapsed(&run->start));
 	json_object *c = json_object_new_object();
-	json_object *d = json_object_new_object();
 	json_object *cf = json_object_new_object();
 	json_object *hs = json_object_new_array();
 	__u64 copied, total;
@@ -304,10 +293,8 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	for (i = 0; i < ZCLAT_NR_COUNTERS; i++)
 		json_object_object_add(c, counter_names[i], json_object_new_uint64(cnt[i]));
 	json_object_object_add(doc, "events", c);
-	for (i = 0; i < (int)NR_PROG_EVENTS; i++)
-		json_object_object_add(d, prog_events[i], drops_counted(run) ?
-				       json_object_new_uint64(drop[i]) : NULL);
-	json_object_object_add(doc, "dropped", d);
+	json_object_object_add(doc, "dropped", qlat_json_drops(prog_events, NR_PROG_EVENTS,
+							       drop, drops_counted(run)));
 	copy_fallback(cnt, &copied, &total);
 	json_object_object_add(cf, "copied", json_object_new_uint64(copied));
 	json_object_object_add(cf, "total", json_object_new_uint64(total));
@@ -352,8 +339,8 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	for (i = 0; i < ZCLAT_NR_COUNTERS; i++)
 		fprintf(f, "qlat_zc_events_total{source=\"%s\",event=\"%s\"} %llu\n", src,
 			counter_names[i], (unsigned long long)cnt[i]);
-	fprintf(f, "# TYPE qlat_zc_dropped counter\n"
-		"# HELP qlat_zc_dropped Events a BPF program missed (recursion on a CPU).\n");
+	qlat_om_family(f, "qlat_zc_dropped", "counter", NULL,
+		       "Events a BPF program missed (recursion on a CPU).");
 	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++)
 		fprintf(f, "qlat_zc_dropped_total{source=\"%s\",event=\"%s\"} %llu\n", src,
 			prog_events[i], (unsigned long long)drop[i]);
@@ -368,10 +355,7 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 		bool ns = metric_is_ns(m);
 
 		snprintf(name, sizeof(name), "qlat_zc_%s%s", metric_names[m], ns ? "_seconds" : "");
-		fprintf(f, "# TYPE %s histogram\n", name);
-		if (ns)
-			fprintf(f, "# UNIT %s seconds\n", name);
-		fprintf(f, "# HELP %s %s.\n", name, metric_titles[m]);
+		qlat_om_family(f, name, "histogram", ns ? "seconds" : NULL, metric_titles[m]);
 		for (q = 0; q < ZCLAT_VQS; q++) {
 			const struct qlat_hist *x = &h[m * ZCLAT_VQS + q];
 
