@@ -99,12 +99,11 @@ static __always_inline int on_dequeue(__u32 dev, __u32 vq, __u32 head, __u32 len
 		if (!b)
 			return 0;
 	}
+	/* no submit time (tracing began later): counted unmatched at the signal */
 	if (submit_ns && b->n < ZCLAT_BATCH_MAX)
 		b->submit_ns[b->n++ & (ZCLAT_BATCH_MAX - 1)] = submit_ns;
 	else if (submit_ns)
 		b->untimed++;
-	else
-		b->unknown++;
 	return 0;
 }
 

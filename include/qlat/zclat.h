@@ -50,8 +50,6 @@ enum zclat_counter {
 struct zclat_batch {
 	__u32 n;		/* timed entries in submit_ns[] */
 	__u32 untimed;		/* entries past ZCLAT_BATCH_MAX */
-	__u32 unknown;		/* entries submitted before tracing began */
-	__u32 pad;
 	__u64 submit_ns[ZCLAT_BATCH_MAX];
 };
 
