@@ -26,14 +26,11 @@
 #
 # Usage: tests/fleet/promtool.sh DIR...   (every *.om file below the DIRs)
 set -u
-n=0
-fail=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi; }
-diag() { echo "# $*"; }
+. "$(dirname "$0")/../tap.sh"
 
 if ! command -v promtool >/dev/null; then
 	ok 1 "promtool is installed (Debian package prometheus; make deps)"
-	echo "1..$n"
+	tap_done
 	exit 1
 fi
 diag "$(promtool --version 2>&1 | head -n 1)"
@@ -102,5 +99,4 @@ promtool check rules "$tmp/rules.yml" >"$tmp/rules.out" 2>&1
 st=$?
 [ $st -ne 0 ] && sed 's/^/#   /' "$tmp/rules.out"
 ok $st "docs/fleet.md: its $nq PromQL expressions parse (promtool check rules)"
-echo "1..$n"
-[ $fail -eq 0 ]
+tap_done

@@ -14,18 +14,7 @@ CHROMIUM=${CHROMIUM:-chromium}
 COL_BASE=1f77b4	# tools/gate.c COL_BASE / COL_RUN
 COL_RUN=ff7f0e
 MIN_PIXELS=2000
-n=0
-failed=0
-
-ok() { # status description
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-	fi
-}
+. tests/tap.sh
 
 if ! command -v "$CHROMIUM" >/dev/null; then
 	echo "ok 1 - gate report in Chromium # SKIP $CHROMIUM not installed (make deps)"
@@ -76,5 +65,4 @@ read -r base run < <(build/tests/png_colors "$tmp/shot.png" "$COL_BASE" "$COL_RU
 	awk '$1 == "'$COL_BASE'" { b = $2 } $1 == "'$COL_RUN'" { r = $2 } END { print b + 0, r + 0 }')
 ok $((base < MIN_PIXELS || run < MIN_PIXELS)) \
 	"the screenshot shows both histograms: $base baseline (#$COL_BASE) and $run run (#$COL_RUN) pixels"
-echo "1..$n"
-exit $failed
+tap_done

@@ -7,17 +7,7 @@
 # so that the pages stay true to the tool.
 cd "$(dirname "$0")/../.." || exit 1
 QLAT=${QLAT:-build/qlat}
-n=0 fail=0
-
-ok() { # status description
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fail=$((fail + 1))
-	fi
-}
+. tests/tap.sh
 
 if ! command -v groff >/dev/null; then
 	echo "1..0 # SKIP groff is not installed (make deps)"
@@ -42,8 +32,7 @@ for page in docs/man/qlat-*.8; do
 	sub=${page#docs/man/qlat-}
 	sub=${sub%.8}
 	if [ "$sub" != cmdq ] && ! "$QLAT" "$sub" --help >/dev/null 2>&1; then
-		n=$((n + 1))
-		echo "ok $n - $page: options # SKIP $QLAT has no '$sub' subcommand (yet)"
+		skip "$page: options" "$QLAT has no '$sub' subcommand (yet)"
 		continue
 	fi
 	opts=$(long_opts $sub)
@@ -59,5 +48,4 @@ for page in docs/man/qlat-*.8; do
 	ok $? "every long option of qlat $sub --help is in $page${missing:+ (missing:$missing)}"
 done
 
-echo "1..$n"
-[ "$fail" -eq 0 ]
+tap_done

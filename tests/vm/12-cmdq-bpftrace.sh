@@ -37,13 +37,8 @@ qlat_stop
 ok $? "qlat exits 0"
 
 # normalise both to lines "metric key le count", sorted
-jq -r '.hists[] | select(.metric == "flush_eoc" or .metric == "slack") |
-	(.thread // .pipe) as $k | .metric as $m | .hist.buckets[] |
-	"\($m) \($k) \(.le) \(.count)"' "$OUT/q.json" | sort >"$OUT/q.txt"
-jq -r 'select(.type == "hist") | .data | to_entries[] |
-	(.key | ltrimstr("@")) as $m |
-	.value | to_entries[] | .key as $k | .value[] | select(.count > 0) |
-	"\($m) \($k) \(.max) \(.count)"' "$OUT/bt.json" | sort >"$OUT/bt.txt"
+hist_buckets "$OUT/q.json" flush_eoc slack >"$OUT/q.txt"
+bt_buckets "$OUT/bt.json" >"$OUT/bt.txt"
 n=$(wc -l <"$OUT/q.txt")
 [ "$n" -gt 0 ]
 ok $? "qlat produced $n non-empty buckets"

@@ -17,25 +17,6 @@ ok $? "load tun, tap, vhost and vhost_zc.ko"
 tp_layout_check vhost_zc
 assert_eq "$tp_bad/$tp_fields" 0/28 "all vhost_zc fallback record fields match the tracefs format files"
 
-# qj FILE: the document's figures as shell variables (one jq exec):
-# e_<counter>, d_<prog> (null on the tracepoint path), h_<metric>_<vq>
-qj() {
-	eval "$(jq -r '(.events | to_entries[] | "e_\(.key)=\(.value)"),
-		(.dropped | to_entries[] | "d_\(.key)=\(.value)"),
-		(.hists[] | "h_\(.metric)_\(.vq)=\(.hist.count)"),
-		"attach=\(.attach) final=\(.final) ratio=\(.copy_fallback.ratio)",
-		"breach=\(.breach.reason) ev_n=\(.breach.events | length)",
-		"ev_last=\(.breach.events[-1].value_ns) ev_seen=\(.breach.records_seen)",
-		"ev_trig=\(.breach.trigger_recorded)"' "$1")"
-}
-
-# zc_hists_clear: forget the previous document's histogram totals
-zc_hists_clear() {
-	for m in submit_complete complete_dequeue submit_signal batch; do
-		eval "h_${m}_0=0 h_${m}_1=0"
-	done
-}
-
 # TX without a reader (-N): the stack frees the frames, zero-copy sends
 # complete with success; then RX frames (-x) for the RX vq.
 for mode in tp_btf raw_tp tracepoint; do
@@ -50,8 +31,7 @@ for mode in tp_btf raw_tp tracepoint; do
 	qlat_stop
 	ok $? "$mode: qlat zc exits 0 on SIGINT"
 	assert_eq "$ZC_RC/$(v $mode used)" "0/$N" "$mode: vhostdrv sent $N frames, all used"
-	zc_hists_clear
-	qj "$out"
+	zc_doc "$out"
 	assert_eq "$attach/$final" "$mode/true" "$mode: forced flavour, final document"
 	sub=$(zc_d a b submitted)
 	zcp=$(zc_d a b zerocopy)
@@ -103,8 +83,7 @@ if qlat_start "$out" zc --json --vq 0; then
 	zc_run vq0 -s 1500 -n 500 -q 64 -N -x 20
 	zc_snap b
 	qlat_stop
-	zc_hists_clear
-	qj "$out"
+	zc_doc "$out"
 	assert_eq "$e_submit/$h_submit_signal_1" 0/0 "--vq 0: no TX figures"
 	assert_eq "$e_dequeue" "$(zc_d a b rx_packets)" "--vq 0: RX dequeues == driver rx_packets"
 	[ "$e_filtered" -ge 500 ]
@@ -124,7 +103,7 @@ while kill -0 $QPID 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1))
 kill -INT $QPID 2>/dev/null
 wait $QPID
 assert_eq $? 2 "--threshold 1: exit status 2"
-qj "$out"
+zc_doc "$out"
 assert_eq "$breach/$ev_trig" threshold/true "--threshold: breach reason, trigger recorded"
 n=$ev_seen
 [ "$n" -gt 5 ] && n=5

@@ -21,13 +21,6 @@ assert_eq "$(cat /sys/module/vhost_net/parameters/experimental_zcopytx)" 1 \
 zc_load
 ok $? "vhost_zc loaded too (its tun sends must not count)"
 
-qj() {
-	eval "$(jq -r '(.events | to_entries[] | "e_\(.key)=\(.value)"),
-		(.dropped | to_entries[] | "d_\(.key)=\(.value)"),
-		(.hists[] | "h_\(.metric)_\(.vq)=\(.hist.count)"),
-		"attach=\(.attach) source=\(.source)"' "$1")"
-}
-
 # 1. default map; the receiver reads nothing (-N): tun's queue holds the
 # frames, they complete when it overflows or the device closes
 out=$OUT/qlat-zc-stock.json
@@ -38,8 +31,7 @@ if qlat_start "$out" zc --stock --json; then
 	qlat_stop
 	ok $? "--stock: qlat exits 0 on SIGINT"
 	assert_eq "$ZC_RC/$(v st used)/$(v st outstanding)" "0/$N/0" "vhostdrv: $N frames used, none outstanding"
-	h_submit_complete_1=0 h_complete_dequeue_1=0 h_submit_signal_1=0
-	qj "$out"
+	zc_doc "$out"
 	assert_eq "$attach/$source" fentry/vhost_net "--stock: fentry on vhost_net"
 	assert_eq "$e_submit" "$N" "--stock: submits == frames sent (vhost-zc-net's 300 not counted)"
 	assert_eq "$((e_submit_zerocopy + e_submit_copied))" "$N" "--stock: zero-copy + copied == sent"
@@ -75,8 +67,7 @@ if qlat_start "$out" zc --stock --json --max-inflight 8; then
 	wait $pid
 	ok $? "tiny map: vhostdrv sent 200 frames into the plug and closed"
 	qlat_stop
-	h_submit_complete_1=0 h_submit_signal_1=0
-	qj "$out"
+	zc_doc "$out"
 	diag "tiny map: zero-copy $e_submit_zerocopy copied $e_submit_copied map_full $e_map_full" \
 		"partial $e_partial signaled $e_signaled purged $e_purged"
 	[ "$e_map_full" -gt 0 ]

@@ -27,13 +27,8 @@ ok $? "bpftrace ran vhostdrv ($N frames)"
 qlat_stop
 ok $? "qlat exits 0"
 
-jq -r '.hists[] | select(.metric == "submit_complete" or .metric == "complete_dequeue") |
-	.vq as $k | .metric as $m | .hist.buckets[] | "\($m) \($k) \(.le) \(.count)"' \
-	"$OUT/zq.json" | sort >"$OUT/zq.txt"
-jq -r 'select(.type == "hist") | .data | to_entries[] |
-	(.key | ltrimstr("@")) as $m |
-	.value | to_entries[] | .key as $k | .value[] | select(.count > 0) |
-	"\($m) \($k) \(.max) \(.count)"' "$OUT/zbt.json" | sort >"$OUT/zbt.txt"
+hist_buckets "$OUT/zq.json" submit_complete complete_dequeue >"$OUT/zq.txt"
+bt_buckets "$OUT/zbt.json" >"$OUT/zbt.txt"
 n=$(wc -l <"$OUT/zq.txt")
 [ "$n" -gt 0 ]
 ok $? "qlat produced $n non-empty buckets"

@@ -10,40 +10,7 @@ KMOD=$B/kmod
 TRACEFS=/sys/kernel/tracing
 DEBUGFS=/sys/kernel/debug
 OUT=${QLAT_OUT:-/tmp}
-_tap_n=0
-_tap_fail=0
-
-ok() { # cond-status description
-	_tap_n=$((_tap_n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $_tap_n - $2"
-	else
-		echo "not ok $_tap_n - $2"
-		_tap_fail=$((_tap_fail + 1))
-	fi
-}
-
-# assert_eq GOT WANT DESCRIPTION
-assert_eq() {
-	if [ "$1" = "$2" ]; then
-		ok 0 "$3 ($1)"
-	else
-		ok 1 "$3"
-		echo "#   got '$1', want '$2'"
-	fi
-}
-
-skip() {
-	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n - $1 # SKIP $2"
-}
-
-diag() { echo "# $*"; }
-
-tap_done() {
-	echo "1..$_tap_n"
-	[ "$_tap_fail" -eq 0 ]
-}
+. "$REPO/tests/tap.sh"
 
 # Load a module from build/kmod/<dir>/<name>.ko unless already loaded.
 load_mod() { # dir name [params...]
@@ -111,4 +78,25 @@ tp_layout_check() {
 	done <<EOT
 $("$B/tests/tp_layout" | grep "^$1_")
 EOT
+}
+
+# hist_buckets QLAT_JSON METRIC...: "metric key le count" for every
+# non-empty bucket of those histograms of a qlat --json document (key: the
+# thread, pipe or vq), sorted
+hist_buckets() {
+	_f=$1
+	shift
+	jq -r --arg ms "$*" '.hists[] | select(.metric | IN(($ms | split(" "))[])) |
+		(.thread // .pipe // .vq) as $k | .metric as $m | .hist.buckets[] |
+		"\($m) \($k) \(.le) \(.count)"' "$_f" | sort
+}
+
+# bt_buckets BPFTRACE_JSON: the same lines from `bpftrace -f json` hist()
+# maps @metric[key]: a bucket's max (2^(k+1)-1) is qlat's inclusive le;
+# bpftrace's empty interior buckets are left out, as qlat leaves them out
+bt_buckets() {
+	jq -r 'select(.type == "hist") | .data | to_entries[] |
+		(.key | ltrimstr("@")) as $m |
+		.value | to_entries[] | .key as $k | .value[] | select(.count > 0) |
+		"\($m) \($k) \(.max) \(.count)"' "$1" | sort
 }

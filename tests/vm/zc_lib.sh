@@ -64,3 +64,22 @@ zc_plug() {
 		ip link set "$1" up &&
 		tc qdisc add dev "$1" root plug limit 100000000
 }
+
+# zc_doc FILE: a `qlat zc --json` document's figures as shell variables (one
+# jq exec): e_<counter>, d_<prog> (null on the tracepoint path),
+# h_<metric>_<vq> (0 for a histogram the document does not list), attach,
+# final, source, ratio (copy fallback) and, after a breach, breach, ev_n,
+# ev_last, ev_seen, ev_trig
+zc_doc() {
+	for _m in submit_complete complete_dequeue submit_signal batch; do
+		eval "h_${_m}_0=0 h_${_m}_1=0"
+	done
+	eval "$(jq -r '(.events | to_entries[] | "e_\(.key)=\(.value)"),
+		(.dropped | to_entries[] | "d_\(.key)=\(.value)"),
+		(.hists[] | "h_\(.metric)_\(.vq)=\(.hist.count)"),
+		"attach=\(.attach) final=\(.final) source=\(.source)",
+		"ratio=\(.copy_fallback.ratio)",
+		"breach=\(.breach.reason) ev_n=\(.breach.events | length)",
+		"ev_last=\(.breach.events[-1].value_ns) ev_seen=\(.breach.records_seen)",
+		"ev_trig=\(.breach.trigger_recorded)"' "$1")"
+}
