@@ -26,7 +26,15 @@
  *
  * In-flight bound: at most min(max_inflight, vring size) zero-copy records
  * per TX vq exist between submit and dequeue; handle_tx stops pulling
- * descriptors at the bound and is requeued by the next completion.
+ * descriptors at the bound and is requeued by the next completion. The
+ * records come from a per-device pool of UIO_MAXIOV, the highest bound,
+ * allocated at open (as vhost-net's ubuf_info array): a send allocates
+ * nothing.
+ *
+ * Used batches: heads are published in batches of up to VZC_BATCH, and
+ * at once when the device has fewer descriptors left than the batch
+ * holds, so that the guest sees its buffers (and, with EVENT_IDX, the
+ * call it asked for) while there is still work to overlap its refill with.
  *
  * RX: copy from the socket into the guest's RX ring, as vhost-net does
  * (mergeable buffers when VIRTIO_NET_F_MRG_RXBUF is acked), dirty-logged
@@ -175,15 +183,23 @@ struct vzc_vq {
 	bool zcopy;			/* backend takes TUN_MSG_UBUF */
 	/* zero-copy records between submit and dequeue; under vq.mutex */
 	unsigned int pending;
+	/* TX: the record pool and its free records; under vq.mutex */
+	struct vzc_rec *recs;
+	struct vzc_rec *free_recs;
 	/* zero-copy backoff window, as vhost-net's; under vq.mutex */
 	unsigned int tx_packets;
 	unsigned int tx_zcopy_err;
 	/* heads in vq->heads not yet published, oldest time; vq.mutex */
 	unsigned int done;
 	u64 first_ns;
-	/* completed records; the callback side runs in any context */
+	/*
+	 * Completed records, oldest first (a singly linked FIFO: a record is
+	 * added once and taken with the rest); the callback side runs in any
+	 * context.
+	 */
 	spinlock_t notify_lock;
-	struct list_head notifier;
+	struct vzc_rec *notifier;
+	struct vzc_rec **notifier_tail;
 	/*
 	 * handle_tx is sending and dequeues before it returns: a completion
 	 * need not queue the work. Written under vq.mutex, read under
@@ -204,10 +220,10 @@ struct vzc {
 	struct vzc_stats stats;
 };
 
-/* The seed's kiocb: one per TX descriptor chain */
+/* The seed's kiocb: one per zero-copy TX descriptor chain */
 struct vzc_rec {
 	struct ubuf_info ubuf;		/* callback == destructor */
-	struct list_head node;
+	struct vzc_rec *next;		/* on the notifier, or free_recs */
 	struct vzc_vq *nvq;
 	u64 submit_ns;
 	u64 complete_ns;
@@ -220,7 +236,6 @@ struct vzc_rec {
 	u8 done;			/* on the notifier list; notify_lock */
 };
 
-static struct kmem_cache *vzc_rec_cache;
 static struct dentry *vzc_dbg_root;
 static struct vzc_stats vzc_global;
 static atomic_t vzc_next_id = ATOMIC_INIT(0);
@@ -230,7 +245,7 @@ static atomic_t vzc_devices = ATOMIC_INIT(0);
  * Timestamps only feed the tracepoints: read the clock only while one of
  * them is on. A record submitted before that reads 0.
  */
-static bool vzc_tracing(void)
+static __always_inline bool vzc_tracing(void)
 {
 	return trace_vhost_zc_submit_enabled() ||
 	       trace_vhost_zc_complete_enabled() ||
@@ -238,7 +253,7 @@ static bool vzc_tracing(void)
 	       trace_vhost_zc_signal_enabled();
 }
 
-static void vzc_add(struct vzc *n, enum vzc_stat s, s64 v)
+static inline void vzc_add(struct vzc *n, enum vzc_stat s, s64 v)
 {
 	this_cpu_add(n->stats.pc->c[s], v);
 	this_cpu_add(vzc_global.pc->c[s], v);
@@ -327,12 +342,22 @@ static void vzc_flush_used(struct vzc_vq *nvq)
 	}
 }
 
-/* Batch one TX head for the used ring (vq.mutex held). */
+/*
+ * Batch one TX head for the used ring (vq.mutex held). The batch so far is
+ * published first when it is full, or when it holds more heads than the
+ * device has descriptors left of the guest's last avail index it read:
+ * the guest then gets its buffers back (and, with EVENT_IDX, the call it
+ * asked for, e.g. at 3/4 of its buffers in flight) while the device still
+ * has work, instead of when the ring has run dry. Those flushes come at
+ * halving distances towards the end of the descriptors read. A head's
+ * dequeue event comes after this call, before the signal that publishes it.
+ */
 static void vzc_used_add(struct vzc_vq *nvq, u16 head, u64 submit_ns)
 {
 	struct vhost_virtqueue *vq = &nvq->vq;
 
-	if (nvq->done >= VZC_BATCH)
+	if (nvq->done >= VZC_BATCH ||
+	    (u16)(vq->avail_idx - vq->last_avail_idx) < nvq->done)
 		vzc_flush_used(nvq);
 	if (!nvq->done)
 		nvq->first_ns = 0;
@@ -342,6 +367,24 @@ static void vzc_used_add(struct vzc_vq *nvq, u16 head, u64 submit_ns)
 	vq->heads[nvq->done].id = cpu_to_vhost32(vq, head);
 	vq->heads[nvq->done].len = 0;
 	nvq->done++;
+}
+
+/* A free record of the TX pool (vq.mutex held), NULL if none is left. */
+static struct vzc_rec *vzc_rec_get(struct vzc_vq *nvq)
+{
+	struct vzc_rec *rec = nvq->free_recs;
+
+	if (rec)
+		nvq->free_recs = rec->next;
+	return rec;
+}
+
+/* Back to the pool (vq.mutex held); no skb may hold it any more. */
+static void vzc_rec_put(struct vzc_vq *nvq, struct vzc_rec *rec)
+{
+	rec->next = nvq->free_recs;
+	nvq->free_recs = rec;
+	nvq->pending--;
 }
 
 /*
@@ -371,7 +414,9 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 				rec->submit_ns, rec->complete_ns);
 
 	spin_lock_irqsave(&nvq->notify_lock, flags);
-	list_add_tail(&rec->node, &nvq->notifier);
+	rec->next = NULL;
+	*nvq->notifier_tail = rec;
+	nvq->notifier_tail = &rec->next;
 	rec->done = 1;
 	/*
 	 * Inside sendmsg the submitter dequeues before it leaves handle_tx:
@@ -380,7 +425,9 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 	 */
 	if (!READ_ONCE(rec->in_submit) && !READ_ONCE(nvq->in_run))
 		vhost_poll_queue(&nvq->vq.poll);
-	if (rec->zerocopy && atomic_dec_and_test(&nvq->outstanding))
+	/* only teardown waits: no wait-queue lock per completion */
+	if (rec->zerocopy && atomic_dec_and_test(&nvq->outstanding) &&
+	    wq_has_sleeper(&nvq->wait))
 		wake_up(&nvq->wait);
 	spin_unlock_irqrestore(&nvq->notify_lock, flags);
 }
@@ -413,6 +460,20 @@ static bool vzc_rec_done(struct vzc_rec *rec)
 	return done;
 }
 
+/* Take the whole notifier list, oldest first. */
+static struct vzc_rec *vzc_notifier_take(struct vzc_vq *nvq)
+{
+	struct vzc_rec *list;
+	unsigned long flags;
+
+	spin_lock_irqsave(&nvq->notify_lock, flags);
+	list = nvq->notifier;
+	nvq->notifier = NULL;
+	nvq->notifier_tail = &nvq->notifier;
+	spin_unlock_irqrestore(&nvq->notify_lock, flags);
+	return list;
+}
+
 /*
  * The seed's kiocb_dequeue: move up to budget completed records into the
  * used ring, in completion order. Returns true when records are left (the
@@ -422,23 +483,19 @@ static bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 {
 	struct vhost_virtqueue *vq = &nvq->vq;
 	struct vzc *n = nvq->n;
-	struct vzc_rec *rec, *tmp;
+	struct vzc_rec *list, *rec, *last;
 	unsigned int done = 0;
 	unsigned long flags;
-	LIST_HEAD(list);
 	u64 now;
 
-	spin_lock_irqsave(&nvq->notify_lock, flags);
-	list_splice_init(&nvq->notifier, &list);
-	spin_unlock_irqrestore(&nvq->notify_lock, flags);
-	if (list_empty(&list))
+	list = vzc_notifier_take(nvq);
+	if (!list)
 		return false;
 
 	now = trace_vhost_zc_kiocb_dequeue_enabled() ? ktime_get_ns() : 0;
-	list_for_each_entry_safe(rec, tmp, &list, node) {
-		if (done == budget)
-			break;
-		list_del(&rec->node);
+	while (list && done < budget) {
+		rec = list;
+		list = rec->next;
 		if (!rec->success)
 			nvq->tx_zcopy_err++;
 		vzc_used_add(nvq, rec->head, rec->submit_ns);
@@ -446,17 +503,21 @@ static bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 					     rec->len, rec->zerocopy,
 					     rec->success, rec->submit_ns,
 					     rec->complete_ns, now);
-		kmem_cache_free(vzc_rec_cache, rec);
-		nvq->pending--;
+		vzc_rec_put(nvq, rec);
 		done++;
 	}
 	vzc_add(n, VZC_TX_COMPLETED, done);
 
-	if (list_empty(&list))
+	if (!list)
 		return false;
 	/* over budget: the rest goes back in front, in order */
+	for (last = list; last->next; last = last->next)
+		;
 	spin_lock_irqsave(&nvq->notify_lock, flags);
-	list_splice(&list, &nvq->notifier);
+	last->next = nvq->notifier;
+	if (!nvq->notifier)
+		nvq->notifier_tail = &last->next;
+	nvq->notifier = list;
 	spin_unlock_irqrestore(&nvq->notify_lock, flags);
 	vzc_add(n, VZC_REQUEUES, 1);
 	vhost_poll_queue(&vq->poll);
@@ -466,20 +527,15 @@ static bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 /* Free completed records without publishing them (release, reset). */
 static void vzc_tx_release_all(struct vzc_vq *nvq)
 {
-	struct vzc_rec *rec, *tmp;
-	unsigned long flags;
+	struct vzc_rec *list = vzc_notifier_take(nvq), *rec;
 	unsigned int freed = 0;
-	LIST_HEAD(list);
 
-	spin_lock_irqsave(&nvq->notify_lock, flags);
-	list_splice_init(&nvq->notifier, &list);
-	spin_unlock_irqrestore(&nvq->notify_lock, flags);
-	list_for_each_entry_safe(rec, tmp, &list, node) {
-		list_del(&rec->node);
-		kmem_cache_free(vzc_rec_cache, rec);
+	while (list) {
+		rec = list;
+		list = rec->next;
+		vzc_rec_put(nvq, rec);
 		freed++;
 	}
-	nvq->pending -= freed;
 	vzc_add(nvq->n, VZC_TX_RELEASED, freed);
 }
 
@@ -510,6 +566,8 @@ static void handle_tx(struct vzc *n)
 	struct tun_msg_ctl ctl;
 	size_t total_len = 0;
 	int sent_pkts = 0;
+	/* added to the counters once per run: total_len is the bytes */
+	unsigned int submitted = 0, zcopied = 0, copy_done = 0;
 	bool at_bound = false;
 	struct socket *sock;
 
@@ -588,19 +646,20 @@ static void handle_tx(struct vzc *n)
 		}
 		rec = NULL;
 		if (zcopy) {
-			rec = kmem_cache_zalloc(vzc_rec_cache, GFP_KERNEL);
-			if (unlikely(!rec)) {
+			/* pending < bound <= UIO_MAXIOV: never NULL */
+			rec = vzc_rec_get(nvq);
+			if (WARN_ON_ONCE(!rec)) {
 				vhost_discard_vq_desc(vq, 1);
-				vhost_poll_queue(&vq->poll);
 				break;
 			}
-			rec->nvq = nvq;
+			/* nvq, ubuf.callback and ubuf.flags are set at open */
 			rec->head = head;
 			rec->len = len;
+			rec->complete_ns = 0;
 			rec->success = 1;
 			rec->zerocopy = 1;
-			rec->ubuf.callback = vzc_zerocopy_callback;
-			rec->ubuf.flags = SKBFL_ZEROCOPY_FRAG;
+			rec->fallback = 0;
+			rec->done = 0;
 			refcount_set(&rec->ubuf.refcnt, 1);
 			nvq->pending++;
 			ctl.type = TUN_MSG_UBUF;
@@ -632,8 +691,7 @@ static void handle_tx(struct vzc *n)
 				if (rec) {
 					vzc_in_flight(n, -1, 0);
 					atomic_dec(&nvq->outstanding);
-					kmem_cache_free(vzc_rec_cache, rec);
-					nvq->pending--;
+					vzc_rec_put(nvq, rec);
 				}
 				vhost_discard_vq_desc(vq, 1);
 				vzc_add(n, VZC_TX_RETRIES, 1);
@@ -646,11 +704,10 @@ static void handle_tx(struct vzc *n)
 				rec->success = 0;
 		}
 
-		vzc_add(n, VZC_TX_SUBMITTED, 1);
-		vzc_add(n, zcopy ? VZC_TX_ZEROCOPY : VZC_TX_COPIED, 1);
+		submitted++;
+		zcopied += zcopy;
 		if (backoff)
 			vzc_add(n, VZC_TX_ZC_BACKOFF, 1);
-		vzc_add(n, VZC_TX_BYTES, len);
 		trace_vhost_zc_submit(n->id, nvq->index, head, len, zcopy,
 				      submit_ns);
 		if (!rec) {
@@ -668,7 +725,7 @@ static void handle_tx(struct vzc *n)
 			trace_vhost_zc_kiocb_dequeue(n->id, nvq->index, head,
 						     len, false, err >= 0,
 						     submit_ns, now, now);
-			vzc_add(n, VZC_TX_COMPLETED, 1);
+			copy_done++;
 		} else if (err < 0 && !fired) {
 			/* failed without its callback: ours to complete */
 			vzc_rec_complete(rec);
@@ -679,11 +736,16 @@ static void handle_tx(struct vzc *n)
 		 * latest at the end of this run), so that the guest can refill
 		 * the ring with a batch while we send the next one.
 		 */
-		if (!list_empty(&nvq->notifier))
+		if (READ_ONCE(nvq->notifier))
 			vzc_tx_dequeue(nvq, UIO_MAXIOV);
 		total_len += len;
 	} while (likely(!vhost_exceeds_weight(vq, ++sent_pkts, total_len)));
 
+	vzc_add(n, VZC_TX_SUBMITTED, submitted);
+	vzc_add(n, VZC_TX_ZEROCOPY, zcopied);
+	vzc_add(n, VZC_TX_COPIED, submitted - zcopied);
+	vzc_add(n, VZC_TX_BYTES, total_len);
+	vzc_add(n, VZC_TX_COMPLETED, copy_done);
 	if (sent_pkts >= VZC_PKT_WEIGHT || total_len >= VZC_WEIGHT)
 		vzc_add(n, VZC_REQUEUES, 1);
 	/*
@@ -978,6 +1040,7 @@ static const struct file_operations vzc_stats_fops = {
 static int vzc_open(struct inode *inode, struct file *f)
 {
 	struct vhost_virtqueue **vqs;
+	struct vzc_rec *recs;
 	char name[16];
 	struct vzc *n;
 	int i;
@@ -992,7 +1055,10 @@ static int vzc_open(struct inode *inode, struct file *f)
 	}
 
 	n->stats.pc = alloc_percpu(struct vzc_pcpu);
-	if (!n->stats.pc) {
+	recs = kvcalloc(UIO_MAXIOV, sizeof(*recs), GFP_KERNEL);
+	if (!n->stats.pc || !recs) {
+		kvfree(recs);
+		free_percpu(n->stats.pc);
 		kfree(vqs);
 		kvfree(n);
 		return -ENOMEM;
@@ -1005,9 +1071,17 @@ static int vzc_open(struct inode *inode, struct file *f)
 		nvq->n = n;
 		nvq->index = i;
 		spin_lock_init(&nvq->notify_lock);
-		INIT_LIST_HEAD(&nvq->notifier);
+		nvq->notifier_tail = &nvq->notifier;
 		atomic_set(&nvq->outstanding, 0);
 		init_waitqueue_head(&nvq->wait);
+	}
+	n->vqs[VZC_VQ_TX].recs = recs;
+	for (i = 0; i < UIO_MAXIOV; i++) {
+		recs[i].nvq = &n->vqs[VZC_VQ_TX];
+		recs[i].ubuf.callback = vzc_zerocopy_callback;
+		recs[i].ubuf.flags = SKBFL_ZEROCOPY_FRAG;
+		recs[i].next = n->vqs[VZC_VQ_TX].free_recs;
+		n->vqs[VZC_VQ_TX].free_recs = &recs[i];
 	}
 	n->vqs[VZC_VQ_TX].vq.handle_kick = handle_tx_kick;
 	n->vqs[VZC_VQ_RX].vq.handle_kick = handle_rx_kick;
@@ -1075,6 +1149,7 @@ static int vzc_release(struct inode *inode, struct file *f)
 	debugfs_remove_recursive(n->dbg);
 	atomic_dec(&vzc_devices);
 	kfree(n->dev.vqs);
+	kvfree(n->vqs[VZC_VQ_TX].recs);
 	free_percpu(n->stats.pc);
 	kvfree(n);
 	return 0;
@@ -1396,18 +1471,12 @@ static int __init vzc_init(void)
 	vzc_global.pc = alloc_percpu(struct vzc_pcpu);
 	if (!vzc_global.pc)
 		return -ENOMEM;
-	vzc_rec_cache = KMEM_CACHE(vzc_rec, 0);
-	if (!vzc_rec_cache) {
-		free_percpu(vzc_global.pc);
-		return -ENOMEM;
-	}
 	vzc_dbg_root = debugfs_create_dir("vhost_zc", NULL);
 	debugfs_create_file("stats", 0600, vzc_dbg_root, &vzc_global,
 			    &vzc_stats_fops);
 	r = misc_register(&vzc_misc);
 	if (r) {
 		debugfs_remove_recursive(vzc_dbg_root);
-		kmem_cache_destroy(vzc_rec_cache);
 		free_percpu(vzc_global.pc);
 	}
 	return r;
@@ -1419,7 +1488,6 @@ static void __exit vzc_exit(void)
 	misc_deregister(&vzc_misc);
 	debugfs_remove_recursive(vzc_dbg_root);
 	/* release waited for every callback; none can run any more */
-	kmem_cache_destroy(vzc_rec_cache);
 	free_percpu(vzc_global.pc);
 }
 module_exit(vzc_exit);
