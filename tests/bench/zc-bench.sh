@@ -5,7 +5,25 @@
 # (experimental_zcopytx=1) and off, at 64 B, 1500 B and 64 KB frames, in
 # one VM run.
 #
-#   tests/bench/zc-bench.sh [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES]
+#   tests/bench/zc-bench.sh [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES] [-T] [-N]
+#
+# The driver negotiates VIRTIO_RING_F_EVENT_IDX, as Linux guests do: it
+# asks for a call once 3/4 of its buffers in flight are used and kicks
+# only past the device's avail_event (vhostdrv --event-idx). -N runs it
+# without: then every used batch the device publishes is a call (stock
+# vhost_net in zero-copy mode publishes one per chain), which mostly
+# measures wake-ups.
+#
+# Clock. By default the VM has one vCPU and QEMU's instruction counter at a
+# fixed rate (-icount shift=0,sleep=off), as tests/bench/qlat-overhead.sh:
+# guest time counts executed guest instructions (1 ns = 1 instruction),
+# whatever else the host runs, so pps is packets per 10^9 guest
+# instructions of the driver, the device and the stack together on one
+# CPU, and the rounds agree within a few percent on a busy shared host.
+# That is a CPU-cost comparison: it does not see cache misses, atomics'
+# real price or the parallelism of a second CPU. -T runs plain TCG on the
+# default vCPUs instead: guest time is host time, and host noise (other
+# VMs on the same CPUs) moves single runs by tens of percent.
 #
 # Host noise (other VMs on the same CPUs) moves single runs by tens of
 # percent, so: every round runs each configuration once, back to back, in
@@ -20,19 +38,36 @@
 # resent as is (--reuse): refilling 64 KB per frame in the driver took a
 # quarter of the samples and left the CPUs half idle in both devices, so
 # the driver's memset, not the device, set the pace.
-D=3 R=5 Q=128 SIZES="64 1500 65000"
-while getopts t:r:q:s: c; do
+D=3 R=5 Q=128 SIZES="64 1500 65000" T= NOEV=
+while getopts t:r:q:s:TN c; do
 	case $c in
 	t) D=$OPTARG ;; r) R=$OPTARG ;; q) Q=$OPTARG ;; s) SIZES=$OPTARG ;;
-	*) echo "usage: $0 [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES]" >&2; exit 2 ;;
+	T) T=-T ;; N) NOEV=-N ;;
+	*) echo "usage: $0 [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES] [-T] [-N]" >&2; exit 2 ;;
 	esac
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -z "$QLAT_VM" ]; then
-	exec "$REPO/vmtest.sh" -t 3600 -- "$REPO/tests/bench/zc-bench.sh" \
-		-t "$D" -r "$R" -q "$Q" -s "$SIZES"
+	if [ -z "$T" ]; then
+		export QLAT_VM_QEMU_ARGS="${QLAT_VM_QEMU_ARGS:+$QLAT_VM_QEMU_ARGS }-icount shift=0,sleep=off"
+		set -- -s 1
+	else
+		set --
+	fi
+	exec "$REPO/vmtest.sh" "$@" -t 3600 -e QLAT_BENCH_CLOCK=${T:+tcg} -- \
+		"$REPO/tests/bench/zc-bench.sh" -t "$D" -r "$R" -q "$Q" -s "$SIZES" \
+		$NOEV
 fi
+EV=--event-idx
+[ -n "$NOEV" ] && EV=
+if [ "${QLAT_BENCH_CLOCK:-icount}" = icount ]; then
+	CLOCK="QEMU icount shift=0, 1 vCPU: guest time counts instructions, 1 ns = 1 instruction"
+else
+	CLOCK="plain TCG, $(nproc) vCPUs: guest time is host time"
+fi
+[ -n "$EV" ] && CLOCK="$CLOCK; driver with EVENT_IDX" || CLOCK="$CLOCK; driver without EVENT_IDX"
 DRV=$REPO/build/vhostdrv
+TMP=$(mktemp)
 for m in tun tap vhost; do modprobe $m; done
 insmod "$REPO/build/kmod/vhost_zc/vhost_zc.ko" || exit 1
 
@@ -43,9 +78,26 @@ run() {
 	stock-zc) rmmod vhost_net 2>/dev/null; modprobe vhost_net experimental_zcopytx=1; dev=/dev/vhost-net ;;
 	stock-copy) rmmod vhost_net 2>/dev/null; modprobe vhost_net experimental_zcopytx=0; dev=/dev/vhost-net ;;
 	esac
-	"$DRV" -D $dev -s "$2" -t "$D" -q "$Q" --no-verify --reuse | while read -r k v; do
-		[ "$k" = pps ] && echo "$v"
-	done
+	if [ "$(nproc)" -lt 2 ]; then
+		"$DRV" -D $dev -s "$2" -t "$D" -q "$Q" --no-verify --reuse $EV >"$TMP"
+	else
+		# the driver on CPU 0, the device's worker on CPU 1, as a
+		# vCPU thread and its vhost thread on two host cores: left to
+		# the scheduler, the two sometimes share a CPU and sometimes
+		# not, and pps of one configuration moved by 3x between runs
+		taskset -c 0 "$DRV" -D $dev -s "$2" -t "$D" -q "$Q" \
+			--no-verify --reuse $EV >"$TMP" &
+		pid=$! w=
+		i=0
+		while [ -z "$w" ] && [ $i -lt 100 ]; do
+			w=$(pgrep -x "vhost-$pid")
+			[ -z "$w" ] && sleep 0.01
+			i=$((i + 1))
+		done
+		[ -n "$w" ] && taskset -pc 1 "$w" >/dev/null
+		wait $pid
+	fi
+	sed -n 's/^pps //p' "$TMP"
 }
 
 # stats VALUES...: "median lowest highest"
@@ -63,6 +115,7 @@ ratio_col() { # VALUES...: median ratio [lowest-highest]
 	stats "$@" | awk '{ printf "%5.2f [%.2f-%.2f]", $1, $2, $3 }'
 }
 
+echo "# clock: $CLOCK"
 printf '# %s s per run, %s rounds, depth %s; pps: median +-half range; ratios: median of the per-round ratios [lowest-highest round]\n' \
 	"$D" "$R" "$Q"
 printf '%-6s %14s %14s %14s %18s %18s\n' size zc stock-zc stock-copy zc/stock-zc zc/stock-copy
@@ -91,5 +144,6 @@ for size in $SIZES; do
 		"$(pps_col $l_sz)" "$(pps_col $l_sc)" "$(ratio_col $r_sz)" \
 		"$(ratio_col $r_sc)"
 done
+rm -f "$TMP"
 rmmod vhost_net 2>/dev/null
 rmmod vhost_zc
