@@ -33,7 +33,7 @@ TOOL_LIBS := -static -lbpf -lelf -lz -ljson-c -lm
 DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
 	zlib1g-dev libjson-c-dev qemu-system-x86 busybox-static \
 	xz-utils zstd binutils jq bc bpftrace linux-perf iproute2 \
-	libclang-rt-dev libpng-dev chromium groff-base prometheus
+	libclang-rt-dev libpng-dev chromium groff-base prometheus perl
 
 # The kernel dir in the cache, resolved by $(O)/kernel.stamp
 KDIR = $(shell cat $(O)/kernel.stamp 2>/dev/null)

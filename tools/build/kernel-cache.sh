@@ -8,7 +8,7 @@
 #     version (apt-get download) and unpack them into the cache (dpkg -x),
 #   - extract an uncompressed vmlinux (PVH boot target and BTF base),
 #   - generate modules.dep for the unpacked module tree (busybox depmod),
-#   - extract drivers/vhost/vhost.h and checkpatch.pl from linux-source,
+#   - extract drivers/vhost/vhost.h, checkpatch.pl and kernel-doc from linux-source,
 #   - make a private kbuild dir: symlinks to the headers tree + vmlinux, so
 #     that Kbuild emits module BTF.
 #
@@ -38,7 +38,11 @@ esac
 K=$CACHE/kernel/$ABI
 mkdir -p "$K" "$CACHE/dl"
 
-if [ -f "$K/.ready" ]; then
+# What a ready cache holds; a cache made by an older version of this
+# script (e.g. without kernel-doc) goes through the steps again, each of
+# which only does what is missing.
+LAYOUT=2
+if [ "$(cat "$K/.ready" 2>/dev/null)" = "$LAYOUT" ]; then
 	echo "$K"
 	exit 0
 fi
@@ -110,8 +114,9 @@ if [ ! -f "$K/modules/modules.dep" ]; then
 fi
 
 # 5. the bits of linux-source we need
-if [ ! -f "$K/src/drivers/vhost/vhost.h" ]; then
-	log "extracting vhost.h and checkpatch from linux-source"
+# (kernel-doc came with layout 2: a cache without it is extracted again)
+if [ ! -f "$K/src/drivers/vhost/vhost.h" ] || [ ! -f "$K/src/scripts/kernel-doc" ]; then
+	log "extracting vhost.h, checkpatch and kernel-doc from linux-source"
 	rm -rf "$K/src" "$K/src.tmp"
 	mkdir -p "$K/src.tmp"
 	tarball=$(dpkg -c "$SRC_DEB" | awk '/linux-source-.*\.tar\.(xz|bz2|gz)$/ { print $NF; exit }')
@@ -120,7 +125,7 @@ if [ ! -f "$K/src/drivers/vhost/vhost.h" ]; then
 		tar -xJ -C "$K/src.tmp" --strip-components=1 --wildcards \
 			'*/drivers/vhost/vhost.h' '*/scripts/checkpatch.pl' \
 			'*/scripts/spelling.txt' '*/scripts/const_structs.checkpatch' \
-			'*/scripts/extract-vmlinux' ||
+			'*/scripts/extract-vmlinux' '*/scripts/kernel-doc' ||
 		die "cannot extract from $tarball"
 	mv "$K/src.tmp" "$K/src"
 fi
@@ -137,7 +142,7 @@ fi
 
 echo "$ABI" >"$K/abi"
 echo "$VER" >"$K/version"
-touch "$K/.ready"
+echo "$LAYOUT" >"$K/.ready"
 ln -sfn "$K" "$CACHE/kernel/current"
 log "ready: $K"
 echo "$K"
