@@ -62,6 +62,7 @@
 #include <cmdq/cmdq.h>
 #include <cmdq/gce_sim.h>
 #include <uapi/linux/cmdq.h>
+#include "cmdq_debugfs.h"
 
 static_assert(sizeof(struct cmdq_ioc_op) == 32);
 static_assert(sizeof(struct cmdq_ioc_submit) == 48);
@@ -1472,32 +1473,6 @@ static struct miscdevice cmdq_misc = {
 
 /* ---- debugfs: cmdq_frame/ ---------------------------------------------------------- */
 
-static int frame_parse_u32s(const char __user *ubuf, size_t len, u32 *v, int max,
-			    char **cmd)
-{
-	char buf[80], *p, *tok;
-	int n = 0;
-
-	if (!len || len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	p = strim(buf);
-	if (cmd) {
-		tok = strsep(&p, " \t");
-		*cmd = tok;
-	}
-	while (p && (tok = strsep(&p, " \t")) != NULL) {
-		if (!*tok)
-			continue;
-		if (n == max || kstrtou32(tok, 0, &v[n]))
-			return -EINVAL;
-		n++;
-	}
-	return n;
-}
-
 /* u32 knobs of the client: enable pipes writes frames commit_offset_us inst_cost_ns */
 enum { FK_ENABLE, FK_PIPES, FK_WRITES, FK_FRAMES, FK_OFFSET, FK_COST };
 
@@ -1607,12 +1582,13 @@ static int frame_pipe_knob_open(struct inode *inode, struct file *file)
 static ssize_t frame_pipe_knob_write(struct file *file, const char __user *ubuf, size_t len,
 				     loff_t *ppos)
 {
+	char buf[80];
 	struct seq_file *m = file->private_data;
 	bool is_hz = m->private == (void *)1;
 	int pipe = -1, n, ret;
 	u32 v[2];
 
-	n = frame_parse_u32s(ubuf, len, v, 2, NULL);
+	n = cmdq_debugfs_parse_u32s(ubuf, len, v, 2, NULL, buf);
 	if (n < 1)
 		return n < 0 ? n : -EINVAL;
 	if (n == 2) {
@@ -1658,11 +1634,12 @@ static int frame_fault_open(struct inode *inode, struct file *file)
 static ssize_t frame_fault_write(struct file *file, const char __user *ubuf, size_t len,
 				 loff_t *ppos)
 {
+	char buf[80];
 	char *cmd = NULL;
 	u32 v[3];
 	int n, ret = 0;
 
-	n = frame_parse_u32s(ubuf, len, v, 3, &cmd);
+	n = cmdq_debugfs_parse_u32s(ubuf, len, v, 3, &cmd, buf);
 	if (n < 0)
 		return n;
 	if (n > 0 && v[0] >= CMDQ_MAX_PIPES)
@@ -1767,10 +1744,11 @@ static int frame_probe_open(struct inode *inode, struct file *file)
 static ssize_t frame_probe_write(struct file *file, const char __user *ubuf, size_t len,
 				 loff_t *ppos)
 {
+	char buf[80];
 	u32 v[2] = { 0, FRAME_PROBE_EVENT };
 	int n, ret;
 
-	n = frame_parse_u32s(ubuf, len, v, 2, NULL);
+	n = cmdq_debugfs_parse_u32s(ubuf, len, v, 2, NULL, buf);
 	if (n < 1)
 		return n < 0 ? n : -EINVAL;
 	if (!v[0] || v[0] > CMDQ_IOC_MAX_TIMEOUT_MS || v[1] >= CMDQ_MAX_EVENT)

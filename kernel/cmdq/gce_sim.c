@@ -106,6 +106,7 @@
 
 #include <cmdq/cmdq.h>
 #include <cmdq/gce_sim.h>
+#include "cmdq_debugfs.h"
 #include "cmdq_trace.h"
 
 #define GCE_THREADS		CMDQ_THR_MAX_COUNT
@@ -2361,34 +2362,14 @@ static int gce_pipes_open(struct inode *inode, struct file *file)
 	return single_open(file, gce_pipes_show, NULL);
 }
 
-static int gce_parse_u32s(const char __user *ubuf, size_t len, u32 *v, int max)
-{
-	char buf[64], *p, *tok;
-	int n = 0;
-
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	p = strim(buf);
-	while ((tok = strsep(&p, " \t")) != NULL) {
-		if (!*tok)
-			continue;
-		if (n == max || kstrtou32(tok, 0, &v[n]))
-			return -EINVAL;
-		n++;
-	}
-	return n;
-}
-
 static ssize_t gce_pipes_write(struct file *file, const char __user *ubuf, size_t len,
 			       loff_t *ppos)
 {
+	char buf[80];
 	u32 v;
 	int n, ret;
 
-	n = gce_parse_u32s(ubuf, len, &v, 1);
+	n = cmdq_debugfs_parse_u32s(ubuf, len, &v, 1, NULL, buf);
 	if (n != 1)
 		return n < 0 ? n : -EINVAL;
 	ret = gce_sim_set_pipes(v);
@@ -2425,10 +2406,11 @@ static int gce_regs_open(struct inode *inode, struct file *file)
 static ssize_t gce_regs_write(struct file *file, const char __user *ubuf, size_t len,
 			      loff_t *ppos)
 {
+	char buf[80];
 	u32 v[2];
 	int n, ret;
 
-	n = gce_parse_u32s(ubuf, len, v, 2);
+	n = cmdq_debugfs_parse_u32s(ubuf, len, v, 2, NULL, buf);
 	if (n != 2)
 		return n < 0 ? n : -EINVAL;
 	ret = gce_sim_write_reg(v[0], v[1]);
@@ -2475,10 +2457,11 @@ static int gce_events_open(struct inode *inode, struct file *file)
 static ssize_t gce_events_write(struct file *file, const char __user *ubuf, size_t len,
 				loff_t *ppos)
 {
+	char buf[80];
 	u32 v[2];
 	int n, ret;
 
-	n = gce_parse_u32s(ubuf, len, v, 2);
+	n = cmdq_debugfs_parse_u32s(ubuf, len, v, 2, NULL, buf);
 	if (n != 2)
 		return n < 0 ? n : -EINVAL;
 	ret = gce_sim_set_event(v[0], v[1]);
@@ -2514,12 +2497,13 @@ static int gce_pipe_knob_open(struct inode *inode, struct file *file)
 static ssize_t gce_pipe_knob_write(struct file *file, const char __user *ubuf, size_t len,
 				   loff_t *ppos)
 {
+	char buf[80];
 	struct seq_file *m = file->private_data;
 	bool is_hz = m->private == (void *)1;
 	int pipe = -1, n, ret;
 	u32 v[2], val;
 
-	n = gce_parse_u32s(ubuf, len, v, 2);
+	n = cmdq_debugfs_parse_u32s(ubuf, len, v, 2, NULL, buf);
 	if (n < 1)
 		return n < 0 ? n : -EINVAL;
 	val = v[n - 1];
@@ -2571,24 +2555,13 @@ static int gce_fault_open(struct inode *inode, struct file *file)
 static ssize_t gce_fault_write(struct file *file, const char __user *ubuf, size_t len,
 			       loff_t *ppos)
 {
-	char buf[80], *p, *cmd, *tok;
+	char buf[80], *cmd;
 	u32 v[3] = {};
-	int n = 0, i, ret;
+	int n, i, ret;
 
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	p = strim(buf);
-	cmd = strsep(&p, " \t");
-	while (p && (tok = strsep(&p, " \t")) != NULL) {
-		if (!*tok)
-			continue;
-		if (n == ARRAY_SIZE(v) || kstrtou32(tok, 0, &v[n]))
-			return -EINVAL;
-		n++;
-	}
+	n = cmdq_debugfs_parse_u32s(ubuf, len, v, ARRAY_SIZE(v), &cmd, buf);
+	if (n < 0)
+		return n;
 	if (!strcmp(cmd, "stall") && (n == 2 || n == 3)) {
 		ret = gce_sim_set_stall(v[0], v[1], v[2]);
 	} else if (!strcmp(cmd, "irq_delay") && n == 2) {

@@ -113,6 +113,40 @@ assert_eq "$(v e1 helper_pkt_created)" "$(v e1 helper_pkt_destroyed)" \
 	"after the bad input: every packet destroyed"
 assert_eq "$(v e1 dev_tasks_live) $(v e1 helper_clients)" "0 0" "no task, no client left"
 
+# --- debugfs writes: one shared parser (cmdq_debugfs.h), exact errnos ---
+# dbgw FILE STRING: OK, or the errno of writing STRING in one write()
+dbgw() {
+	_e=$(printf '%s' "$2" | dd of="$1" bs=1024 conv=notrunc 2>&1 >/dev/null) &&
+		{ echo OK; return; }
+	case "$_e" in
+	*"Invalid argument"*) echo EINVAL ;;
+	*"Device or resource busy"*) echo EBUSY ;;
+	*) echo "other: $_e" ;;
+	esac
+}
+long=$(printf '%080d' 1)	# 80 bytes: one over what the parser takes
+n=0
+while read -r file want str; do
+	assert_eq "$(dbgw "$file" "$str")" "$want" "debugfs write '$str' to ${file#"$DEBUGFS"/}"
+	n=$((n + 1))
+done <<EOT
+$GS/regs EINVAL 1 2 3
+$GS/regs EINVAL 0x10 zz
+$GS/regs EINVAL 0x10 -1
+$GS/events EINVAL 4294967296 1
+$GS/hz EINVAL $long
+$GS/hz EINVAL 9 60
+$GS/fault EINVAL stall 0 10 5 7
+$GS/fault EINVAL bogus 1
+$GS/fault OK clear
+$FR/fault EINVAL nonsense
+$FR/fault EINVAL stall 9 1 1
+$FR/fault EINVAL stall 0 0 1
+$FR/fault OK clear
+$FR/vblank_us EINVAL 1 2 3
+EOT
+diag "$n debugfs write checks"
+
 # --- a loader killed with packets in flight ---
 "$C" -t 14 load --depth 64 --ops 64 >/dev/null &
 lp=$!
