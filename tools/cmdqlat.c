@@ -286,8 +286,8 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	char name[96], labels[64];
 	int i, m, k;
 
-	fprintf(f, "# TYPE qlat_cmdq_events counter\n"
-	       "# HELP qlat_cmdq_events cmdq tracepoint events seen by qlat.\n");
+	qlat_om_family(f, "qlat_cmdq_events", "counter", NULL,
+		       "cmdq tracepoint events seen by qlat.");
 	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
 		fprintf(f, "qlat_cmdq_events_total{event=\"%s\"} %llu\n", counter_names[i],
 		       (unsigned long long)cnt[i]);
@@ -296,8 +296,8 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++)
 		fprintf(f, "qlat_cmdq_dropped_total{event=\"%s\"} %llu\n", prog_events[i],
 		       (unsigned long long)drop[i]);
-	fprintf(f, "# TYPE qlat_cmdq_deadline_misses counter\n"
-	       "# HELP qlat_cmdq_deadline_misses Packets that reached EOC after the next SOF.\n");
+	qlat_om_family(f, "qlat_cmdq_deadline_misses", "counter", NULL,
+		       "Packets that reached EOC after the next SOF.");
 	for (i = 0; i < CMDQLAT_PIPES; i++)
 		fprintf(f, "qlat_cmdq_deadline_misses_total{pipe=\"%d\"} %llu\n", i,
 		       (unsigned long long)cnt[CMDQLAT_EV_MISS_BASE + i]);
@@ -317,7 +317,7 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 			qlat_hist_openmetrics(f, x, name, labels, ns);
 		}
 	}
-	fprintf(f, "# EOF\n");
+	qlat_om_end(f);
 }
 
 static const struct qlat_output output = {

@@ -319,6 +319,7 @@ enum {
 	OPT_READY,
 	OPT_JSON_FILE,
 	OPT_OM_FILE,
+	OPT_PROM_FILE,
 	OPT_THRESHOLD,
 	OPT_EVIDENCE,
 };
@@ -336,7 +337,10 @@ static const struct argp_option common_opts[] = {
 	  "Also keep the latest JSON document in FILE (replaced atomically)", 0 },
 	{ "openmetrics-file", OPT_OM_FILE, "FILE", 0,
 	  "Also keep the latest OpenMetrics text in FILE (replaced atomically; "
-	  "for node_exporter's textfile collector)", 0 },
+	  "for a scrape endpoint)", 0 },
+	{ "prometheus-file", OPT_PROM_FILE, "FILE", 0,
+	  "Also keep the latest Prometheus text format 0.0.4 in FILE (replaced "
+	  "atomically; for node_exporter's textfile collector)", 0 },
 	{ NULL, 0, NULL, 0, "Limits (exit status 2 when breached):", 20 },
 	{ "threshold", OPT_THRESHOLD, "NS", 0,
 	  "Stop when one event's latency exceeds NS nanoseconds", 0 },
@@ -399,6 +403,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_OM_FILE:
 		env->om_file = arg;
+		break;
+	case OPT_PROM_FILE:
+		env->prom_file = arg;
 		break;
 	case OPT_THRESHOLD:
 		errno = 0;
@@ -635,6 +642,13 @@ int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void 
 		out->openmetrics(f, ctx, &s);
 		err |= qlat_file_commit(f, env->om_file);
 	}
+	f = qlat_file_begin(env->prom_file);
+	if (f) {
+		qlat_om_prom = true;
+		out->openmetrics(f, ctx, &s);
+		qlat_om_prom = false;
+		err |= qlat_file_commit(f, env->prom_file);
+	}
 out:
 	free(s.cnt);
 	free(s.h);
@@ -672,13 +686,23 @@ json_object *qlat_json_drops(const char *const *names, unsigned int n,
 	return d;
 }
 
+bool qlat_om_prom;
+
 void qlat_om_family(FILE *f, const char *name, const char *type, const char *unit,
 		    const char *help)
 {
-	fprintf(f, "# TYPE %s %s\n", name, type);
-	if (unit)
+	const char *sfx = qlat_om_prom && !strcmp(type, "counter") ? "_total" : "";
+
+	fprintf(f, "# TYPE %s%s %s\n", name, sfx, type);
+	if (unit && !qlat_om_prom)
 		fprintf(f, "# UNIT %s %s\n", name, unit);
-	fprintf(f, "# HELP %s %s\n", name, help);
+	fprintf(f, "# HELP %s%s %s\n", name, sfx, help);
+}
+
+void qlat_om_end(FILE *f)
+{
+	if (!qlat_om_prom)
+		fprintf(f, "# EOF\n");
 }
 
 __u64 qlat_ksym(const char *name, const char *module)

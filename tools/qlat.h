@@ -37,6 +37,7 @@ struct qlat_env {
 	const char *ready_file;	/* touched once attached (for scripts) */
 	const char *json_file;	/* latest JSON document, replaced atomically */
 	const char *om_file;	/* latest OpenMetrics text, replaced atomically */
+	const char *prom_file;	/* the same in Prometheus text format 0.0.4 */
 	__u64 threshold_ns;	/* --threshold: 0 = none */
 	long max_misses;	/* --max-misses: -1 = none */
 	unsigned int evidence;	/* --evidence: records kept for a breach */
@@ -183,14 +184,20 @@ int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void 
  * programs missed (names[i]: program prefix, drop[i]: recursion misses;
  * counted false on the tracepoint path, where 6.1 counts nothing) as a
  * terminal line and as a JSON object (null values when not counted), and
- * an OpenMetrics family's TYPE, UNIT (unit may be NULL) and HELP lines.
+ * an OpenMetrics family's TYPE, UNIT (unit may be NULL) and HELP lines,
+ * and the end of an exposition. While qlat_om_prom is set they write the
+ * Prometheus text format 0.0.4 instead (node_exporter's textfile
+ * collector): a counter family is named as its samples (NAME_total), no
+ * UNIT, no # EOF; the samples are the same.
  */
 void qlat_tty_drops(FILE *f, const char *const *names, unsigned int n,
 		    const __u64 *drop, bool counted);
 json_object *qlat_json_drops(const char *const *names, unsigned int n,
 			     const __u64 *drop, bool counted);
+extern bool qlat_om_prom;
 void qlat_om_family(FILE *f, const char *name, const char *type, const char *unit,
 		    const char *help);
+void qlat_om_end(FILE *f);
 
 int cmdqlat_main(int argc, char **argv);
 int zclat_main(int argc, char **argv);

@@ -334,8 +334,8 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	__u64 copied, total;
 	int i, m, q;
 
-	fprintf(f, "# TYPE qlat_zc_events counter\n"
-		"# HELP qlat_zc_events vhost zero-copy events seen by qlat.\n");
+	qlat_om_family(f, "qlat_zc_events", "counter", NULL,
+		       "vhost zero-copy events seen by qlat.");
 	for (i = 0; i < ZCLAT_NR_COUNTERS; i++)
 		fprintf(f, "qlat_zc_events_total{source=\"%s\",event=\"%s\"} %llu\n", src,
 			counter_names[i], (unsigned long long)cnt[i]);
@@ -345,9 +345,8 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 		fprintf(f, "qlat_zc_dropped_total{source=\"%s\",event=\"%s\"} %llu\n", src,
 			prog_events[i], (unsigned long long)drop[i]);
 	copy_fallback(cnt, &copied, &total);
-	fprintf(f, "# TYPE qlat_zc_copy_fallback_ratio gauge\n"
-		"# HELP qlat_zc_copy_fallback_ratio TX buffers copied instead of zero-copy, "
-		"of all TX buffers.\n");
+	qlat_om_family(f, "qlat_zc_copy_fallback_ratio", "gauge", NULL,
+		       "TX buffers copied instead of zero-copy, of all TX buffers.");
 	if (total)
 		fprintf(f, "qlat_zc_copy_fallback_ratio{source=\"%s\"} %.6f\n", src,
 			(double)copied / total);
@@ -365,7 +364,7 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 			qlat_hist_openmetrics(f, x, name, labels, ns);
 		}
 	}
-	fprintf(f, "# EOF\n");
+	qlat_om_end(f);
 }
 
 static const struct qlat_output output = {

@@ -23,8 +23,14 @@
 #    carry the family's name, so `qlat_x_total` samples after `# TYPE
 #    qlat_x counter` become an untyped family of their own without HELP.
 #    That one complaint is expected (docs/fleet.md); any other fails.
+#  - `--prometheus-file` (*.prom next to each *.om): the 0.0.4 text of the
+#    same snapshot, for that collector: `promtool check metrics` exits 0
+#    with no complaint at all, counter families are named as their samples
+#    (NAME_total), no # UNIT, no # EOF, and the samples are exactly those
+#    of the OpenMetrics file.
 #
-# Usage: tests/fleet/promtool.sh DIR...   (every *.om file below the DIRs)
+# Usage: tests/fleet/promtool.sh DIR...   (every *.om and *.prom file below
+# the DIRs)
 set -u
 . "$(dirname "$0")/../tap.sh"
 
@@ -37,14 +43,22 @@ diag "$(promtool --version 2>&1 | head -n 1)"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-mapfile -t files < <(find "$@" -name '*.om' -type f 2>/dev/null | sort)
-have_cmdq=0 have_zc=0
-for f in "${files[@]}"; do
-	grep -q '^# TYPE qlat_cmdq_' "$f" && have_cmdq=1
-	grep -q '^# TYPE qlat_zc_' "$f" && have_zc=1
-done
-ok $((have_cmdq == 1 && have_zc == 1 ? 0 : 1)) \
-	"OpenMetrics files of both qlat cmdq and qlat zc found (${#files[@]} files under $*)"
+# find_both EXT WHAT DIR...: the files *.EXT below the DIRs, in $found;
+# there must be one of qlat cmdq and one of qlat zc
+find_both() {
+	local ext=$1 what=$2 f c=0 z=0
+	shift 2
+	mapfile -t found < <(find "$@" -name "*.$ext" -type f 2>/dev/null | sort)
+	for f in "${found[@]}"; do
+		grep -q '^# TYPE qlat_cmdq_' "$f" && c=1
+		grep -q '^# TYPE qlat_zc_' "$f" && z=1
+	done
+	ok $((c == 1 && z == 1 ? 0 : 1)) \
+		"$what files of both qlat cmdq and qlat zc found (${#found[@]} files under $*)"
+}
+
+find_both om OpenMetrics "$@"
+files=("${found[@]}")
 
 # stamp FILE: the exposition with a timestamp on every sample
 stamp() { awk '/^#/ || !NF { print; next } { print $0 " 1700000000.000" }' "$1"; }
@@ -70,6 +84,29 @@ for f in "${files[@]}"; do
 	[ $st -ne 1 ] && [ -z "$other" ]
 	ok $? "$name: text-format parser (check metrics) accepts it (exit $st; lint: $(grep -c . "$tmp/lint") '_total no help text')"
 	[ -n "$other" ] && echo "$other" | sed 's/^/#   /'
+done
+
+# the Prometheus text format files, each against its OpenMetrics sibling
+find_both prom "Prometheus text" "$@"
+for f in "${found[@]}"; do
+	name=${f#"$PWD"/}
+	promtool check metrics <"$f" >"$tmp/lint" 2>&1
+	st=$?
+	[ $st -eq 0 ] && [ ! -s "$tmp/lint" ]
+	ok $? "$name: check metrics: exit $st, $(grep -c . "$tmp/lint") complaints"
+	sed 's/^/#   /' "$tmp/lint"
+	eof=$(grep -cE '^# (EOF|UNIT)' "$f")
+	nc=$(grep -cE '^# TYPE [a-z0-9_]+ counter$' "$f")
+	badc=$(grep -E '^# TYPE [a-z0-9_]+ counter$' "$f" | grep -vc '_total counter$')
+	assert_eq "$eof/$badc" 0/0 \
+		"$name: no # EOF or # UNIT; all $nc counter families named NAME_total"
+	om=${f%.prom}.om
+	if [ -f "$om" ]; then
+		cmp -s <(grep -v '^#' "$f") <(grep -v '^#' "$om")
+		ok $? "$name: the same $(grep -vc '^#' "$f") samples as ${om##*/}"
+	else
+		ok 1 "$name: an OpenMetrics sibling ${om##*/}"
+	fi
 done
 
 # negative controls on the first file of each kind

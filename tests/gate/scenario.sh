@@ -12,7 +12,8 @@
 #
 # Usage: scenario.sh [OUTDIR]   (default $QLAT_OUT)
 # Writes OUTDIR/{cmdq,zc}.json (qlat --json-file), OUTDIR/{cmdq,zc}.om
-# (--openmetrics-file) and OUTDIR/scenario.txt (the drivers' own counters).
+# (--openmetrics-file), OUTDIR/{cmdq,zc}.prom (--prometheus-file) and
+# OUTDIR/scenario.txt (the drivers' own counters).
 #
 # GATE_SLOW=1 runs the same scenarios with deliberately slowed drivers:
 #  cmdq: the GCE thread of pipe 0 stalls 8 ms (> its 6 ms vblank) on every
@@ -47,7 +48,8 @@ if [ "$SLOW" = 1 ]; then
 	log "cmdq: SLOW: pipe 0 stalls $STALL_US us on every 10th frame"
 fi
 qlat_start "$R/cmdq.txt" cmdq --json-file "$R/cmdq.json" \
-	--openmetrics-file "$R/cmdq.om" || fail "qlat cmdq did not attach"
+	--openmetrics-file "$R/cmdq.om" --prometheus-file "$R/cmdq.prom" ||
+	fail "qlat cmdq did not attach"
 snap a
 frame_run 60
 st=$?
@@ -75,7 +77,8 @@ else
 	echo 1 >$ZP/zcopytx || fail "zcopytx=1"
 fi
 qlat_start "$R/zc.txt" zc --json-file "$R/zc.json" \
-	--openmetrics-file "$R/zc.om" || fail "qlat zc did not attach"
+	--openmetrics-file "$R/zc.om" --prometheus-file "$R/zc.prom" ||
+	fail "qlat zc did not attach"
 zc_snap a
 zc_run gate -s 1500 -n $ZC_N -q 128 -N
 zc_snap b
