@@ -101,6 +101,8 @@ done >"$QLAT_OUT/mounts"
 if modprobe tun && grep -q "^tun " /proc/modules && [ -c /dev/net/tun ]; then
 	echo yes >"$QLAT_OUT/tun"
 fi
+readlink "$(command -v modprobe)" >"$QLAT_OUT/modprobe"
+cat /proc/sys/kernel/modprobe >>"$QLAT_OUT/modprobe"
 printf "<%s>\n" "$@" >"$QLAT_OUT/args"
 echo "$QLAT_VM" >"$QLAT_OUT/qlat_vm"
 echo stdout-marker
@@ -119,6 +121,9 @@ ok $? "the guest cwd is the host cwd"
 ok $? "tracefs, debugfs and bpffs are mounted"
 [ "$(cat "$out/tun" 2>/dev/null)" = yes ]
 ok $? "modprobe tun works"
+[ "$(cat "$out/modprobe" 2>/dev/null)" = "/run/qlat-vm/busybox
+/usr/local/sbin/modprobe" ]
+ok $? "modprobe is busybox's, for commands and request_module() (host kmod: $(command -v kmod >/dev/null && echo yes || echo no))"
 [ "$(cat "$out/args" 2>/dev/null)" = "<a b>
 <c'd>
 <\$HOME>

@@ -90,15 +90,16 @@ else
 	mnt tmpfs /tmp mode=1777,nosuid,nodev
 fi
 
-# The host has no kmod: busybox provides the module tools, also for the
-# kernel's request_module() (/proc/sys/kernel/modprobe).
+# busybox provides the module tools, also for the kernel's request_module()
+# (/proc/sys/kernel/modprobe), ahead of the host's kmod if it has one: the
+# cache's module tree has busybox depmod's text modules.dep, and kmod's
+# modprobe reads only the binary indexes (modules.dep.bin) that kmod's
+# depmod writes ("Module tun not found").
+mkdir -p /usr/local/sbin || fail "mkdir /usr/local/sbin"
 for t in modprobe insmod rmmod lsmod depmod modinfo; do
-	[ -e "/usr/sbin/$t" ] || [ -e "/sbin/$t" ] || ln -s "$BB" "/usr/sbin/$t" ||
-		fail "cannot link /usr/sbin/$t"
+	ln -sf "$BB" "/usr/local/sbin/$t" || fail "cannot link /usr/local/sbin/$t"
 done
-if [ -e /usr/sbin/modprobe ]; then
-	echo /usr/sbin/modprobe >/proc/sys/kernel/modprobe
-fi
+echo /usr/local/sbin/modprobe >/proc/sys/kernel/modprobe
 
 "$BB" hostname qlat-vm
 "$BB" ip link set lo up 2>/dev/null || log "cannot bring lo up"
