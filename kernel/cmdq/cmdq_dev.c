@@ -1461,7 +1461,6 @@ static const struct file_operations cmdq_dev_fops = {
 	.unlocked_ioctl = cmdq_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = cmdq_dev_poll,
-	.llseek = no_llseek,
 };
 
 static struct miscdevice cmdq_misc = {

@@ -969,23 +969,35 @@ out:
 	return ret;
 }
 
-static int gce_remove(struct platform_device *pdev)
+static void gce_remove(struct platform_device *pdev)
 {
 	int i;
 
 	if (!gs->probed)
-		return 0;
+		return;
 	cmdq_unregister_gce(&gs->mbox);
 	mbox_controller_unregister(&gs->mbox);
 	for (i = 0; i < GCE_THREADS; i++)
 		hrtimer_cancel(&gs->thr[i].timer);
 	gs->probed = false;
+}
+
+#ifndef QLAT_PLATFORM_REMOVE_VOID
+/* before 6.11 .remove returns int (Kbuild tests which) */
+static int gce_remove_int(struct platform_device *pdev)
+{
+	gce_remove(pdev);
 	return 0;
 }
+#endif
 
 static struct platform_driver gce_driver = {
 	.probe = gce_probe,
+#ifdef QLAT_PLATFORM_REMOVE_VOID
 	.remove = gce_remove,
+#else
+	.remove = gce_remove_int,
+#endif
 	.driver = {
 		.name = "gce_sim",
 		.suppress_bind_attrs = true,

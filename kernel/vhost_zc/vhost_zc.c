@@ -448,6 +448,23 @@ static void vzc_zerocopy_callback(struct sk_buff *skb, struct ubuf_info *ubuf,
 	vzc_rec_complete(rec);
 }
 
+#ifdef QLAT_UBUF_INFO_OPS
+/* 6.10 on: the callback is an op (Kbuild tests for struct ubuf_info_ops) */
+static const struct ubuf_info_ops vzc_ubuf_ops = {
+	.complete = vzc_zerocopy_callback,
+};
+#endif
+
+static void vzc_ubuf_init(struct ubuf_info *ubuf)
+{
+#ifdef QLAT_UBUF_INFO_OPS
+	ubuf->ops = &vzc_ubuf_ops;
+#else
+	ubuf->callback = vzc_zerocopy_callback;
+#endif
+	ubuf->flags = SKBFL_ZEROCOPY_FRAG;
+}
+
 static bool vzc_rec_done(struct vzc_rec *rec)
 {
 	struct vzc_vq *nvq = rec->nvq;
@@ -652,7 +669,7 @@ static void handle_tx(struct vzc *n)
 				vhost_discard_vq_desc(vq, 1);
 				break;
 			}
-			/* nvq, ubuf.callback and ubuf.flags are set at open */
+			/* nvq and the ubuf's callback and flags are set at open */
 			rec->head = head;
 			rec->len = len;
 			rec->complete_ns = 0;
@@ -1078,8 +1095,7 @@ static int vzc_open(struct inode *inode, struct file *f)
 	n->vqs[VZC_VQ_TX].recs = recs;
 	for (i = 0; i < UIO_MAXIOV; i++) {
 		recs[i].nvq = &n->vqs[VZC_VQ_TX];
-		recs[i].ubuf.callback = vzc_zerocopy_callback;
-		recs[i].ubuf.flags = SKBFL_ZEROCOPY_FRAG;
+		vzc_ubuf_init(&recs[i].ubuf);
 		recs[i].next = n->vqs[VZC_VQ_TX].free_recs;
 		n->vqs[VZC_VQ_TX].free_recs = &recs[i];
 	}
@@ -1087,8 +1103,15 @@ static int vzc_open(struct inode *inode, struct file *f)
 	n->vqs[VZC_VQ_RX].vq.handle_kick = handle_rx_kick;
 	vhost_dev_init(&n->dev, vqs, VZC_VQ_MAX, UIO_MAXIOV + VZC_BATCH,
 		       VZC_PKT_WEIGHT, VZC_WEIGHT, true, NULL);
+#ifdef QLAT_VHOST_POLL_VQ
+	vhost_poll_init(&n->poll[VZC_VQ_TX], handle_tx_net, EPOLLOUT, &n->dev,
+			vqs[VZC_VQ_TX]);
+	vhost_poll_init(&n->poll[VZC_VQ_RX], handle_rx_net, EPOLLIN, &n->dev,
+			vqs[VZC_VQ_RX]);
+#else
 	vhost_poll_init(&n->poll[VZC_VQ_TX], handle_tx_net, EPOLLOUT, &n->dev);
 	vhost_poll_init(&n->poll[VZC_VQ_RX], handle_rx_net, EPOLLIN, &n->dev);
+#endif
 
 	snprintf(name, sizeof(name), "%u", n->id);
 	n->dbg = debugfs_create_dir(name, vzc_dbg_root);
@@ -1314,6 +1337,16 @@ done:
 	return err;
 }
 
+/* the device IOTLB for VIRTIO_F_ACCESS_PLATFORM (Kbuild tests the signature) */
+static int vzc_init_iotlb(struct vzc *n)
+{
+#ifdef QLAT_VHOST_IOTLB_NOFLAG
+	return vhost_init_device_iotlb(&n->dev);
+#else
+	return vhost_init_device_iotlb(&n->dev, true);
+#endif
+}
+
 static int vzc_set_features(struct vzc *n, u64 features)
 {
 	size_t vhost_hlen, sock_hlen, hdr_len;
@@ -1335,7 +1368,7 @@ static int vzc_set_features(struct vzc *n, u64 features)
 	    !vhost_log_access_ok(&n->dev))
 		goto out_unlock;
 	if (features & (1ULL << VIRTIO_F_ACCESS_PLATFORM)) {
-		if (vhost_init_device_iotlb(&n->dev, true))
+		if (vzc_init_iotlb(n))
 			goto out_unlock;
 	}
 	for (i = 0; i < VZC_VQ_MAX; i++) {

@@ -43,6 +43,7 @@ mkdir -p "$K" "$CACHE/dl"
 # which only does what is missing.
 LAYOUT=2
 if [ "$(cat "$K/.ready" 2>/dev/null)" = "$LAYOUT" ]; then
+	ln -sfn "$K" "$CACHE/kernel/current"
 	echo "$K"
 	exit 0
 fi
@@ -73,7 +74,8 @@ dl() {
 	echo "$f"
 }
 IMG_DEB=$(dl "linux-image-$ABI-unsigned")
-SRC_DEB=$(dl "linux-source-${ABI%%.0-*}")
+# linux-source-MAJOR.MINOR: 6.1.0-56-amd64 -> 6.1, 6.12.115+deb12-amd64 -> 6.12
+SRC_DEB=$(dl "linux-source-$(echo "$ABI" | cut -d. -f1,2)")
 
 if [ ! -f "$K/root/boot/vmlinuz-$ABI" ]; then
 	rm -rf "$K/root.tmp"
@@ -135,6 +137,8 @@ if [ ! -e "$K/kbuild/vmlinux" ]; then
 	rm -rf "$K/kbuild"
 	mkdir -p "$K/kbuild"
 	for f in "$HDR"/* "$HDR"/.config "$HDR"/.kernelvariables; do
+		# 6.12's headers ship a vmlinux (BTF only): ours is linked below
+		[ "$(basename "$f")" = vmlinux ] && continue
 		[ -e "$f" ] && ln -s "$f" "$K/kbuild/$(basename "$f")"
 	done
 	ln -s "$K/vmlinux" "$K/kbuild/vmlinux"

@@ -60,9 +60,11 @@ fi
 
 # Modules wanted in the initramfs, in load order.  Their dependencies are
 # resolved from modules.dep, so the list only needs the leaves, but it spells
-# out the whole chain to document it.  Built-in ones are skipped.
+# out the chain to document it.  Built-in ones are skipped.  9p's caching
+# modules come through modules.dep alone, since they differ by kernel:
+# netfs and fscache in 6.1, netfs only (fscache merged into it) in 6.12.
 WANT="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
-      9pnet 9pnet_virtio netfs fscache 9p overlay virtio_console"
+      9pnet 9pnet_virtio 9p overlay virtio_console"
 
 self=$(readlink -f "${BASH_SOURCE[0]}")
 stamp_of() {
