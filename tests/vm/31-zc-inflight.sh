@@ -5,8 +5,9 @@
 # sends stay in flight, their guest buffers pinned. close() (and
 # RESET_OWNER) must then block until the skbs release them, whether the
 # plug is opened or the device torn down, and free every record: the
-# counters return to zero, the module unloads (its slab cache would report
-# leaked records) and the kernel log stays clean. Deleting the tap itself
+# counters return to zero, the module unloads (release warns, a splat, if a
+# record did not come back to the device's pool) and the kernel log stays
+# clean. Deleting the tap itself
 # releases nothing (the bridge's port holds the buffers): close() goes on
 # blocking until the plug opens. Dirty logging started while the sends are
 # held (VHOST_SET_LOG_BASE, SET_FEATURES with VHOST_F_LOG_ALL, vring
@@ -35,16 +36,10 @@ plug_dev() { zc_plug "$1" zcbr0; }
 run_held() {
 	what=$1 rel=$2
 	shift 2
-	rm -f "$OUT/zc-ready"
 	echo 0 >"$ZS"		# zero the counters, max_in_flight = in_flight
-	"$DRV" -i $TAP -s 1000 -n $N -q 256 -R 256 --no-verify -H $HOLD \
-		-Y "$OUT/zc-ready" "$@" >"$OUT/zc-held.out" 2>&1 &
-	pid=$!
-	i=0
-	while [ ! -e "$OUT/zc-ready" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 1
+	zc_held_start held -i $TAP -s 1000 -n $N -q 256 -R 256 --no-verify -H $HOLD "$@"
 	zc_snap h
-	kill -0 $pid 2>/dev/null
+	kill -0 $ZC_PID 2>/dev/null
 	ok $? "$what: close blocks while $N sends are held"
 	assert_eq "$(v h in_flight)" $N "$what: zero-copy sends in flight"
 	[ "$(v h max_in_flight)" -ge 128 ]
@@ -61,13 +56,8 @@ run_held() {
 	assert_eq "$nd/$(v pd in_flight)/$(v pd submitted)" "1/$N/$N" \
 		"$what: per-device stats: one device, in_flight/submitted"
 	eval "$rel"
-	wait $pid
-	rc=$?
-	while read -r _k _v; do
-		case "$_k" in *[!a-z0-9_]*) continue ;; esac
-		eval "held_$_k=\$_v"
-	done <"$OUT/zc-held.out"
-	assert_eq "$rc" 0 "$what: driver exits 0"
+	zc_held_wait held
+	assert_eq "$ZC_RC" 0 "$what: driver exits 0"
 	assert_eq "$(v held held_used)" 0 "$what: no TX head used while held"
 	t=$(v held close_ms)
 	r=$(v held reset_ms)
@@ -96,7 +86,7 @@ tap_gone() {
 	ip link del $TAP
 	sleep 1
 	zc_snap tg
-	kill -0 $pid 2>/dev/null
+	kill -0 $ZC_PID 2>/dev/null
 	ok $? "tap deleted: close still blocks"
 	assert_eq "$(v tg in_flight)/$(v tg completed)/$(v tg devices)" "$N/0/1" \
 		"tap deleted: in_flight/completed/devices"
@@ -112,25 +102,15 @@ log_late() { # WHAT [driver args]
 	what=$1
 	shift
 	tc qdisc change dev zcd2 root plug block
-	rm -f "$OUT/zc-ready"
 	echo 0 >"$ZS"
-	"$DRV" -i $TAP -s 1000 -n $N -q 256 -R 256 --no-verify -H 500 \
-		-Y "$OUT/zc-ready" --log-late "$@" >"$OUT/zc-late.out" 2>&1 &
-	pid=$!
-	i=0
-	while [ ! -e "$OUT/zc-ready" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 1
+	zc_held_start late -i $TAP -s 1000 -n $N -q 256 -R 256 --no-verify -H 500 \
+		--log-late "$@"
 	zc_snap lh
-	kill -0 $pid 2>/dev/null
+	kill -0 $ZC_PID 2>/dev/null
 	ok $? "$what: driver waits for the held sends, logging on"
 	tc qdisc change dev zcd2 root plug release_indefinite
-	wait $pid
-	rc=$?
-	while read -r _k _v; do
-		case "$_k" in *[!a-z0-9_]*) continue ;; esac
-		eval "late_$_k=\$_v"
-	done <"$OUT/zc-late.out"
-	assert_eq "$rc/$(v late late_used)" "0/$N" "$what: rc/every head used after the release"
+	zc_held_wait late
+	assert_eq "$ZC_RC/$(v late late_used)" "0/$N" "$what: rc/every head used after the release"
 	diag "$what: $(v late held_used) heads used before logging started, release took $(v late late_wait_ms) ms"
 	assert_eq "$(v late log_missing)/$(v late log_extra)/$(v late log_bits)" 0/0/1 \
 		"$what: dirty bits missing/extra/set (the TX used-ring page)"
@@ -152,5 +132,5 @@ ip link del $TAP
 echo "$v6" >/proc/sys/net/ipv6/conf/default/disable_ipv6
 assert_eq "$(cat /sys/module/vhost_zc/refcnt)" 0 "module refcount back to 0"
 unload_mod vhost_zc
-ok $? "rmmod vhost_zc (no record leaked from its slab cache)"
+ok $? "rmmod vhost_zc"
 tap_done

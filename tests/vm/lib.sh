@@ -100,3 +100,20 @@ bt_buckets() {
 		.value | to_entries[] | .key as $k | .value[] | select(.count > 0) |
 		"\($m) \($k) \(.max) \(.count)"' "$1" | sort
 }
+
+# hist_same QLAT_JSON BPFTRACE_JSON METRIC...: two checks, that qlat has
+# non-empty buckets of those histograms and that bpftrace's are identical
+# (the differences go to the TAP diag); leaves qlat's lines in
+# QLAT_JSON.txt for further checks, bpftrace's in BPFTRACE_JSON.txt
+hist_same() {
+	_q=$1 _b=$2
+	shift 2
+	hist_buckets "$_q" "$@" >"$_q.txt"
+	bt_buckets "$_b" >"$_b.txt"
+	_n=$(wc -l <"$_q.txt")
+	[ "$_n" -gt 0 ]
+	ok $? "qlat produced $_n non-empty buckets"
+	cmp -s "$_q.txt" "$_b.txt"
+	ok $? "bpftrace and qlat buckets are identical ($_n buckets)"
+	cmp -s "$_q.txt" "$_b.txt" || diff "$_q.txt" "$_b.txt" | sed 's/^/# /' | head -20
+}

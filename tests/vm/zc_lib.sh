@@ -28,6 +28,19 @@ zc_d() { eval "echo \$((${2}_$3 - ${1}_$3))"; }
 # v P NAME: a snapshot's or a run's value
 v() { eval "echo \${${1}_$2:-missing}"; }
 
+# zc_out P: vhostdrv's "name value" lines in $OUT/zc-P.out become P_<name>;
+# with ZC_RC non-zero, its stderr ($OUT/zc-P.err) goes to the TAP diag
+zc_out() {
+	while read -r _k _v; do
+		case "$_k" in *[!a-z0-9_]*) continue ;; esac
+		eval "${1}_$_k=\$_v"
+	done <"$OUT/zc-$1.out"
+	if [ $ZC_RC -ne 0 ]; then
+		diag "vhostdrv ($1) exited $ZC_RC:"
+		while read -r _l; do diag "  $_l"; done <"$OUT/zc-$1.err"
+	fi
+}
+
 # zc_run P ARGS...: run vhostdrv; its "name value" lines become P_<name>;
 # sets ZC_RC. The output is kept in $OUT/zc-P.out.
 zc_run() {
@@ -35,14 +48,31 @@ zc_run() {
 	shift
 	"$DRV" "$@" >"$OUT/zc-$_p.out" 2>"$OUT/zc-$_p.err"
 	ZC_RC=$?
-	while read -r _k _v; do
-		case "$_k" in *[!a-z0-9_]*) continue ;; esac
-		eval "${_p}_$_k=\$_v"
-	done <"$OUT/zc-$_p.out"
-	if [ $ZC_RC -ne 0 ]; then
-		diag "vhostdrv $* exited $ZC_RC:"
-		while read -r _l; do diag "  $_l"; done <"$OUT/zc-$_p.err"
-	fi
+	zc_out "$_p"
+}
+
+# zc_held_start P ARGS...: start vhostdrv ARGS (with --hold) in the
+# background, wait until it holds (its --ready file appears, at most 60 s)
+# and 1 s more; sets ZC_PID. zc_held_wait P then waits for it: sets ZC_RC,
+# and its output lines become P_<name> as with zc_run.
+zc_held_start() {
+	_p=$1
+	shift
+	rm -f "$OUT/zc-ready"
+	"$DRV" -Y "$OUT/zc-ready" "$@" >"$OUT/zc-$_p.out" 2>"$OUT/zc-$_p.err" &
+	ZC_PID=$!
+	_i=0
+	while [ ! -e "$OUT/zc-ready" ] && [ $_i -lt 600 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	sleep 1
+}
+
+zc_held_wait() {
+	wait "$ZC_PID"
+	ZC_RC=$?
+	zc_out "$1"
 }
 
 # zc_bridge TAP BRIDGE: a tap on a new bridge (frames the tap sends go to the
