@@ -229,7 +229,6 @@ struct vzc_rec {
 	u64 complete_ns;
 	u32 len;
 	u16 head;
-	u8 zerocopy;
 	u8 success;
 	u8 fallback;
 	u8 in_submit;
@@ -402,16 +401,13 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 	/* a record timed at submit is timed at completion too */
 	if (rec->submit_ns || vzc_tracing())
 		rec->complete_ns = ktime_get_ns();
-	if (rec->zerocopy) {
-		if (rec->fallback)
-			vzc_add(n, VZC_TX_ZC_FALLBACK, 1);
-		else if (!rec->success)
-			vzc_add(n, VZC_TX_ZC_LATE_COPY, 1);
-		vzc_in_flight(n, -1, 0);
-	}
+	if (rec->fallback)
+		vzc_add(n, VZC_TX_ZC_FALLBACK, 1);
+	else if (!rec->success)
+		vzc_add(n, VZC_TX_ZC_LATE_COPY, 1);
+	vzc_in_flight(n, -1, 0);
 	trace_vhost_zc_complete(n->id, nvq->index, rec->head, rec->success,
-				!rec->zerocopy || !rec->success,
-				rec->submit_ns, rec->complete_ns);
+				!rec->success, rec->submit_ns, rec->complete_ns);
 
 	spin_lock_irqsave(&nvq->notify_lock, flags);
 	rec->next = NULL;
@@ -426,7 +422,7 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 	if (!READ_ONCE(rec->in_submit) && !READ_ONCE(nvq->in_run))
 		vhost_poll_queue(&nvq->vq.poll);
 	/* only teardown waits: no wait-queue lock per completion */
-	if (rec->zerocopy && atomic_dec_and_test(&nvq->outstanding) &&
+	if (atomic_dec_and_test(&nvq->outstanding) &&
 	    wq_has_sleeper(&nvq->wait))
 		wake_up(&nvq->wait);
 	spin_unlock_irqrestore(&nvq->notify_lock, flags);
@@ -517,7 +513,7 @@ static bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 			nvq->tx_zcopy_err++;
 		vzc_used_add(nvq, rec->head, rec->submit_ns);
 		trace_vhost_zc_kiocb_dequeue(n->id, nvq->index, rec->head,
-					     rec->len, rec->zerocopy,
+					     rec->len, true,
 					     rec->success, rec->submit_ns,
 					     rec->complete_ns, now);
 		vzc_rec_put(nvq, rec);
@@ -674,7 +670,6 @@ static void handle_tx(struct vzc *n)
 			rec->len = len;
 			rec->complete_ns = 0;
 			rec->success = 1;
-			rec->zerocopy = 1;
 			rec->fallback = 0;
 			rec->done = 0;
 			refcount_set(&rec->ubuf.refcnt, 1);
