@@ -68,7 +68,10 @@ enum gce_sim_thread_state {
  * @chain_errors: EOC continuations whose final JUMP did not lead to the
  *	next queued packet (model consistency check; must stay 0)
  * @misses: deadline misses of packets of this thread
- * @queued: packets currently owned by the thread (running + chained)
+ * @irq_held: times the thread stopped because GCE_IRQ_RING completions
+ *	were raised and not yet handled (it goes on when the handler runs)
+ * @queued: packets currently owned by the thread (running + chained +
+ *	completed with the callback not yet delivered)
  * @state: enum gce_sim_thread_state
  * @wait_event: event the thread blocks on, or -1
  * @bound: a mailbox client is bound to the channel
@@ -98,6 +101,7 @@ struct gce_sim_thread_stats {
 	u64 irq_delays;
 	u64 chain_errors;
 	u64 misses;
+	u64 irq_held;
 	u32 queued;
 	u32 state;
 	s32 wait_event;

@@ -418,7 +418,7 @@ static int cmdq_dev_release(struct inode *inode, struct file *file)
 
 /* ---- SUBMIT ----------------------------------------------------------------- */
 
-/* flush callback of async packets; any context (hardirq for the GCE model) */
+/* flush callback of async packets; the GCE's interrupt context */
 static void cmdq_dev_async_cb(struct cmdq_cb_data data)
 {
 	struct cmdq_dev_task *task = data.data;

@@ -394,8 +394,8 @@ static void cmdq_stat_cb(int sta)
 
 /*
  * mbox rx_callback: the GCE reports a finished packet with a
- * struct cmdq_cb_data (sta, pkt). Runs in the controller's context, which
- * may be hardirq.
+ * struct cmdq_cb_data (sta, pkt). Runs in the controller's interrupt
+ * context: hardirq, or a thread on PREEMPT_RT.
  *
  * Ownership of the packet returns to the client here. Everything needed is
  * read from the packet first; then the busy bit is released with
@@ -943,7 +943,8 @@ static int cmdq_pkt_submit(struct cmdq_client *client, struct cmdq_pkt *pkt,
  * @client: the CMDQ mailbox client
  * @pkt: the packet; finalized here if it is not yet
  * @cb: called once when the packet completed, failed or was aborted, in
- *	the GCE's completion context (may be hardirq); may be NULL
+ *	the GCE's completion (interrupt) context: hardirq, or a thread on
+ *	PREEMPT_RT; it may take spinlock_t and wake tasks, not sleep; may be NULL
  * @data: cookie passed back in cmdq_cb_data.data
  *
  * The packet is in flight (busy) from here until @cb is called; it must

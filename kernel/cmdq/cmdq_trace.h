@@ -54,7 +54,8 @@ TRACE_EVENT(cmdq_pkt_flush,
 );
 
 /*
- * EOC or ERROR interrupt of a GCE thread, in hardirq context.
+ * EOC or ERROR interrupt of a GCE thread, in its interrupt handler
+ * (hardirq, or a thread on PREEMPT_RT).
  * pipe is -1 when the packet did not wait on a display EOF; otherwise
  * frame/deadline_ns name the frame whose EOF released the packet and the
  * next SOF, and missed is 1 when eoc_ns > deadline_ns.

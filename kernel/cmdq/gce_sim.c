@@ -14,7 +14,8 @@
  * per-thread raw spinlock.
  *
  * Each thread is executed by its own hrtimer (hard mode: hardirq context
- * even on PREEMPT_RT). The thread keeps a simulated clock sim_ns: the time
+ * even on PREEMPT_RT, since it is the hardware; it takes raw spinlocks
+ * only and never calls out of the model). The thread keeps a simulated clock sim_ns: the time
  * at which its last instruction completed. A timer callback at time now
  * executes every instruction whose completion time sim_ns + inst_cost_ns is
  * not in the future (at most GCE_MAX_BATCH per callback) and re-arms the
@@ -48,9 +49,18 @@
  * a POLL timeout or inst_limit instructions in one task raise the ERROR IRQ:
  * status -ENOEXEC, and the thread moves on to the next queued packet.
  *
- * Completion ("IRQ"): pkt->eoc_ns = ktime_get_ns(), trace_cmdq_eoc_irq(),
- * then mbox_chan_received_data() with the thread lock dropped (the client
- * may flush again from its callback, which re-enters send_data()).
+ * Completion ("IRQ"): the engine records the finished task (pkt->eoc_ns =
+ * ktime_get_ns(), status, deadline) in the thread's IRQ ring and raises
+ * the thread's IRQ, an irq_work: the interrupt handler of real hardware,
+ * i.e. hardirq context, and a thread on PREEMPT_RT (as a force-threaded
+ * handler), so client callbacks may take spinlock_t and wake tasks. The
+ * handler delivers the ring in order, one at a time per thread, with no
+ * gce_sim lock held: trace_cmdq_eoc_irq(), then mbox_chan_received_data()
+ * (the client may flush again from its callback, which re-enters
+ * send_data()). Aborts and channel shutdown go through the same ring and
+ * wait until the handler has delivered their packets. A ring of
+ * GCE_IRQ_RING entries is the IRQ status the hardware keeps: with it full
+ * the thread stops executing until the handler has made room.
  *
  * Timing generator
  * ----------------
@@ -90,6 +100,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
+#include <linux/irq_work.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/mailbox_controller.h>
@@ -103,6 +114,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
 
 #include <cmdq/cmdq.h>
 #include <cmdq/gce_sim.h>
@@ -114,6 +126,7 @@
 #define GCE_MAX_BATCH		1024	/* instructions per timer callback */
 #define GCE_POLL_INTERVAL_NS	10000ULL
 #define GCE_EVT_VAL_MASK	0xfff
+#define GCE_IRQ_RING		64	/* completions raised, not yet handled */
 #define GCE_JUMP_ABS_CMD(pa) \
 	((u64)((CMDQ_CODE_JUMP << CMDQ_OP_CODE_SHIFT) | CMDQ_JUMP_ABSOLUTE) << 32 | \
 	 (u32)((pa) >> GCE_SIM_SHIFT_PA))
@@ -177,7 +190,19 @@ struct gce_thread {
 	bool dead;		/* shutting down: queue, do not execute */
 	struct list_head tasks;	/* pkt->node, submission order */
 	struct cmdq_pkt *cur;	/* first of @tasks, or NULL when idle */
-	struct cmdq_pkt *cb_pkt;	/* completion being delivered */
+	/*
+	 * The IRQ: completions are raised into irq_ring[irq_head] and handled
+	 * from irq_ring[irq_tail] (free-running indexes, lock); irq_tail moves
+	 * only once a completion has been delivered. One handler at a time
+	 * (in_irq). held: the engine stopped for want of a ring entry.
+	 */
+	struct irq_work irq;
+	struct gce_done irq_ring[GCE_IRQ_RING];
+	u32 irq_head;
+	u32 irq_tail;
+	bool in_irq;
+	bool held;
+	wait_queue_head_t irq_wq;	/* aborts and shutdown, for irq_tail */
 	u32 pc;
 	u64 sim_ns;
 	u32 task_inst;
@@ -491,6 +516,86 @@ static void gce_deliver(struct gce_thread *t, struct gce_done *d)
 	mbox_chan_received_data(t->chan, &cb);
 }
 
+/* ---- the completion IRQ ------------------------------------------------- */
+
+/* thread lock held */
+static bool gce_irq_full(struct gce_thread *t)
+{
+	return t->irq_head - t->irq_tail >= GCE_IRQ_RING;
+}
+
+/* thread lock held, a ring entry free: raise the IRQ for @d */
+static void gce_irq_raise(struct gce_thread *t, const struct gce_done *d)
+{
+	t->irq_ring[t->irq_head % GCE_IRQ_RING] = *d;
+	t->irq_head++;
+	irq_work_queue(&t->irq);
+}
+
+/* thread lock held: the ring index of @pkt's completion; false if none */
+static bool gce_irq_find(struct gce_thread *t, struct cmdq_pkt *pkt, u32 *seq)
+{
+	u32 i;
+
+	for (i = t->irq_tail; i != t->irq_head; i++)
+		if (t->irq_ring[i % GCE_IRQ_RING].pkt == pkt) {
+			*seq = i;
+			return true;
+		}
+	return false;
+}
+
+/* has the completion with ring index @seq been delivered? */
+static bool gce_irq_handled(struct gce_thread *t, u32 seq)
+{
+	return (s32)(READ_ONCE(t->irq_tail) - seq) > 0;
+}
+
+static bool gce_irq_room(struct gce_thread *t)
+{
+	return READ_ONCE(t->irq_head) - READ_ONCE(t->irq_tail) < GCE_IRQ_RING;
+}
+
+/*
+ * The thread's interrupt handler: deliver the raised completions in order.
+ * Hardirq context, or the irq_work thread on PREEMPT_RT. A second instance
+ * (queued on another CPU while this one runs) finds in_irq set and leaves
+ * the new entries to this one, which looks for them before it stops.
+ */
+static void gce_irq_handler(struct irq_work *work)
+{
+	struct gce_thread *t = container_of(work, struct gce_thread, irq);
+	struct gce_done d;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&t->lock, flags);
+	if (t->in_irq) {
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+		return;
+	}
+	t->in_irq = true;
+	while (t->irq_tail != t->irq_head) {
+		d = t->irq_ring[t->irq_tail % GCE_IRQ_RING];
+		raw_spin_unlock_irqrestore(&t->lock, flags);
+		gce_deliver(t, &d);
+		raw_spin_lock_irqsave(&t->lock, flags);
+		WRITE_ONCE(t->irq_tail, t->irq_tail + 1);
+		if (t->held) {
+			/* the engine waited for room: let it go on */
+			t->held = false;
+			if (t->cur && !t->dead)
+				hrtimer_start(&t->timer, 0, HRTIMER_MODE_REL_HARD);
+		}
+		if (wq_has_sleeper(&t->irq_wq)) {
+			raw_spin_unlock_irqrestore(&t->lock, flags);
+			wake_up_all(&t->irq_wq);
+			raw_spin_lock_irqsave(&t->lock, flags);
+		}
+	}
+	t->in_irq = false;
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+}
+
 /* ---- instruction execution ---------------------------------------------- */
 
 static u32 *gce_reg_ptr(u32 subsys, u32 off)
@@ -793,12 +898,16 @@ static enum hrtimer_restart gce_thread_timer(struct hrtimer *timer)
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&t->lock, flags);
-	while (!t->dead && t->cur && gce_run(t, &budget, &d)) {
-		t->cb_pkt = d.pkt;
-		raw_spin_unlock_irqrestore(&t->lock, flags);
-		gce_deliver(t, &d);
-		raw_spin_lock_irqsave(&t->lock, flags);
-		t->cb_pkt = NULL;
+	while (!t->dead && t->cur) {
+		/* a task may complete: it needs a ring entry for its IRQ */
+		if (gce_irq_full(t)) {
+			t->held = true;
+			t->st.irq_held++;
+			break;
+		}
+		if (!gce_run(t, &budget, &d))
+			break;
+		gce_irq_raise(t, &d);
 	}
 	raw_spin_unlock_irqrestore(&t->lock, flags);
 	return HRTIMER_NORESTART;
@@ -853,13 +962,17 @@ static int gce_startup(struct mbox_chan *chan)
 	return 0;
 }
 
-/* Withdraw every packet of the thread with -ECONNABORTED, one callback each */
+/*
+ * Withdraw every packet of the thread with -ECONNABORTED, one callback
+ * each, and return once every completion raised so far has been delivered
+ * (the framework forgets the client after this). Process context.
+ */
 static void gce_shutdown(struct mbox_chan *chan)
 {
 	struct gce_thread *t = chan->con_priv;
 	struct gce_done d;
 	unsigned long flags;
-	struct cmdq_pkt *pkt;
+	u32 last;
 
 	raw_spin_lock_irqsave(&t->lock, flags);
 	t->dead = true;
@@ -869,16 +982,22 @@ static void gce_shutdown(struct mbox_chan *chan)
 
 	for (;;) {
 		raw_spin_lock_irqsave(&t->lock, flags);
-		pkt = t->cur;
-		if (!pkt) {
+		if (!t->cur) {
 			t->bound = false;
+			last = t->irq_head;
 			raw_spin_unlock_irqrestore(&t->lock, flags);
 			break;
 		}
+		if (gce_irq_full(t)) {
+			raw_spin_unlock_irqrestore(&t->lock, flags);
+			wait_event(t->irq_wq, gce_irq_room(t));
+			continue;
+		}
 		gce_finish_cur(t, -ECONNABORTED, &d);
+		gce_irq_raise(t, &d);
 		raw_spin_unlock_irqrestore(&t->lock, flags);
-		gce_deliver(t, &d);
 	}
+	wait_event(t->irq_wq, gce_irq_handled(t, last - 1));
 }
 
 static bool gce_last_tx_done(struct mbox_chan *chan)
@@ -893,29 +1012,41 @@ static const struct mbox_chan_ops gce_chan_ops = {
 	.last_tx_done = gce_last_tx_done,
 };
 
+/*
+ * The helper's abort hook: withdraw @pkt with @sta unless it completed
+ * already, and return once its completion has been delivered, by the
+ * IRQ handler either way. Process context.
+ */
 static int gce_abort(struct mbox_chan *chan, struct cmdq_pkt *pkt, int sta)
 {
 	struct gce_thread *t = chan->con_priv;
 	struct cmdq_pkt *it;
 	struct gce_done d;
 	unsigned long flags;
-	bool found = false;
+	bool found;
+	u32 seq;
 
+	might_sleep();
 	raw_spin_lock_irqsave(&t->lock, flags);
-	/* a completion of @pkt being delivered right now: let it finish */
-	while (t->cb_pkt == pkt) {
-		raw_spin_unlock_irqrestore(&t->lock, flags);
-		cpu_relax();
-		raw_spin_lock_irqsave(&t->lock, flags);
-	}
-	list_for_each_entry(it, &t->tasks, node)
-		if (it == pkt) {
-			found = true;
-			break;
+	for (;;) {
+		/* completed, or being delivered right now: wait for it */
+		if (gce_irq_find(t, pkt, &seq))
+			goto wait;
+		found = false;
+		list_for_each_entry(it, &t->tasks, node)
+			if (it == pkt) {
+				found = true;
+				break;
+			}
+		if (!found) {
+			raw_spin_unlock_irqrestore(&t->lock, flags);
+			return -ENOENT;
 		}
-	if (!found) {
+		if (!gce_irq_full(t))
+			break;
 		raw_spin_unlock_irqrestore(&t->lock, flags);
-		return -ENOENT;
+		wait_event(t->irq_wq, gce_irq_room(t));
+		raw_spin_lock_irqsave(&t->lock, flags);
 	}
 	if (pkt == t->cur) {
 		gce_finish_cur(t, sta, &d);
@@ -932,8 +1063,11 @@ static int gce_abort(struct mbox_chan *chan, struct cmdq_pkt *pkt, int sta)
 		gce_count_status(t, sta);
 		gce_record_last(t, &d);
 	}
+	seq = t->irq_head;
+	gce_irq_raise(t, &d);
+wait:
 	raw_spin_unlock_irqrestore(&t->lock, flags);
-	gce_deliver(t, &d);
+	wait_event(t->irq_wq, gce_irq_handled(t, seq));
 	return 0;
 }
 
@@ -1129,7 +1263,8 @@ int gce_sim_get_thread_stats(int thread, struct gce_sim_thread_stats *st)
 	*st = t->st;
 	list_for_each_entry(pkt, &t->tasks, node)
 		n++;
-	st->queued = n;
+	/* completed, callback not yet delivered: still the thread's */
+	st->queued = n + t->irq_head - t->irq_tail;
 	st->bound = t->bound;
 	if (!t->cur)
 		st->state = GCE_SIM_THR_IDLE;
@@ -1651,7 +1786,7 @@ static void gce_st_cb(struct cmdq_cb_data data)
 	spin_unlock_irqrestore(&st->lock, flags);
 }
 
-/* re-flushes its packet from the completion callback (hardirq) */
+/* re-flushes its packet from the completion callback (the IRQ handler) */
 static void gce_st_reflush_cb(struct cmdq_cb_data data)
 {
 	struct gce_st_rec *r = data.data;
@@ -1983,7 +2118,7 @@ static void gce_st_faults(struct gce_st *st)
 	ST_CHECK(st, a.stalls == b.stalls + 1 && a.irq_delays == b.irq_delays + 1);
 }
 
-/* re-flush from the (hardirq) completion callback; cost 0 */
+/* re-flush from the completion callback (the IRQ handler); cost 0 */
 static void gce_st_reflush(struct gce_st *st)
 {
 	u32 cost = gce_sim_get_inst_cost();
@@ -2313,6 +2448,7 @@ static int gce_threads_show(struct seq_file *m, void *v)
 		seq_printf(m, "thread%d_stalls %llu\n", i, st.stalls);
 		seq_printf(m, "thread%d_irq_delays %llu\n", i, st.irq_delays);
 		seq_printf(m, "thread%d_chain_errors %llu\n", i, st.chain_errors);
+		seq_printf(m, "thread%d_irq_held %llu\n", i, st.irq_held);
 		seq_printf(m, "thread%d_last_status %d\n", i, st.last_status);
 		seq_printf(m, "thread%d_last_pkt %u\n", i, st.last_pkt_id);
 		seq_printf(m, "thread%d_last_pipe %d\n", i, st.last_pipe);
@@ -2751,6 +2887,8 @@ static int __init gce_sim_init(void)
 		raw_spin_lock_init(&t->lock);
 		hrtimer_init(&t->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 		t->timer.function = gce_thread_timer;
+		init_irq_work(&t->irq, gce_irq_handler);
+		init_waitqueue_head(&t->irq_wq);
 		INIT_LIST_HEAD(&t->tasks);
 		t->id = i;
 		t->wait_evt = -1;
@@ -2809,8 +2947,10 @@ static void __exit gce_sim_exit(void)
 	mutex_unlock(&gs->cfg_lock);
 	platform_device_unregister(gs->pdev);
 	platform_driver_unregister(&gce_driver);
-	for (i = 0; i < GCE_THREADS; i++)
+	for (i = 0; i < GCE_THREADS; i++) {
 		hrtimer_cancel(&gs->thr[i].timer);
+		irq_work_sync(&gs->thr[i].irq);
+	}
 	vfree(gs->regs);
 	kfree(gs);
 	gs = NULL;

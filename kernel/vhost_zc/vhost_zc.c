@@ -411,7 +411,8 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 
 	spin_lock_irqsave(&nvq->notify_lock, flags);
 	rec->next = NULL;
-	*nvq->notifier_tail = rec;
+	/* may be nvq->notifier itself, which handle_tx peeks at locklessly */
+	WRITE_ONCE(*nvq->notifier_tail, rec);
 	nvq->notifier_tail = &rec->next;
 	rec->done = 1;
 	/*
@@ -481,7 +482,7 @@ static struct vzc_rec *vzc_notifier_take(struct vzc_vq *nvq)
 
 	spin_lock_irqsave(&nvq->notify_lock, flags);
 	list = nvq->notifier;
-	nvq->notifier = NULL;
+	WRITE_ONCE(nvq->notifier, NULL);
 	nvq->notifier_tail = &nvq->notifier;
 	spin_unlock_irqrestore(&nvq->notify_lock, flags);
 	return list;
@@ -530,7 +531,7 @@ static bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 	last->next = nvq->notifier;
 	if (!nvq->notifier)
 		nvq->notifier_tail = &last->next;
-	nvq->notifier = list;
+	WRITE_ONCE(nvq->notifier, list);
 	spin_unlock_irqrestore(&nvq->notify_lock, flags);
 	vzc_add(n, VZC_REQUEUES, 1);
 	vhost_poll_queue(&vq->poll);
