@@ -5,7 +5,9 @@
  *
  *   tun_sendmsg()                  submit: msg_control is a TUN_MSG_UBUF
  *                                  whose callback is vhost_net's
- *   vhost_zerocopy_callback()      complete (the last reference only)
+ *   vhost_zerocopy_callback()      complete (the last reference only);
+ *   or vhost_zerocopy_complete()   its name since 6.8, where ubuf_info
+ *                                  has ops->complete instead of callback
  *   vhost_add_used_and_signal_n()  dequeue + signal, for the TX vq of a
  *                                  vhost_net device (handle_kick is
  *                                  handle_tx_kick)
@@ -17,7 +19,10 @@
  * entry signalled from &vq->heads[i] is nvq->ubuf_info + i: the in-flight
  * map is keyed by the ubuf_info address. It is bounded (--max-inflight);
  * a send that finds it full is counted (ZCLAT_EV_MAP_FULL) and not timed.
- * The vhost_net internals are read with CO-RE against its module BTF.
+ * The vhost_net internals are read with CO-RE against its module BTF; the
+ * ubuf_info layouts of 6.1 and 6.12 are told apart with field existence
+ * checks, and the loader keeps the one complete program whose function
+ * exists, so one object serves both kernels.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -31,7 +36,7 @@
 #define VQ_TX		ZCLAT_VQ_TX
 
 /* Set by the loader from /proc/kallsyms (vhost_net's static functions) */
-const volatile __u64 stock_callback = 0;	/* vhost_zerocopy_callback */
+const volatile __u64 stock_callback = 0;	/* vhost_zerocopy_callback/_complete */
 const volatile __u64 stock_tx_kick = 0;		/* handle_tx_kick */
 
 /* Module types, relocated against vhost.ko / vhost_net.ko / tun.ko BTF */
@@ -54,6 +59,20 @@ struct vhost_net___q {
 	struct vhost_net_virtqueue___q vqs[2];
 } __attribute__((preserve_access_index));
 
+/* ubuf_info until 6.7: the completion is a function pointer */
+struct ubuf_info___cb {
+	void *callback;
+} __attribute__((preserve_access_index));
+
+/* since 6.8: a pointer to its ops */
+struct ubuf_info_ops___q {
+	void *complete;
+} __attribute__((preserve_access_index));
+
+struct ubuf_info___ops {
+	const struct ubuf_info_ops___q *ops;
+} __attribute__((preserve_access_index));
+
 struct tun_msg_ctl___q {
 	unsigned short type;
 	unsigned short num;
@@ -73,6 +92,16 @@ static __always_inline void hist_tx(__u32 metric, __u64 v)
 	hist(metric, VQ_TX, v);
 }
 
+/* the function a zero-copy send's ubuf_info completes with */
+static __always_inline __u64 ubuf_complete_fn(struct ubuf_info *ubuf)
+{
+	struct ubuf_info___ops *u = (void *)ubuf;
+
+	if (bpf_core_field_exists(u->ops))
+		return (__u64)BPF_CORE_READ(u, ops, complete);
+	return (__u64)BPF_CORE_READ((struct ubuf_info___cb *)ubuf, callback);
+}
+
 SEC("fentry/tun_sendmsg")
 int BPF_PROG(submit_fentry, struct socket *sock, struct msghdr *m, size_t total_len)
 {
@@ -87,7 +116,7 @@ int BPF_PROG(submit_fentry, struct socket *sock, struct msghdr *m, size_t total_
 	    bpf_probe_read_kernel(&ctl, sizeof(ctl), p) || ctl.type != TUN_MSG_UBUF)
 		return 0;
 	ubuf = ctl.ptr;
-	if ((__u64)BPF_CORE_READ(ubuf, callback) != stock_callback)
+	if (ubuf_complete_fn(ubuf) != stock_callback)
 		return 0;	/* not vhost_net's (vhost-zc-net uses tun too) */
 	count(ZCLAT_EV_SUBMIT);
 	count(ZCLAT_EV_SUBMIT_ZC);
@@ -113,8 +142,7 @@ int BPF_PROG(copy_fentry, void *dev, struct vhost_virtqueue___q *vq, unsigned in
 	return 0;
 }
 
-SEC("fentry/vhost_zerocopy_callback")
-int BPF_PROG(complete_fentry, struct sk_buff *skb, struct ubuf_info *ubuf, bool success)
+static __always_inline int complete(struct ubuf_info *ubuf, bool success)
 {
 	__u64 now = bpf_ktime_get_ns(), key = (__u64)ubuf;
 	struct zclat_inflight *v;
@@ -138,6 +166,19 @@ int BPF_PROG(complete_fentry, struct sk_buff *skb, struct ubuf_info *ubuf, bool 
 		       now - v->submit_ns, 0, success ? 0 : QLAT_EVF_COPY | QLAT_EVF_FAIL, -1))
 		count(ZCLAT_EV_RB_DROP);
 	return 0;
+}
+
+/* the loader keeps the one of these two that the kernel has */
+SEC("fentry/vhost_zerocopy_callback")
+int BPF_PROG(complete_fentry, struct sk_buff *skb, struct ubuf_info *ubuf, bool success)
+{
+	return complete(ubuf, success);
+}
+
+SEC("fentry/vhost_zerocopy_complete")
+int BPF_PROG(complete_ops_fentry, struct sk_buff *skb, struct ubuf_info *ubuf, bool success)
+{
+	return complete(ubuf, success);
 }
 
 struct signal_ctx {

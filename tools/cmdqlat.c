@@ -82,11 +82,12 @@ struct cmdqlat_run {
  * tp_btf and raw_tp runs skipped because the program was already running
  * on the CPU are counted by the kernel (recursion_misses). The perf-event
  * path of SEC("tracepoint") skips a run whenever any kprobe/tracepoint BPF
- * program is active on the CPU, and 6.1 counts that nowhere.
+ * program is active on the CPU, which 6.7 and later count there too and
+ * 6.1 nowhere.
  */
 static bool drops_counted(const struct cmdqlat_run *run)
 {
-	return run->mode != QLAT_ATTACH_TRACEPOINT;
+	return run->mode != QLAT_ATTACH_TRACEPOINT || qlat_tp_misses_counted();
 }
 
 static const char argp_doc[] =

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include "qlat.h"
 
@@ -176,6 +177,16 @@ __u64 qlat_prog_misses(struct bpf_object *obj, const char *event)
 			sum += info.recursion_misses;
 	}
 	return sum;
+}
+
+bool qlat_tp_misses_counted(void)
+{
+	unsigned int major, minor;
+	struct utsname u;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 7);
 }
 
 int qlat_read_counters(int fd, __u64 *out, __u32 n)
@@ -663,7 +674,8 @@ void qlat_tty_drops(FILE *f, const char *const *names, unsigned int n,
 	unsigned int i;
 
 	if (!counted) {
-		fprintf(f, "dropped: not counted on the tracepoint path (use tp_btf or raw_tp)\n");
+		fprintf(f, "dropped: not counted on the tracepoint path before Linux 6.7 "
+			"(use tp_btf or raw_tp)\n");
 		return;
 	}
 	for (i = 0; i < n; i++)

@@ -118,6 +118,15 @@ int qlat_attach_order(enum qlat_attach forced, const char *module,
  */
 __u64 qlat_prog_misses(struct bpf_object *obj, const char *event);
 
+/*
+ * Does the running kernel count the runs of SEC("tracepoint") programs
+ * (the perf-event path, trace_call_bpf()) it skips because a BPF program
+ * is already active on the CPU? 6.7 and later add them to the programs'
+ * recursion_misses ("bpf: Count missed stats in trace_call_bpf"), as for
+ * tp_btf and raw_tp; 6.1 counts them nowhere.
+ */
+bool qlat_tp_misses_counted(void);
+
 /* Explain why no flavour could attach (module missing, no BTF, no tracefs) */
 void qlat_attach_failed(const char *who, enum qlat_attach forced, const char *module,
 			const char *system, int err);

@@ -94,10 +94,10 @@ static const char *attach_name(const struct zclat_run *run)
 	return run->stock ? "fentry" : qlat_attach_name(run->mode);
 }
 
-/* recursion misses are counted on every path but SEC("tracepoint") (6.1) */
+/* recursion misses are counted on every path but SEC("tracepoint") before 6.7 */
 static bool drops_counted(const struct zclat_run *run)
 {
-	return run->stock || run->mode != QLAT_ATTACH_TRACEPOINT;
+	return run->stock || run->mode != QLAT_ATTACH_TRACEPOINT || qlat_tp_misses_counted();
 }
 
 static const char argp_doc[] =
@@ -443,6 +443,7 @@ static int open_stock(struct zclat_run *run)
 {
 	struct zcstock_bpf *skel;
 	__u64 cb, kick;
+	bool ops;
 	int err;
 
 	if (access("/sys/module/vhost_net", F_OK)) {
@@ -457,16 +458,24 @@ static int open_stock(struct zclat_run *run)
 			"internals depend on it\n");
 		return -ENOENT;
 	}
-	cb = qlat_ksym("vhost_zerocopy_callback", "vhost_net");
+	/* vhost_zerocopy_complete() since 6.8 (ubuf_info->ops), _callback() before */
+	ops = true;
+	cb = qlat_ksym("vhost_zerocopy_complete", "vhost_net");
+	if (!cb) {
+		ops = false;
+		cb = qlat_ksym("vhost_zerocopy_callback", "vhost_net");
+	}
 	kick = qlat_ksym("handle_tx_kick", "vhost_net");
 	if (!cb || !kick) {
-		fprintf(stderr, "qlat zc: --stock: vhost_zerocopy_callback/handle_tx_kick not "
-			"in /proc/kallsyms (not root, or kptr_restrict?)\n");
+		fprintf(stderr, "qlat zc: --stock: vhost_zerocopy_complete (or _callback) and "
+			"handle_tx_kick not in /proc/kallsyms (not root, or kptr_restrict?)\n");
 		return -ENOENT;
 	}
 	skel = zcstock_bpf__open();
 	if (!skel)
 		return -errno;
+	bpf_program__set_autoload(ops ? skel->progs.complete_fentry :
+				  skel->progs.complete_ops_fentry, false);
 	skel->rodata->stock_callback = cb;
 	skel->rodata->stock_tx_kick = kick;
 	skel->rodata->qlat_evidence_on = evidence_on();
