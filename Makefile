@@ -1,13 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # qlat: kernel modules (kernel/), BPF programs (bpf/), tools (tools/) and
-# tests (tests/), built against the current Debian bookworm 6.1 kernel,
-# which is fetched into $(QLAT_CACHE) (never into the repo).
+# tests (tests/). The modules are built per target kernel, which is fetched
+# (or, for "debug", built) into $(QLAT_CACHE), never into the repo; the BPF
+# objects and tools are built once (CO-RE, against 6.1's BTF) and run on
+# every kernel.
 #
-#   make            build everything (modules with BTF, BPF skeletons, tools)
+#   make            build everything for KERNEL (default 6.1), which becomes
+#                   this checkout's kernel (build/kernel.stamp: vmtest.sh
+#                   boots it by default)
+#   make KERNEL=K   the same for K: 6.1, 6.12, 6.12-rt or debug
+#   make KERNEL=K modules   only K's modules; the checkout's kernel stays
 #   make deps       install the Debian packages the build and the VM need
-#   make check      host unit tests + VM test suite; last line "N passed, N failed"
+#   make check      host unit tests + the VM suite on each of KERNELS
+#                   (default: 6.1 6.12 6.12-rt debug); last line
+#                   "N passed, N failed, N skipped"
 #   make run        the demo, in a VM
+#   make soak       the mixed soak on the debug kernel (DURATION=600 s)
 #   make gate       the project's own latency gate vs tests/gate/baseline
 #                   (GATE_SLOW=1: slowed drivers, must fail; GATE_UPDATE=1: refresh)
 #   make install    DESTDIR=... prefix=/usr/local
@@ -29,14 +38,24 @@ TOOL_CFLAGS := $(CFLAGS) $(WARNFLAGS) -I$(O) -Iinclude -Itools
 TOOL_LIBS := -static -lbpf -lelf -lz -ljson-c -lm
 
 # Debian packages for building and for the VM. libc6-dev etc come with
-# build-essential; kernel headers/image/source are handled by kernel-cache.sh.
+# build-essential; kernel headers/image/source are handled by kernel-cache.sh
+# (downloaded and unpacked, never installed); flex, bison and libssl-dev
+# build the debug kernel (debug-kernel.sh).
 DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
 	zlib1g-dev libjson-c-dev qemu-system-x86 busybox-static \
 	xz-utils zstd binutils jq bc bpftrace linux-perf iproute2 \
-	libclang-rt-dev libpng-dev chromium groff-base prometheus perl
+	libclang-rt-dev libpng-dev chromium groff-base prometheus perl \
+	flex bison libssl-dev
 
-# The kernel dir in the cache, resolved by $(O)/kernel.stamp
-KDIR = $(shell cat $(O)/kernel.stamp 2>/dev/null)
+# Target kernels by name. $(O)/kernels/NAME holds NAME's kernel dir in the
+# cache, resolved by tools/build/kernel-cache.sh on every make (one
+# apt-cache query); $(O)/kernel.stamp is the checkout's kernel (KERNEL of
+# the last plain make). vmlinux.h, hence every BPF object, comes from
+# BPF_KERNEL's BTF whatever KERNEL is.
+KERNEL ?= 6.1
+KERNELS ?= 6.1 6.12 6.12-rt debug
+BPF_KERNEL := 6.1
+export KERNELS
 
 BPF_PROGS := cmdqlat zclat zcstock
 BPF_OBJS := $(BPF_PROGS:%=$(O)/%.bpf.o)
@@ -45,8 +64,13 @@ TOOL_SRCS := tools/qlat.c tools/hist.c tools/cmdqlat.c tools/zclat.c tools/gate.
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(O)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
 
-KMODS := cmdq vhost_zc
-KMOD_STAMPS := $(KMODS:%=$(O)/kmod/%/.built) $(O)/kmod/testkmod/.built
+# Modules go to $(O)/kmod/<uname -r of the kernel>/<dir>/, where the VM
+# tests find the ones of the kernel they run on. KDIR and KABI are set on
+# the command line of the sub-make that builds them (see `modules`).
+KMODS := cmdq vhost_zc testkmod
+KABI = $(shell cat $(KDIR)/abi 2>/dev/null)
+KMOD_DIR = $(O)/kmod/$(KABI)
+KMOD_STAMPS = $(KMODS:%=$(KMOD_DIR)/%/.built)
 
 ifeq ($(V),1)
 Q :=
@@ -56,9 +80,9 @@ Q := @
 msg = @printf '  %-8s %s\n'
 endif
 
-.PHONY: all deps kernel modules bpf tools unit-tests check run gate install clean FORCE
+.PHONY: soak install-files all deps kernel modules kmods bpf tools unit-tests check run gate install clean FORCE
 
-all: $(KMOD_STAMPS) $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout \
+all: modules $(O)/kernel.stamp $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout \
 	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty
 
 # --- dependencies ---------------------------------------------------------
@@ -76,12 +100,15 @@ deps:
 # --- kernel (cache) -------------------------------------------------------
 
 # Re-resolved on every make (one apt-cache query); touched only on change.
-$(O)/kernel.stamp: FORCE
-	$(Q)mkdir -p $(O)
-	$(Q)k=$$(tools/build/kernel-cache.sh) || exit 1; \
+$(O)/kernels/%: FORCE
+	$(Q)mkdir -p $(O)/kernels
+	$(Q)k=$$(tools/build/kernel-cache.sh $*) || exit 1; \
 	if [ "$$(cat $@ 2>/dev/null)" != "$$k" ]; then echo "$$k" > $@; fi
 
-kernel: $(O)/kernel.stamp
+$(O)/kernel.stamp: $(O)/kernels/$(KERNEL) FORCE
+	$(Q)cmp -s $< $@ || cp $< $@
+
+kernel: $(O)/kernels/$(KERNEL)
 
 # --- kernel modules, with BTF ---------------------------------------------
 # Built from a mirror of symlinks in $(O)/kmod/<name>, so that no build
@@ -90,32 +117,38 @@ kernel: $(O)/kernel.stamp
 # resolve_btfids, hence RESOLVE_BTFIDS=true.
 
 define kmod_rule
-$(O)/kmod/$(1)/.built: $(2) $(O)/kernel.stamp
-	$$(msg) KMOD $(1)
-	$$(Q)mkdir -p $(O)/kmod/$(1)
-	$$(Q)find $(O)/kmod/$(1) -maxdepth 1 -xtype l -delete
-	$$(Q)ln -sf $(abspath $(wildcard $(3)/*.c $(3)/*.h $(3)/Kbuild)) $(O)/kmod/$(1)/
-	$$(Q)$$(MAKE) --no-print-directory -s -C $$(KDIR)/kbuild M=$(abspath $(O)/kmod/$(1)) \
+$(KMOD_DIR)/$(1)/.built: $(2) $(KDIR)/.ready
+	$$(msg) KMOD "$(1) ($(KABI))"
+	$$(Q)mkdir -p $(KMOD_DIR)/$(1)
+	$$(Q)find $(KMOD_DIR)/$(1) -maxdepth 1 -xtype l -delete
+	$$(Q)ln -sf $(abspath $(wildcard $(3)/*.c $(3)/*.h $(3)/Kbuild)) $(KMOD_DIR)/$(1)/
+	$$(Q)$$(MAKE) --no-print-directory -s -C $(KDIR)/kbuild M=$(abspath $(KMOD_DIR)/$(1)) \
 		RESOLVE_BTFIDS=true QLAT_INC=$(abspath include) \
-		VHOST_INC=$$(KDIR)/src/drivers/vhost modules
-	$$(Q)for m in $(O)/kmod/$(1)/*.ko; do \
+		VHOST_INC=$(KDIR)/src/drivers/vhost modules
+	$$(Q)for m in $(KMOD_DIR)/$(1)/*.ko; do \
 		readelf -S $$$$m | grep -q '\.BTF' || { echo "$$$$m: no module BTF" >&2; exit 1; }; \
 	done
 	$$(Q)touch $$@
 endef
 
+# the module rules exist in the sub-make only, where KDIR is known
+ifneq ($(KDIR),)
 KSRC = $(wildcard $(1)/*.c $(1)/*.h $(1)/Kbuild)
 $(eval $(call kmod_rule,cmdq,$(call KSRC,kernel/cmdq) $(wildcard include/cmdq/*.h),kernel/cmdq))
 $(eval $(call kmod_rule,vhost_zc,$(call KSRC,kernel/vhost_zc),kernel/vhost_zc))
 $(eval $(call kmod_rule,testkmod,$(call KSRC,tests/kmod),tests/kmod))
+endif
 
-modules: $(KMOD_STAMPS)
+kmods: $(KMOD_STAMPS)
+
+modules: $(O)/kernels/$(KERNEL)
+	$(Q)$(MAKE) --no-print-directory kmods KDIR="$$(cat $<)"
 
 # --- BPF ------------------------------------------------------------------
 
-$(O)/vmlinux.h: $(O)/kernel.stamp
+$(O)/vmlinux.h: $(O)/kernels/$(BPF_KERNEL)
 	$(msg) GEN $@
-	$(Q)$(BPFTOOL) btf dump file $(KDIR)/vmlinux format c > $@.tmp && mv $@.tmp $@
+	$(Q)$(BPFTOOL) btf dump file "$$(cat $<)/vmlinux" format c > $@.tmp && mv $@.tmp $@
 
 $(O)/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h $(wildcard bpf/*.h include/qlat/*.h)
 	$(msg) BPF $@
@@ -216,15 +249,26 @@ gate: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)GATE_SLOW=$(GATE_SLOW) GATE_UPDATE=$(GATE_UPDATE) GATE_DIR=$(O)/gate tests/gate/run.sh "$$(cat $(O)/kernel.stamp)"
 
+# the mixed soak (tests/vm/60-soak.sh) on the debug kernel, DURATION s
+DURATION ?= 600
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory KERNEL=debug modules
+	$(Q)./vmtest.sh -k "$$(cat $(O)/kernels/debug)" -m 1G -t $$(($(DURATION) + 1800)) \
+		-e QLAT_SOAK_S=$(DURATION) -- tests/vm/run.sh soak
+
 install: all
+	$(Q)$(MAKE) --no-print-directory install-files KDIR="$$(cat $(O)/kernel.stamp)"
+
+install-files:
 	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/man/man8
 	install -m 0755 $(O)/qlat $(DESTDIR)$(prefix)/sbin/qlat
 	install -m 0755 $(O)/vhostdrv $(DESTDIR)$(prefix)/sbin/vhostdrv
 	install -m 0755 $(O)/cmdqctl $(DESTDIR)$(prefix)/sbin/cmdqctl
 	$(if $(wildcard docs/man/*.8),install -m 0644 $(wildcard docs/man/*.8) $(DESTDIR)$(prefix)/share/man/man8/)
-	install -d $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat
-	install -m 0644 $(O)/kmod/cmdq/*.ko $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat/
-	install -m 0644 $(O)/kmod/vhost_zc/*.ko $(DESTDIR)/lib/modules/$(notdir $(KDIR))/extra/qlat/
+	install -d $(DESTDIR)/lib/modules/$(KABI)/extra/qlat
+	install -m 0644 $(KMOD_DIR)/cmdq/*.ko $(DESTDIR)/lib/modules/$(KABI)/extra/qlat/
+	install -m 0644 $(KMOD_DIR)/vhost_zc/*.ko $(DESTDIR)/lib/modules/$(KABI)/extra/qlat/
 
 clean:
 	rm -rf $(O)

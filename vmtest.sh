@@ -39,10 +39,12 @@ Options:
   -m MEM        guest memory, QEMU syntax, e.g. 512M, 1G (default: $DEF_MEM)
   -t SECONDS    timeout for the whole run, boot included; 0 disables it
                 (default: $DEF_TIMEOUT, none with -i)
-  -k KERNEL     kernel dir as printed by tools/build/kernel-cache.sh, or a
-                Debian ABI string (e.g. 6.1.0-56-amd64) to prepare and use
-                (default: \$QLAT_KABI, else \$QLAT_CACHE/kernel/current, else
-                whatever kernel-cache.sh discovers)
+  -k KERNEL     a kernel name: 6.1, 6.12, 6.12-rt or debug (this checkout's
+                build/kernels/NAME if it built one, else prepared with
+                tools/build/kernel-cache.sh); a kernel dir as printed by
+                kernel-cache.sh; or a Debian ABI string (e.g. 6.1.0-57-amd64)
+                (default: \$QLAT_KABI, else this checkout's kernel,
+                build/kernel.stamp, else 6.1)
   -l LOGFILE    write the kernel console log to LOGFILE (kept); otherwise it
                 is written in the run dir, which is kept only on failure
   -o DIR        host dir exported to the guest as \$QLAT_OUT (read-write) for
@@ -190,19 +192,26 @@ kernel_cache() {
 	"$REPO/tools/build/kernel-cache.sh" "$@" ||
 		die "tools/build/kernel-cache.sh ${*:-} failed"
 }
+# a stamp of this checkout (build/kernel.stamp, build/kernels/NAME) naming a
+# ready kernel dir, or nothing
+stamp_kernel() {
+	local d
+	d=$(cat "$1" 2>/dev/null) || return 1
+	[ -n "$d" ] && [ -f "$d/.ready" ] && echo "$d"
+}
 if [ -n "$kernel" ]; then
 	if [ -d "$kernel" ]; then
 		K=$(cd "$kernel" && pwd)
+	elif [[ $kernel =~ ^(6\.1|6\.12|6\.12-rt|debug)$ ]]; then
+		K=$(stamp_kernel "$REPO/build/kernels/$kernel") || K=$(kernel_cache "$kernel")
 	elif [[ $kernel == *-amd64 ]] && [[ $kernel != */* ]]; then
 		K=$(kernel_cache "$kernel")
 	else
-		usage_die "-k: '$kernel' is neither a kernel dir nor an ABI string"
+		usage_die "-k: '$kernel' is neither a kernel name (6.1, 6.12, 6.12-rt, debug), a kernel dir nor an ABI string"
 	fi
 elif [ -n "${QLAT_KABI:-}" ]; then
 	K=$(kernel_cache "$QLAT_KABI")
-elif [ -f "$CACHE/kernel/current/.ready" ]; then
-	K=$(readlink -f "$CACHE/kernel/current")
-else
+elif ! K=$(stamp_kernel "$REPO/build/kernel.stamp"); then
 	K=$(kernel_cache)
 fi
 for f in abi vmlinux modules/modules.dep; do
@@ -309,6 +318,7 @@ fi
 	echo "QLAT_INTERACTIVE=$interactive"
 } >"$CTL/env"
 cp "$REPO/tools/build/vm-init.sh" "$CTL/init"
+cp "$REPO/tools/build/kmemleak.sh" "$CTL/kmemleak.sh"
 
 term=dumb
 [ "$interactive" = 1 ] && term=${TERM:-vt100}
@@ -463,7 +473,11 @@ SPLAT_RE+='possible circular locking|possible recursive locking|inconsistent loc
 SPLAT_RE+='suspicious RCU usage|refcount_t:|scheduling while atomic|soft lockup|hard LOCKUP|'
 SPLAT_RE+='hung_task|blocked for more than|UBSAN|KASAN|KFENCE|list_add corruption|'
 SPLAT_RE+='list_del corruption|Call Trace:|rcu: INFO: .*detected stall|self-detected stall|'
-SPLAT_RE+='unable to handle (kernel|page)|stack-protector|double fault'
+SPLAT_RE+='unable to handle (kernel|page)|stack-protector|double fault|'
+# debug kernels: DEBUG_OBJECTS, kmemleak (printed by vm-init.sh after its
+# scan), lockdep's other reports (most start with "BUG:" or "WARNING:")
+SPLAT_RE+='ODEBUG:|unreferenced object|Invalid wait context|lock held when returning|'
+SPLAT_RE+='bad unlock balance|held lock freed'
 # CPU vulnerability notices, e.g. "Spectre V2 : WARNING: Unprivileged eBPF is
 # enabled with eIBRS on...", are not splats.
 SPLAT_IGNORE='(Spectre V[12]|RETBleed|MDS|TAA|MMIO Stale Data|SRBDS|GDS|SRSO|L1TF|Speculative Store Bypass)[^:]*: WARNING:'

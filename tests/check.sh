@@ -2,11 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make check`: host unit tests, harness self-tests, then the VM suite via
-# vmtest.sh. Every phase's TAP is kept in build/test-logs/. The last line
-# printed is "N passed, N failed, N skipped" (assertions, not files), and
-# the exit status is non-zero if anything failed.
+# vmtest.sh on each kernel of $KERNELS, with the modules built for it (the
+# BPF objects and tools are the same on all). Every phase's TAP is kept in
+# build/test-logs/. Each kernel ends with a line "kernel NAME: N passed,
+# N failed, N skipped"; the last line printed is "N passed, N failed,
+# N skipped" (assertions, not files, all phases), and the exit status is
+# non-zero if anything failed.
 #
 # Env: QLAT_CHECK_PHASES="unit harness vm" (default: all three)
+#      KERNELS="6.1 6.12 6.12-rt debug" (the default; `make check KERNELS=...`)
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -15,7 +19,8 @@ mkdir -p "$LOGS"
 rm -f "$LOGS"/*.tap
 KDIR=$(cat build/kernel.stamp) || exit 1
 PHASES=${QLAT_CHECK_PHASES:-unit harness vm}
-declare -a TIMES=()
+KERNELS=${KERNELS:-6.1 6.12 6.12-rt debug}
+declare -a TIMES=() KLINES=()
 
 now() { date +%s.%N; }
 phase_time() { TIMES+=("$(awk -v a="$2" -v b="$(now)" -v n="$1" 'BEGIN { printf "%-8s %6.1f s", n, b - a }')"); }
@@ -29,6 +34,59 @@ run_tap() { # name cmd...
 	if [ "$st" -ne 0 ] && ! grep -q '^not ok' "$log"; then
 		echo "not ok - $name exited with status $st" | tee -a "$log"
 	fi
+}
+
+# The VM suite on kernel $1: its modules, then the plain and icount runs.
+vm_kernel() {
+	local k=$1 t0 kd mem=512M tap
+	t0=$(now)
+	echo "# ==== kernel $k: make KERNEL=$k modules"
+	if ! make --no-print-directory KERNEL="$k" modules >"$LOGS/kernel-$k-build.log" 2>&1 ||
+		! kd=$(cat "build/kernels/$k"); then
+		sed 's/^/# /' "$LOGS/kernel-$k-build.log" | tail -n 40
+		echo "not ok - kernel $k: preparing the kernel or building its modules failed" |
+			tee "$LOGS/kernel-$k-build.tap"
+		KLINES+=("kernel $k: 0 passed, 1 failed, 0 skipped")
+		return
+	fi
+	phase_time "$k build" "$t0"
+	# KASAN's shadow memory and kmemleak's pool want more than the default
+	[ "$k" = debug ] && mem=1G
+	t0=$(now)
+	# the detectors this kernel has, proven by planted bugs
+	echo "# ==== kernel $k: tests/harness/test_detectors.sh"
+	QLAT_KDIR=$kd VMTEST_ARGS="-m $mem" run_tap "kernel-$k-detectors" tests/harness/test_detectors.sh
+	echo "# ==== kernel $k: ./vmtest.sh (tests/vm/run.sh)"
+	# the soak (60-soak.sh): 2 minutes on the debug kernel, 30 s elsewhere
+	soak=30
+	[ "$k" = debug ] && soak=120
+	run_tap "kernel-$k-vm" ./vmtest.sh -k "$kd" -m "$mem" -t 2400 -e QLAT_SUITE=plain \
+		-e QLAT_SOAK_S=$soak \
+		-- "$PWD/tests/vm/run.sh"
+	# virtual time (QEMU icount) for the timing-sensitive tests, so that
+	# host preemption on a shared machine is not guest latency; the rest
+	# runs without it, since single-threaded TCG is much slower
+	echo "# ==== kernel $k: ./vmtest.sh -I (tests/vm/run.sh)"
+	# its $QLAT_OUT is kept: 50-gate.sh leaves qlat's OpenMetrics there
+	rm -rf "$LOGS/kernel-$k-icount-out"
+	mkdir -p "$LOGS/kernel-$k-icount-out"
+	run_tap "kernel-$k-icount" ./vmtest.sh -I -k "$kd" -m "$mem" -t 1200 -e QLAT_SUITE=icount \
+		-o "$PWD/$LOGS/kernel-$k-icount-out" -- "$PWD/tests/vm/run.sh"
+	# that OpenMetrics text through Prometheus' parsers (promtool)
+	echo "# ==== kernel $k: tests/fleet/promtool.sh"
+	run_tap "kernel-$k-promtool" tests/fleet/promtool.sh "$LOGS/kernel-$k-icount-out"
+	phase_time "$k vm" "$t0"
+	tap=$(cat "$LOGS"/kernel-"$k"-*.tap)
+	KLINES+=("$(printf '%s\n' "$tap" | count_line "kernel $k: ")")
+	echo "# ${KLINES[-1]}"
+}
+
+# count_line PREFIX: "PREFIX N passed, N failed, N skipped" of the TAP on stdin
+count_line() {
+	awk -v pre="$1" '
+		/^ok( |$)/ { if (/# SKIP/) s++; else p++ }
+		/^not ok( |$)/ { f++ }
+		END { printf "%s%d passed, %d failed, %d skipped\n", pre, p, f, s }'
 }
 
 for p in $PHASES; do
@@ -51,21 +109,24 @@ for p in $PHASES; do
 		QLAT_KDIR=$KDIR run_tap harness tests/harness/test_vmtest.sh
 		;;
 	vm)
-		echo "# ==== vm: ./vmtest.sh (tests/vm/run.sh)"
-		run_tap vm ./vmtest.sh -k "$KDIR" -t 2400 -e QLAT_SUITE=plain \
-			-- "$PWD/tests/vm/run.sh"
-		# virtual time (QEMU icount) for the timing-sensitive tests, so that
-		# host preemption on a shared machine is not guest latency; the
-		# rest runs without it, since single-threaded TCG is much slower
-		echo "# ==== vm-icount: ./vmtest.sh -I (tests/vm/run.sh)"
-		# its $QLAT_OUT is kept: 50-gate.sh leaves qlat's OpenMetrics there
-		rm -rf "$LOGS/vm-icount-out"
-		mkdir -p "$LOGS/vm-icount-out"
-		run_tap vm-icount ./vmtest.sh -I -k "$KDIR" -t 1200 -e QLAT_SUITE=icount \
-			-o "$PWD/$LOGS/vm-icount-out" -- "$PWD/tests/vm/run.sh"
-		# that OpenMetrics text through Prometheus' parsers (promtool)
-		echo "# ==== host: tests/fleet/promtool.sh"
-		run_tap vm-promtool tests/fleet/promtool.sh "$LOGS/vm-icount-out"
+		# The debug kernel is built from source (~25 min of CPU): start
+		# that in the background, niced, while the other kernels' suites
+		# run (their timing-sensitive tests run on QEMU's instruction
+		# counter, which host load does not disturb); its turn waits for
+		# it (debug-kernel.sh serializes on a lock).
+		case " $KERNELS " in
+		*" debug "*)
+			if [ "${KERNELS%% *}" != debug ]; then
+				echo "# ==== kernel debug: building it in the background (log: $LOGS/kernel-debug-prepare.log)"
+				nice -n 19 tools/build/kernel-cache.sh debug >"$LOGS/kernel-debug-prepare.log" 2>&1 &
+			fi
+			;;
+		esac
+		for k in $KERNELS; do
+			vm_kernel "$k"
+		done
+		wait
+		continue
 		;;
 	*)
 		echo "unknown phase $p" >&2
@@ -77,12 +138,11 @@ done
 
 echo "# ---- phase times"
 for t in "${TIMES[@]}"; do echo "# $t"; done
-passed=$(cat "$LOGS"/*.tap | grep -E '^ok( |$)' | grep -vc '# SKIP')
-skipped=$(cat "$LOGS"/*.tap | grep -E '^ok( |$)' | grep -c '# SKIP')
 failed=$(cat "$LOGS"/*.tap | grep -cE '^not ok( |$)')
 if [ "$failed" -gt 0 ]; then
 	echo "# ---- failures"
-	grep -hE '^not ok( |$)' "$LOGS"/*.tap | sed 's/^/# /'
+	grep -HE '^not ok( |$)' "$LOGS"/*.tap | sed "s|^$LOGS/||; s/^/# /"
 fi
-echo "$passed passed, $failed failed, $skipped skipped"
+for l in ${KLINES[@]+"${KLINES[@]}"}; do echo "$l"; done
+cat "$LOGS"/*.tap | count_line ""
 [ "$failed" -eq 0 ]

@@ -77,7 +77,7 @@ while getopts r:n:d:s:q:xT c; do
 done
 if [ -z "$QLAT_VM" ]; then
 	Q=$(realpath "$Q") || exit 1
-	for f in "$Q" "$REPO"/build/{cmdqctl,bpfempty,kmod/cmdq/.built}; do
+	for f in "$Q" "$REPO"/build/{cmdqctl,bpfempty}; do
 		[ -e "$f" ] || { echo "$0: $f missing: run make" >&2; exit 1; }
 	done
 	[ -z "$T" ] && export QLAT_VM_QEMU_ARGS="${QLAT_VM_QEMU_ARGS:+$QLAT_VM_QEMU_ARGS }-icount shift=0,sleep=off"
@@ -93,7 +93,7 @@ TMP=$(mktemp -d /tmp/qlat-overhead.XXXXXX)
 # runs must not pull the binaries away
 B=$TMP/bin
 mkdir -p "$B" && cp "$Q" "$REPO/build/cmdqctl" "$REPO/build/bpfempty" \
-	"$REPO"/build/kmod/cmdq/*.ko "$B/" || die "copying the binaries failed"
+	"$REPO/build/kmod/$(uname -r)"/cmdq/*.ko "$B/" || die "copying the binaries failed"
 CFGS="none empty qlat bpftrace"
 [ -n "$X" ] && CFGS="$CFGS empty-tp qlat-tp qlat-ev"
 

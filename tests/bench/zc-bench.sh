@@ -69,7 +69,7 @@ fi
 DRV=$REPO/build/vhostdrv
 TMP=$(mktemp)
 for m in tun tap vhost; do modprobe $m; done
-insmod "$REPO/build/kmod/vhost_zc/vhost_zc.ko" || exit 1
+insmod "$REPO/build/kmod/$(uname -r)/vhost_zc/vhost_zc.ko" || exit 1
 
 # pps of one run: cfg size
 run() {

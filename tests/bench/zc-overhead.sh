@@ -20,7 +20,7 @@ if [ -z "$QLAT_VM" ]; then
 fi
 B=$REPO/build
 for m in tun tap vhost; do modprobe $m; done
-insmod "$B/kmod/vhost_zc/vhost_zc.ko" || exit 1
+insmod "$B/kmod/$(uname -r)/vhost_zc/vhost_zc.ko" || exit 1
 sysctl -q kernel.bpf_stats_enabled=1
 
 pps() { "$B/vhostdrv" -s 1500 -n "$N" -q 128 -N | awk '$1 == "pps" { print $2 }'; }

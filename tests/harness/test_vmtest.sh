@@ -2,79 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host-side self-tests of vmtest.sh, the VM harness: exact exit codes, the
-# guest environment, splat, panic and timeout detection.  Prints TAP.
+# guest environment, panic and timeout detection.  Prints TAP.  Splat,
+# report and leak detection: tests/harness/test_detectors.sh.
 #
 # Usage: tests/harness/test_vmtest.sh
-# Env:   QLAT_KDIR   kernel dir to test with (default: as vmtest.sh picks it)
-#        VMTEST_ARGS extra vmtest.sh options for every run (e.g. "-s 1")
+# Env:   QLAT_KDIR, VMTEST_ARGS (tests/harness/lib.sh)
 #
-# Boots the VM 9 times (~1-2 min under TCG).
+# Boots the VM 7 times (~1 min under TCG).
 
-set -uo pipefail
+# shellcheck source=tests/harness/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
-REPO=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)
-VMTEST=$REPO/vmtest.sh
-CACHE=${QLAT_CACHE:-$HOME/.cache/qlat}
-read -r -a EXTRA <<<"${VMTEST_ARGS:-}"
-
-n=0
-failed=0
-T=$(mktemp -d "${TMPDIR:-/tmp}/qlat-test-vmtest.XXXXXX") || exit 1
-# the run dirs that vmtest.sh keeps on failure land in $T too
-export TMPDIR=$T
-trap 'if [ "$failed" = 0 ]; then rm -rf "$T"; else echo "# kept: $T"; fi' EXIT
-
-echo "1..17"
-
-ok() { # condition-status, description
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-	fi
-}
-
-diag() { sed 's/^/# /' "$@"; }
-
-# vm NAME [vmtest args...]: run vmtest.sh, stdout/stderr in $T/NAME.{out,err},
-# exit code in $rc, duration in $secs
-vm() {
-	local name=$1 start
-	shift
-	start=$EPOCHREALTIME
-	"$VMTEST" -k "$K" ${EXTRA[@]+"${EXTRA[@]}"} "$@" >"$T/$name.out" 2>"$T/$name.err"
-	rc=$?
-	secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
-	echo "# $name: exit $rc in $secs s"
-}
-
-# expect_rc NAME WANT DESCRIPTION
-expect_rc() {
-	if [ "$rc" = "$2" ]; then
-		ok 0 "$3"
-	else
-		ok 1 "$3 (exit $rc, want $2)"
-		echo "# stdout:"
-		diag "$T/$1.out"
-		echo "# stderr:"
-		diag "$T/$1.err"
-	fi
-}
-
-# The kernel: the same one for vmtest.sh and the splat module.
-if [ -n "${QLAT_KDIR:-}" ]; then
-	K=$QLAT_KDIR
-elif [ -n "${QLAT_KABI:-}" ] || [ ! -f "$CACHE/kernel/current/.ready" ]; then
-	K=$("$REPO/tools/build/kernel-cache.sh" ${QLAT_KABI:+"$QLAT_KABI"}) || {
-		echo "Bail out! tools/build/kernel-cache.sh failed"
-		exit 1
-	}
-else
-	K=$(readlink -f "$CACHE/kernel/current")
-fi
-echo "# kernel: $K"
+echo "1..14"
 
 # 1. a host setup error does not boot anything
 vm badopt -Z -- true
@@ -148,33 +87,7 @@ else
 	diag "$T/timeout.err"
 fi
 
-# 14-16. splat detection, with tests/kmod/qlat_splat.ko, built here from a
-# mirror of symlinks (as the Makefile does), so nothing lands in the source
-# tree.  $T is under /tmp: vmtest.sh keeps the host's /tmp visible because the
-# command names a path there.
-kmod=$T/kmod
-mkdir -p "$kmod"
-ln -s "$REPO/tests/kmod/qlat_splat.c" "$REPO/tests/kmod/Kbuild" "$kmod/"
-if make -C "$K/kbuild" M="$kmod" RESOLVE_BTFIDS=true modules >"$T/kmod.log" 2>&1 &&
-	[ -f "$kmod/qlat_splat.ko" ]; then
-	ok 0 "tests/kmod/qlat_splat.ko builds"
-	vm warn0 -- insmod "$kmod/qlat_splat.ko" warn=0
-	expect_rc warn0 0 "qlat_splat warn=0: exit 0"
-	vm warn1 -- insmod "$kmod/qlat_splat.ko" warn=1
-	if [ "$rc" = 123 ] && grep -q 'WARNING: CPU: .*qlat_splat' "$T/warn1.err"; then
-		ok 0 "qlat_splat warn=1: exit 123, the splat is shown"
-	else
-		ok 1 "qlat_splat warn=1: exit 123, the splat is shown (exit $rc)"
-		diag "$T/warn1.err"
-	fi
-else
-	ok 1 "tests/kmod/qlat_splat.ko builds"
-	diag "$T/kmod.log"
-	ok 1 "qlat_splat warn=0: exit 0 # SKIP no module"
-	ok 1 "qlat_splat warn=1: exit 123 # SKIP no module"
-fi
-
-# 17. no exit status: at 48M QEMU exits 0 at once, without any output
+# 14. no exit status: at 48M QEMU exits 0 at once, without any output
 vm nostatus -m 48M -- true
 expect_rc nostatus 122 "guest too small to boot (-m 48M): exit 122"
 

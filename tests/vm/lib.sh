@@ -6,13 +6,14 @@
 REPO=${REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 B=$REPO/build
 QLAT=$B/qlat
-KMOD=$B/kmod
+KMOD=$B/kmod/$(uname -r)
 TRACEFS=/sys/kernel/tracing
 DEBUGFS=/sys/kernel/debug
 OUT=${QLAT_OUT:-/tmp}
 . "$REPO/tests/tap.sh"
 
-# Load a module from build/kmod/<dir>/<name>.ko unless already loaded.
+# Load a module from build/kmod/<uname -r>/<dir>/<name>.ko (the modules
+# built for the running kernel) unless already loaded.
 load_mod() { # dir name [params...]
 	_d=$1 _m=$2
 	shift 2
@@ -23,6 +24,27 @@ load_mod() { # dir name [params...]
 unload_mod() {
 	[ -d "/sys/module/$1" ] || return 0
 	rmmod "$1"
+}
+
+# kernel_at_least MAJOR MINOR: the running kernel is that version or later
+kernel_at_least() {
+	_rel=$(uname -r)
+	_maj=${_rel%%.*}
+	_min=${_rel#*.}
+	_min=${_min%%[!0-9]*}
+	[ "$_maj" -gt "$1" ] || { [ "$_maj" -eq "$1" ] && [ "$_min" -ge "$2" ]; }
+}
+
+# kernel_rt: the running kernel is PREEMPT_RT
+kernel_rt() {
+	case "$(uname -v)" in *PREEMPT_RT*) return 0 ;; esac
+	return 1
+}
+
+# tp_drops_counted: the perf-event path (SEC("tracepoint")) counts the runs
+# it skips in recursion_misses (6.7 and later; see docs/tracepoints.md)
+tp_drops_counted() {
+	kernel_at_least 6 7
 }
 
 # stat FILE NAME: value of "NAME value" in a debugfs stats file

@@ -3,6 +3,9 @@
 # The VM test suite: runs tests/vm/[0-9]*.sh in order inside the guest
 # (started by vmtest.sh) and passes their TAP through. A test that exits
 # non-zero without having reported a failure gets a "not ok" of its own.
+# On a kernel with kmemleak (debug), memory is scanned after each test, and
+# a leaked object allocated through one of qlat's modules is a "not ok" of
+# that test (other reports fail the whole run through vmtest.sh).
 # Usage: run.sh [PATTERN]   (e.g. run.sh cmdq to run only *cmdq*)
 # Env:   QLAT_SUITE=plain   only tests without a "# vmtest: icount" line
 #        QLAT_SUITE=icount  only tests with it: timing-sensitive tests that
@@ -10,6 +13,7 @@
 #                           (vmtest.sh -I); default: all
 
 cd "$(dirname "$0")" || exit 1
+. ../../tools/build/kmemleak.sh
 pat=${1:-}
 rc=0
 for t in [0-9]*.sh; do
@@ -32,6 +36,19 @@ for t in [0-9]*.sh; do
 	elif [ "$st" != 0 ]; then
 		echo "not ok - $t: exited with status $st"
 		rc=1
+	fi
+	if kmemleak_live; then
+		kmemleak_scan "$out"
+		if [ -s "$out" ]; then
+			# all of it is reported again, as a splat, at the end
+			ours=$(kmemleak_ours "$out")
+			echo "# kmemleak after $t: $(kmemleak_count "$out") unreferenced objects, $ours through qlat's modules:"
+			sed 's/^/#   /' "$out"
+			if [ "$ours" != 0 ]; then
+				echo "not ok - $t: kmemleak found $ours leaked objects of qlat's modules"
+				rc=1
+			fi
+		fi
 	fi
 	echo "# ==== $t: $(($(date +%s) - start)) s"
 	rm -f "$out"

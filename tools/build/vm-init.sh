@@ -104,6 +104,10 @@ echo /usr/local/sbin/modprobe >/proc/sys/kernel/modprobe
 "$BB" hostname qlat-vm
 "$BB" ip link set lo up 2>/dev/null || log "cannot bring lo up"
 
+# kmemleak (debug kernels): what the boot left is not the command's
+. "$CTL/kmemleak.sh" || fail "cannot read $CTL/kmemleak.sh"
+kmemleak_forget
+
 log "setup done"
 cd "$QLAT_CWD" || fail "cannot cd to $QLAT_CWD"
 
@@ -129,5 +133,15 @@ else
 	rc=$?
 fi
 log "command exited with status $rc"
+# A leak is a kernel report like any other: on the console, where
+# vmtest.sh finds it ("unreferenced object" is one of its splat patterns)
+if kmemleak_live; then
+	log "scanning for memory leaks (kmemleak)"
+	kmemleak_scan /run/qlat-vm/kmemleak.last
+	if [ -s "$KMEMLEAK_FOUND" ]; then
+		log "kmemleak: $(kmemleak_count "$KMEMLEAK_FOUND") leak reports during the run:"
+		sed 's/^/qlat-vm: kmemleak: /' "$KMEMLEAK_FOUND"
+	fi
+fi
 echo "$rc" >"$CTL/status" || log "cannot write $CTL/status"
 finish
