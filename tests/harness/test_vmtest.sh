@@ -13,8 +13,6 @@
 # shellcheck source=tests/harness/lib.sh
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
-echo "1..14"
-
 # 1. a host setup error does not boot anything
 vm badopt -Z -- true
 expect_rc badopt 120 "bad option: exit 120"
@@ -91,5 +89,6 @@ fi
 vm nostatus -m 48M -- true
 expect_rc nostatus 122 "guest too small to boot (-m 48M): exit 122"
 
+echo "1..$n"
 echo "# $failed of $n failed"
 [ "$failed" = 0 ]
