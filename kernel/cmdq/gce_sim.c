@@ -1749,6 +1749,9 @@ struct gce_st {
 	bool sx_stop;
 	atomic_t sx_inflight;
 	struct completion sx_done;
+	/* counters before the stress (here, not on a debug kernel's stack) */
+	struct gce_sim_thread_stats sx_thr[6];
+	struct gce_sim_pipe_stats sx_pipe[CMDQ_MAX_PIPES];
 };
 
 static void gce_st_check(struct gce_st *st, bool ok, const char *what, int line)
@@ -2259,8 +2262,8 @@ static void gce_sx_cb(struct cmdq_cb_data data)
  */
 static void gce_st_stress(struct gce_st *st)
 {
-	struct gce_sim_thread_stats b[6], a;
-	struct gce_sim_pipe_stats pb[CMDQ_MAX_PIPES], pa;
+	struct gce_sim_thread_stats *b = st->sx_thr, a;
+	struct gce_sim_pipe_stats *pb = st->sx_pipe, pa;
 	struct cmdq_client *cl[GCE_SX_FRAME_N] = {};
 	u64 misses = 0, pmisses = 0, sub, fin;
 	unsigned long end;
