@@ -13,7 +13,7 @@
 #   make KERNEL=K modules   only K's modules; the checkout's kernel stays
 #   make deps       install the Debian packages the build and the VM need
 #   make check      host unit tests + the VM suite on each of KERNELS
-#                   (default: 6.1 6.12 6.12-rt debug); last line
+#                   (default: 6.1 6.12 6.12-rt; add debug); last line
 #                   "N passed, N failed, N skipped"
 #   make run        the demo, in a VM
 #   make soak       the mixed soak on the debug kernel (DURATION=600 s)
@@ -53,7 +53,7 @@ DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
 # the last plain make). vmlinux.h, hence every BPF object, comes from
 # BPF_KERNEL's BTF whatever KERNEL is.
 KERNEL ?= 6.1
-KERNELS ?= 6.1 6.12 6.12-rt debug
+KERNELS ?= 6.1 6.12 6.12-rt
 BPF_KERNEL := 6.1
 export KERNELS
 

@@ -5,9 +5,12 @@
 # on the others these functions do nothing.
 #
 # kmemleak reports an object only once it is older than its minimum age
-# (5 s), so a scan first waits that long: a leak made by the last thing a
-# test did (module unload, device release) is then found by that test's
-# scan, not by the next one's. Reports are cleared once read, so that each
+# (5 s), and only from the second scan that finds it unreferenced with the
+# same contents (the first one records its checksum and counts it as
+# referenced): so a scan first waits that long, then scans twice. A leak
+# made by the last thing a test did (module unload, device release) is then
+# found by that test's scan, not by the next one's. Reports are cleared
+# once read, so that each
 # scan shows only what is new; every scan also appends what it found to
 # $KMEMLEAK_FOUND, which vm-init.sh prints on the console at the end of the
 # run, where vmtest.sh counts it as a splat.
@@ -27,6 +30,20 @@ kmemleak_scan() {
 	: >"$1"
 	kmemleak_live || return 0
 	sleep "$KMEMLEAK_AGE"
+	echo scan >"$KMEMLEAK" && echo scan >"$KMEMLEAK" || return 0
+	cat "$KMEMLEAK" >"$1"
+	echo clear >"$KMEMLEAK"
+	cat "$1" >>"$KMEMLEAK_FOUND" 2>/dev/null || true
+}
+
+# kmemleak_scan_once FILE: as kmemleak_scan, but one scan and no wait
+# (~9 s less on a debug guest): an object is reported by the second scan
+# that finds it unreferenced and older than 5 s, so what a test leaks is
+# reported by the scan after the next test (or by kmemleak_scan at the end
+# of the run)
+kmemleak_scan_once() {
+	: >"$1"
+	kmemleak_live || return 0
 	echo scan >"$KMEMLEAK" || return 0
 	cat "$KMEMLEAK" >"$1"
 	echo clear >"$KMEMLEAK"
