@@ -158,10 +158,13 @@ for size in 1500 65000; do
 done
 ip link del vzt2
 
-# --rate paces the sender
+# --rate paces the sender: never above the rate (how close below it gets
+# is the machine's speed: ~1,999 pps on the stock kernels, ~935 on the
+# debug kernel under TCG; not a test)
 zc_run rt -s 1500 -t 2 -r 2000
-[ "$ZC_RC" -eq 0 ] && [ "$(v rt pps)" -le 2100 ] && [ "$(v rt pps)" -ge 1000 ]
-ok $? "--rate 2000: $(v rt pps) pps, all $(v rt rx_ok) frames verified"
+[ "$ZC_RC" -eq 0 ] && [ "$(v rt pps)" -le 2100 ] && [ "$(v rt sent)" -gt 0 ] &&
+	[ "$(v rt rx_ok)" = "$(v rt sent)" ]
+ok $? "--rate 2000: $(v rt pps) pps (<= 2100), all $(v rt rx_ok) of $(v rt sent) frames verified"
 
 # The same driver against the stock vhost_net, zero-copy on
 NS=${ZC_NSTOCK:-10000}
