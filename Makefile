@@ -39,13 +39,13 @@ TOOL_LIBS := -static -lbpf -lelf -lz -ljson-c -lm
 
 # Debian packages for building and for the VM. libc6-dev etc come with
 # build-essential; kernel headers/image/source are handled by kernel-cache.sh
-# (downloaded and unpacked, never installed); flex, bison and libssl-dev
-# build the debug kernel (debug-kernel.sh).
+# (downloaded and unpacked, never installed); flex and bison build the debug
+# kernel (debug-kernel.sh).
 DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
 	zlib1g-dev libjson-c-dev qemu-system-x86 busybox-static \
 	xz-utils zstd binutils jq bc bpftrace linux-perf iproute2 \
 	libclang-rt-dev libpng-dev chromium groff-base prometheus perl \
-	flex bison libssl-dev
+	flex bison
 
 # Target kernels by name. $(O)/kernels/NAME holds NAME's kernel dir in the
 # cache, resolved by tools/build/kernel-cache.sh on every make (one

@@ -142,7 +142,9 @@ for m in $WANT; do
 	add_mod "$m"
 done
 
-for name in "${ORDER[@]}"; do
+# (empty when every module is built in, as in the debug kernel)
+: >"$STAGE/lib/qlat/order"
+for name in ${ORDER[@]+"${ORDER[@]}"}; do
 	src=$MODDIR/${PATHOF[$name]}
 	dst=$STAGE/lib/qlat/$name.ko
 	case "$src" in
@@ -154,7 +156,7 @@ for name in "${ORDER[@]}"; do
 	esac
 	echo "$name" >>"$STAGE/lib/qlat/order"
 done
-log "modules: ${ORDER[*]}"
+log "modules: ${ORDER[*]:-none (built in)}"
 
 # --- stage 1 init -----------------------------------------------------------
 # Keep the words the console scanner looks for (see vmtest.sh) out of these
