@@ -33,15 +33,7 @@ for mode in tp_btf raw_tp tracepoint; do
 	assert_eq "$ZC_RC/$(v $mode used)" "0/$N" "$mode: vhostdrv sent $N frames, all used"
 	zc_doc "$out"
 	assert_eq "$attach/$final" "$mode/true" "$mode: forced flavour, final document"
-	sub=$(zc_d a b submitted)
-	zcp=$(zc_d a b zerocopy)
-	cpd=$(zc_d a b copied)
-	late=$(($(zc_d a b zc_fallback) + $(zc_d a b zc_late_copy)))
-	done_tx=$(zc_d a b completed)
-	rxp=$(zc_d a b rx_packets)
-	sig=$(zc_d a b signals)
-	diag "$mode: driver submitted $sub zerocopy $zcp copied $cpd late-copied $late" \
-		"completed $done_tx rx $rxp signals $sig"
+	zc_growth a b
 	if [ $mode = tracepoint ] && ! tp_drops_counted; then
 		# 6.1's perf-event path skips nested runs and counts them nowhere
 		# (docs/tracepoints.md): seen <= driver, loss <= 5%

@@ -124,14 +124,7 @@ ok $? "stalled frames of pipe 0 ($(d s0 s1 frame0_stall_frames)) all missed (mod
 
 # --- qlat zc vs the driver ---
 zc_doc "$OUT/soak-zc.json"
-sub=$(zc_d z0 z1 submitted)
-zcp=$(zc_d z0 z1 zerocopy)
-cpd=$(zc_d z0 z1 copied)
-late=$(($(zc_d z0 z1 zc_fallback) + $(zc_d z0 z1 zc_late_copy)))
-done_tx=$(zc_d z0 z1 completed)
-rxp=$(zc_d z0 z1 rx_packets)
-sig=$(zc_d z0 z1 signals)
-diag "zc: submitted $sub zerocopy $zcp copied $cpd late-copied $late completed $done_tx rx $rxp signals $sig"
+zc_growth z0 z1
 assert_eq "$d_submit/$d_complete/$d_dequeue/$d_signal" 0/0/0/0 "qlat zc: no BPF run missed"
 assert_eq "$e_submit/$e_submit_zerocopy/$e_submit_copied" "$sub/$zcp/$cpd" \
 	"qlat zc: submits (zero-copy/copied) == driver"

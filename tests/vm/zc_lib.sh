@@ -75,6 +75,22 @@ zc_held_wait() {
 	zc_out "$1"
 }
 
+# zc_growth A B: the driver's figures between snapshots A and B, as
+# sub (submitted), zcp (zero-copy), cpd (copied), late (zero-copy sends
+# copied late or fallen back), done_tx (TX completed), rxp (RX packets),
+# sig (signals); told with diag
+zc_growth() {
+	sub=$(zc_d "$1" "$2" submitted)
+	zcp=$(zc_d "$1" "$2" zerocopy)
+	cpd=$(zc_d "$1" "$2" copied)
+	late=$(($(zc_d "$1" "$2" zc_fallback) + $(zc_d "$1" "$2" zc_late_copy)))
+	done_tx=$(zc_d "$1" "$2" completed)
+	rxp=$(zc_d "$1" "$2" rx_packets)
+	sig=$(zc_d "$1" "$2" signals)
+	diag "driver: submitted $sub zerocopy $zcp copied $cpd late-copied $late" \
+		"completed $done_tx rx $rxp signals $sig"
+}
+
 # zc_bridge TAP BRIDGE: a tap on a new bridge (frames the tap sends go to the
 # bridge's other ports)
 zc_bridge() {
