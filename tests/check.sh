@@ -39,7 +39,7 @@ run_tap() { # name cmd...
 
 # The VM suite on kernel $1: its modules, then the plain and icount runs.
 vm_kernel() {
-	local k=$1 t0 kd mem=512M tap
+	local k=$1 t0 kd mem=512M
 	t0=$(now)
 	echo "# ==== kernel $k: make KERNEL=$k modules"
 	if ! make --no-print-directory KERNEL="$k" modules >"$LOGS/kernel-$k-build.log" 2>&1 ||
@@ -83,8 +83,7 @@ vm_kernel() {
 	echo "# ==== kernel $k: tests/fleet/promtool.sh"
 	run_tap "kernel-$k-promtool" tests/fleet/promtool.sh "$LOGS/kernel-$k-icount-out"
 	phase_time "$k vm" "$t0"
-	tap=$(cat "$LOGS"/kernel-"$k"-*.tap)
-	KLINES+=("$(printf '%s\n' "$tap" | count_line "kernel $k: ")")
+	KLINES+=("$(cat "$LOGS"/kernel-"$k"-*.tap | count_line "kernel $k: ")")
 	echo "# ${KLINES[-1]}"
 }
 

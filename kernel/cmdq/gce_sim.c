@@ -15,8 +15,8 @@
  *
  * Each thread is executed by its own hrtimer (hard mode: hardirq context
  * even on PREEMPT_RT, since it is the hardware; it takes raw spinlocks
- * only and never calls out of the model). The thread keeps a simulated clock sim_ns: the time
- * at which its last instruction completed. A timer callback at time now
+ * only and never calls out of the model). The thread keeps a simulated
+ * clock sim_ns: the time at which its last instruction completed. A timer callback at time now
  * executes every instruction whose completion time sim_ns + inst_cost_ns is
  * not in the future (at most GCE_MAX_BATCH per callback) and re-arms the
  * timer at sim_ns + inst_cost_ns * batch, so simulated time advances by
@@ -528,7 +528,8 @@ static bool gce_irq_full(struct gce_thread *t)
 static void gce_irq_raise(struct gce_thread *t, const struct gce_done *d)
 {
 	t->irq_ring[t->irq_head % GCE_IRQ_RING] = *d;
-	t->irq_head++;
+	/* gce_irq_room() reads it without the lock */
+	WRITE_ONCE(t->irq_head, t->irq_head + 1);
 	irq_work_queue(&t->irq);
 }
 

@@ -23,24 +23,11 @@ kmemleak_live() {
 	[ -w "$KMEMLEAK" ]
 }
 
-# kmemleak_scan FILE: scan now, write the unreferenced objects found to
-# FILE (kmemleak's own format), then forget them. Returns 0 with FILE
-# empty when there are none.
-kmemleak_scan() {
-	: >"$1"
-	kmemleak_live || return 0
-	sleep "$KMEMLEAK_AGE"
-	echo scan >"$KMEMLEAK" && echo scan >"$KMEMLEAK" || return 0
-	cat "$KMEMLEAK" >"$1"
-	echo clear >"$KMEMLEAK"
-	cat "$1" >>"$KMEMLEAK_FOUND" 2>/dev/null || true
-}
-
-# kmemleak_scan_once FILE: as kmemleak_scan, but one scan and no wait
-# (~9 s less on a debug guest): an object is reported by the second scan
-# that finds it unreferenced and older than 5 s, so what a test leaks is
-# reported by the scan after the next test (or by kmemleak_scan at the end
-# of the run)
+# kmemleak_scan_once FILE: scan now, write the unreferenced objects found
+# to FILE (kmemleak's own format), then forget them; FILE is empty when
+# there are none. One scan and no wait (~15 s less than kmemleak_scan on a
+# debug guest): what a test leaks is reported by the scan after the next
+# test (or by kmemleak_scan at the end of the run).
 kmemleak_scan_once() {
 	: >"$1"
 	kmemleak_live || return 0
@@ -48,6 +35,17 @@ kmemleak_scan_once() {
 	cat "$KMEMLEAK" >"$1"
 	echo clear >"$KMEMLEAK"
 	cat "$1" >>"$KMEMLEAK_FOUND" 2>/dev/null || true
+}
+
+# kmemleak_scan FILE: as kmemleak_scan_once, after waiting out the
+# minimum age and a first scan, so that everything leaked so far is
+# reported
+kmemleak_scan() {
+	: >"$1"
+	kmemleak_live || return 0
+	sleep "$KMEMLEAK_AGE"
+	echo scan >"$KMEMLEAK" || return 0
+	kmemleak_scan_once "$1"
 }
 
 # kmemleak_forget: clear what is reported so far (e.g. leaks of the boot,
