@@ -144,6 +144,7 @@ struct gce_sim_pipe_stats {
 	u32 hz;
 	u32 vblank_us;
 	u32 frame;
+	u32 in_vblank;		/* running, between an EOF and the next SOF */
 	u64 sof_ns;
 	u64 eof_ns;
 	u64 next_sof_ns;

@@ -1053,10 +1053,14 @@ static u64 frame_step(struct frame_pipe *fp, u64 now)
 	bool in_vblank, late;
 	u32 target, gap;
 
-	if (gce_sim_get_pipe_stats(fp->id, &ps) || !ps.running || !ps.frames || !ps.hz)
+	/*
+	 * The phase comes from the generator's own state, not from its
+	 * counters: a stats reset zeroes those, and a stop between SOF and
+	 * EOF leaves them one apart for good.
+	 */
+	if (gce_sim_get_pipe_stats(fp->id, &ps) || !ps.running || !ps.sof_ns || !ps.hz)
 		return now + NSEC_PER_MSEC;
-	/* between EOF and the next SOF every SOF has had its EOF */
-	in_vblank = ps.eofs == ps.frames;
+	in_vblank = ps.in_vblank;
 	if (in_vblank) {
 		period = div_u64(NSEC_PER_SEC, ps.hz);
 		target = ps.frame + 1;

@@ -1306,6 +1306,7 @@ int gce_sim_get_pipe_stats(int pipe, struct gce_sim_pipe_stats *st)
 	st->hz = READ_ONCE(p->hz);
 	st->vblank_us = READ_ONCE(p->vblank_us);
 	st->frame = p->frame;
+	st->in_vblank = p->running && !p->next_is_eof;
 	st->sof_ns = p->sof_ns;
 	st->eof_ns = p->eof_ns;
 	st->next_sof_ns = p->next_sof_ns;
