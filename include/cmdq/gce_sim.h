@@ -131,6 +131,9 @@ struct gce_sim_thread_stats {
  * @hz: refresh rate
  * @vblank_us: configured vblank length (0: 10% of the frame)
  * @frame: sequence number of the current frame (monotonic since load)
+ * @in_vblank: running, and between an EOF and the next SOF (the phase from
+ *	the generator's state: the counters above are zeroed by a stats reset
+ *	and left one apart by a stop between a SOF and its EOF)
  * @sof_ns: scheduled SOF time of the current frame
  * @eof_ns: scheduled EOF time of the current frame
  * @next_sof_ns: scheduled SOF time of the next frame
@@ -144,7 +147,7 @@ struct gce_sim_pipe_stats {
 	u32 hz;
 	u32 vblank_us;
 	u32 frame;
-	u32 in_vblank;		/* running, between an EOF and the next SOF */
+	u32 in_vblank;
 	u64 sof_ns;
 	u64 eof_ns;
 	u64 next_sof_ns;
