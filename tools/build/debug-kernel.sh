@@ -44,6 +44,7 @@ SRCPKG=linux-source-6.12
 JOBS=${QLAT_JOBS:-$(nproc)}
 log() { echo "debug-kernel: $*" >&2; }
 die() { echo "debug-kernel: error: $*" >&2; exit 1; }
+. "$SELF_DIR/deb-download.sh"
 
 force=0
 if [ "${1:-}" = -f ]; then
@@ -105,16 +106,7 @@ rm -f "$K/.ready"
 log "preparing the debug kernel $SRCPKG=$VER (key $KEY) in $K"
 
 # 1. the source package, downloaded, never installed
-deb_of() { find "$CACHE/dl/" -maxdepth 1 -name "${SRCPKG}_${VER}_*.deb" | head -n1; }
-DEB=$(deb_of)
-if [ -z "$DEB" ]; then
-	log "downloading $SRCPKG=$VER"
-	(cd "$CACHE/dl" && apt-get download -q "$SRCPKG=$VER" >&2 2>/dev/null) ||
-		(cd "$CACHE/dl" && apt-get download -q "$SRCPKG=$VER" >&2) ||
-		die "apt-get download $SRCPKG=$VER failed"
-	DEB=$(deb_of)
-	[ -n "$DEB" ] || die "apt-get download left no ${SRCPKG}_${VER}_*.deb in $CACHE/dl"
-fi
+DEB=$(deb_download "$SRCPKG" "$VER")
 
 # 2. the full source tree (the build needs all of it; vmtest's users need
 # drivers/vhost/vhost.h, checkpatch.pl and kernel-doc from it too)

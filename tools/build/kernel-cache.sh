@@ -32,6 +32,7 @@ CACHE=${QLAT_CACHE:-$HOME/.cache/qlat}
 ABI=${1:-${QLAT_KABI:-}}
 log() { echo "kernel-cache: $*" >&2; }
 die() { echo "kernel-cache: error: $*" >&2; exit 1; }
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/deb-download.sh"
 
 # newest ABI of linux-image-<major>.<n>+deb12-<flavour>-unsigned
 newest_abi() { # major flavour
@@ -72,18 +73,7 @@ VER=$(apt-cache show "linux-image-$ABI-unsigned" 2>/dev/null | awk '/^Version:/ 
 [ -n "$VER" ] || die "linux-image-$ABI-unsigned not found in the apt lists"
 
 # 1. image, headers and source packages, downloaded, never installed
-dl() {
-	local pkg=$1 f
-	f=$(ls "$CACHE/dl/${pkg}_${VER}_"*.deb 2>/dev/null | head -n1 || true)
-	if [ -z "$f" ]; then
-		log "downloading $pkg=$VER"
-		(cd "$CACHE/dl" && apt-get download -q "$pkg=$VER" >&2 2>/dev/null) ||
-			(cd "$CACHE/dl" && apt-get download -q "$pkg=$VER" >&2) ||
-			die "apt-get download $pkg=$VER failed"
-		f=$(ls "$CACHE/dl/${pkg}_${VER}_"*.deb | head -n1)
-	fi
-	echo "$f"
-}
+dl() { deb_download "$1" "$VER"; }
 IMG_DEB=$(dl "linux-image-$ABI-unsigned")
 
 # The headers: linux-headers-<abi> (the arch part: .config, Module.symvers),
