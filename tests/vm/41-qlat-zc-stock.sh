@@ -58,7 +58,7 @@ out=$OUT/qlat-zc-stock-tiny.json
 if qlat_start "$out" zc --stock --json --max-inflight 8; then
 	rm -f "$OUT/zs-ready"
 	"$DRV" -D /dev/vhost-net -i vzs0 -s 1000 -n 200 -q 256 -R 256 --no-verify \
-		-H 1000 -Y "$OUT/zs-ready" >"$OUT/zc-tiny.out" 2>&1 &
+		-H 1000 --detach -Y "$OUT/zs-ready" >"$OUT/zc-tiny.out" 2>&1 &
 	pid=$!
 	i=0
 	while [ ! -e "$OUT/zs-ready" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
