@@ -60,7 +60,12 @@ export KERNELS
 BPF_PROGS := cmdqlat zclat zcstock
 BPF_OBJS := $(BPF_PROGS:%=$(O)/%.bpf.o)
 SKELS := $(BPF_PROGS:%=$(O)/%.skel.h)
-TOOL_SRCS := tools/qlat.c tools/hist.c tools/cmdqlat.c tools/zclat.c tools/gate.c
+# qlat = usage/dispatch (qlat.c) + subcommands + libqlat.a, the helpers
+# they share (also linked by the unit tests)
+LIB_SRCS := tools/trace_helpers.c tools/cli.c tools/evidence.c tools/report.c \
+	tools/openmetrics.c tools/hist.c
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+TOOL_SRCS := tools/qlat.c tools/cmdqlat.c tools/zclat.c tools/gate.c
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(O)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -169,7 +174,11 @@ $(O)/tools/%.o: tools/%.c $(wildcard tools/*.h include/qlat/*.h) $(SKELS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -c $< -o $@
 
-$(O)/qlat: $(TOOL_OBJS)
+$(O)/libqlat.a: $(LIB_OBJS)
+	$(msg) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(O)/qlat: $(TOOL_OBJS) $(O)/libqlat.a
 	$(msg) LINK $@
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TOOL_LIBS)
 
@@ -196,6 +205,11 @@ $(O)/tests/test_gate: tests/unit/test_gate.c tools/gate.c tools/hist.c $(wildcar
 	$(msg) CC $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_gate.c tools/gate.c tools/hist.c -ljson-c -lm
+
+$(O)/tests/test_lib: tests/unit/test_lib.c $(O)/libqlat.a $(wildcard tests/unit/*.h tools/*.h include/qlat/*.h)
+	$(msg) CC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_lib.c $(O)/libqlat.a $(TOOL_LIBS)
 
 # libFuzzer target of qlat gate's JSON input (run by tests/unit/fuzz.sh);
 # libFuzzer comes with libclang-rt-dev

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests of libqlat.a, the helpers every qlat subcommand shares: the
+ * common options (cli.c), the atomic file commit (report.c), the
+ * OpenMetrics/Prometheus family lines (openmetrics.c), the attach names
+ * (trace_helpers.c) and the run loop.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "qlat.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/qlat-test-lib.XXXXXX";
+
+/* A stream over a buffer: what a writer printed */
+struct mem {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+static void mem_open(struct mem *m)
+{
+	m->buf = NULL;
+	m->len = 0;
+	m->f = open_memstream(&m->buf, &m->len);
+}
+
+static const char *mem_close(struct mem *m)
+{
+	fclose(m->f);
+	return m->buf;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static const struct argp_child children[] = {
+	{ &qlat_common_argp, 0, NULL, 0 },
+	{},
+};
+
+static const struct argp test_argp = { .children = children };
+
+/* Parse argv (NULL-terminated) into env; flags: argp's (ARGP_NO_EXIT) */
+static int parse(struct qlat_env *env, const char **args, unsigned int flags)
+{
+	char *argv[16] = { "qlat test" };
+	int argc = 1;
+
+	while (*args && argc < 15)
+		argv[argc++] = (char *)*args++;
+	argv[argc] = NULL;
+	return argp_parse(&test_argp, argc, argv, flags, NULL, env);
+}
+
+/*
+ * Parse in a child, whose argp_error() exits: returns its exit status and
+ * the first line of its stderr in msg
+ */
+static int parse_fails(const char *a, const char *b, char *msg, size_t n)
+{
+	int pipefd[2], st = -1;
+	pid_t pid;
+	ssize_t r;
+
+	msg[0] = 0;
+	if (pipe(pipefd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct qlat_env env = QLAT_ENV_INIT;
+		const char *args[] = { a, b, NULL };
+
+		dup2(pipefd[1], 2);
+		argp_err_exit_status = QLAT_EXIT_USAGE;
+		parse(&env, args, 0);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	r = read(pipefd[0], msg, n - 1);
+	msg[r > 0 ? r : 0] = 0;
+	if (strchr(msg, '\n'))
+		*strchr(msg, '\n') = 0;
+	close(pipefd[0]);
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_options(void)
+{
+	const char *good[] = { "-i", "2", "-c", "3", "-d", "60", "-m", "--json",
+			       "--attach", "raw_tp", "--threshold", "18446744073709551",
+			       "--evidence", "0", NULL };
+	const char *bad[][3] = {
+		{ "-i", "0", "invalid interval '0'" },
+		{ "-i", "86401", "invalid interval '86401'" },
+		{ "-c", "x", "invalid count 'x'" },
+		{ "-d", "-1", "invalid duration '-1'" },
+		{ "--attach", "kprobe", "invalid attach mode 'kprobe'" },
+		{ "--threshold", "0", "invalid threshold '0'" },
+		{ "--threshold", "-5", "invalid threshold '-5'" },
+		{ "--threshold", "9223372036854775808", "invalid threshold '9223372036854775808'" },
+		{ "--threshold", "10ms", "invalid threshold '10ms'" },
+		{ "--evidence", "100001", "invalid evidence count '100001'" },
+	};
+	struct qlat_env env = QLAT_ENV_INIT;
+	char msg[256];
+	unsigned int i;
+	long v;
+
+	tap_ok(env.max_misses == -1 && env.evidence == 20 && !env.threshold_ns &&
+	       env.format == QLAT_FMT_TTY, "defaults: no limits, evidence 20, terminal");
+	tap_ok(!parse(&env, good, ARGP_NO_EXIT) && env.interval == 2 && env.count == 3 &&
+	       env.duration == 60 && env.unit == QLAT_UNIT_MS && env.format == QLAT_FMT_JSON &&
+	       env.attach == QLAT_ATTACH_RAW_TP && env.threshold_ns == 18446744073709551ULL &&
+	       env.evidence == 0, "common options parsed into qlat_env");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int st = parse_fails(bad[i][0], bad[i][1], msg, sizeof(msg));
+
+		tap_ok(st == QLAT_EXIT_USAGE && strstr(msg, bad[i][2]),
+		       "%s %s: exit %d, '%s'", bad[i][0], bad[i][1], st, msg);
+	}
+	tap_ok(!qlat_parse_uint("0", 5, &v) && v == 0 && !qlat_parse_uint("5", 5, &v) &&
+	       v == 5 && qlat_parse_uint("6", 5, &v) == -EINVAL &&
+	       qlat_parse_uint("", 5, &v) == -EINVAL && qlat_parse_uint("1 ", 5, &v) == -EINVAL &&
+	       qlat_parse_uint("99999999999999999999", 5, &v) == -EINVAL,
+	       "qlat_parse_uint: 0 and max accepted; max+1, empty, trailing space, overflow refused");
+}
+
+static void test_attach_names(void)
+{
+	enum qlat_attach a;
+	int i, ok = 1;
+
+	for (i = 0; i < QLAT_ATTACH_NR; i++)
+		ok &= !qlat_parse_attach(qlat_attach_name(i), &a) && (int)a == i;
+	tap_ok(ok && qlat_parse_attach("TP_BTF", &a) == -EINVAL &&
+	       !strcmp(qlat_attach_name(QLAT_ATTACH_NR), "?"),
+	       "attach names round-trip; unknown refused");
+}
+
+/* ---- atomic files ------------------------------------------------------- */
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static void test_file_commit(void)
+{
+	char path[256], tmp[300], buf[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/out.json", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	tap_ok(qlat_file_begin(NULL) == NULL, "no path: no file");
+
+	f = qlat_file_begin(path);
+	fprintf(f, "first\n");
+	fflush(f);
+	tap_ok(exists(tmp) && !exists(path), "while written: only PATH.tmp exists");
+	tap_ok(qlat_file_commit(f, path) == 0 && !exists(tmp), "commit: 0, PATH.tmp gone");
+	f = fopen(path, "r");
+	tap_ok(f && fgets(buf, sizeof(buf), f) && !strcmp(buf, "first\n"), "PATH holds it");
+	if (f)
+		fclose(f);
+
+	/* replacing: a reader of PATH sees the old or the new file, whole */
+	f = qlat_file_begin(path);
+	fprintf(f, "second\n");
+	fflush(f);
+	{
+		FILE *r = fopen(path, "r");
+
+		tap_ok(r && fgets(buf, sizeof(buf), r) && !strcmp(buf, "first\n"),
+		       "until the commit PATH still holds the old file");
+		if (r)
+			fclose(r);
+	}
+	qlat_file_commit(f, path);
+	f = fopen(path, "r");
+	tap_ok(f && fgets(buf, sizeof(buf), f) && !strcmp(buf, "second\n"),
+	       "after it, the new one");
+	if (f)
+		fclose(f);
+
+	/* a rename that fails (PATH is a directory): 1, and no PATH.tmp left */
+	snprintf(path, sizeof(path), "%s/adir", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	mkdir(path, 0755);
+	{
+		char inner[300];
+
+		snprintf(inner, sizeof(inner), "%s/x", path);
+		fclose(fopen(inner, "w"));	/* non-empty: rename over it fails */
+	}
+	f = qlat_file_begin(path);
+	fprintf(f, "x\n");
+	tap_ok(qlat_file_commit(f, path) == 1 && !exists(tmp),
+	       "failed rename: 1, PATH.tmp removed");
+	snprintf(path, sizeof(path), "%s/no/such/dir/f", dir);
+	tap_ok(qlat_file_begin(path) == NULL, "unwritable PATH.tmp: NULL (reported)");
+}
+
+/* ---- OpenMetrics -------------------------------------------------------- */
+
+static void test_openmetrics(void)
+{
+	struct mem m;
+	const char *s;
+
+	mem_open(&m);
+	qlat_om_family(m.f, "qlat_cmdq_flush_eoc_seconds", "histogram", "seconds", "Flush to EOC");
+	qlat_om_family(m.f, "qlat_cmdq_events", "counter", NULL, "Events");
+	qlat_om_end(m.f);
+	s = mem_close(&m);
+	tap_ok(!strcmp(s, "# TYPE qlat_cmdq_flush_eoc_seconds histogram\n"
+		       "# UNIT qlat_cmdq_flush_eoc_seconds seconds\n"
+		       "# HELP qlat_cmdq_flush_eoc_seconds Flush to EOC\n"
+		       "# TYPE qlat_cmdq_events counter\n"
+		       "# HELP qlat_cmdq_events Events\n"
+		       "# EOF\n"), "OpenMetrics: TYPE, UNIT, HELP; counter family without _total; # EOF");
+	free(m.buf);
+
+	qlat_om_prom = true;
+	mem_open(&m);
+	qlat_om_family(m.f, "qlat_cmdq_flush_eoc_seconds", "histogram", "seconds", "Flush to EOC");
+	qlat_om_family(m.f, "qlat_cmdq_events", "counter", NULL, "Events");
+	qlat_om_end(m.f);
+	s = mem_close(&m);
+	qlat_om_prom = false;
+	tap_ok(!strcmp(s, "# TYPE qlat_cmdq_flush_eoc_seconds histogram\n"
+		       "# HELP qlat_cmdq_flush_eoc_seconds Flush to EOC\n"
+		       "# TYPE qlat_cmdq_events_total counter\n"
+		       "# HELP qlat_cmdq_events_total Events\n"),
+	       "Prometheus 0.0.4: no UNIT, counter family named NAME_total, no # EOF");
+	free(m.buf);
+}
+
+/* ---- run loop ----------------------------------------------------------- */
+
+struct loop_ctx {
+	int prints, finals, stops;
+};
+
+static int loop_print(void *ctx, bool final)
+{
+	struct loop_ctx *c = ctx;
+
+	c->prints++;
+	c->finals += final;
+	return 0;
+}
+
+static bool loop_stop(void *ctx, int timeout_ms)
+{
+	struct loop_ctx *c = ctx;
+
+	c->stops++;
+	return c->stops == 3;	/* a limit breached at the third look */
+}
+
+static void test_run_loop(void)
+{
+	struct qlat_env env = QLAT_ENV_INIT;
+	struct loop_ctx c = {};
+	char ready[256];
+	int ret;
+
+	snprintf(ready, sizeof(ready), "%s/ready", dir);
+	env.ready_file = ready;
+	env.duration = 5;
+	ret = qlat_run_loop(&env, loop_print, loop_stop, &c);
+	tap_ok(ret == 0 && c.stops == 3 &&
+	       c.prints == 1 && c.finals == 1,
+	       "stop callback true: the loop ends with one final print (%d looks, %d prints)",
+	       c.stops, c.prints);
+	tap_ok(exists(ready), "--ready-file created once running");
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_options();
+	test_attach_names();
+	test_file_commit();
+	test_openmetrics();
+	test_run_loop();
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd))
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
+	return tap_done();
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * BPF-side helpers of the qlat subcommands (as libbpf-tools' trace_helpers):
+ * attach flavours and their fallback order, per-CPU map reads, programs'
+ * recursion misses, /proc/kallsyms.
+ */
+#ifndef __QLAT_TOOLS_TRACE_HELPERS_H
+#define __QLAT_TOOLS_TRACE_HELPERS_H
+
+#include <stdbool.h>
+#include <bpf/libbpf.h>
+#include "hist.h"
+
+enum qlat_attach {
+	QLAT_ATTACH_AUTO,
+	QLAT_ATTACH_TP_BTF,
+	QLAT_ATTACH_RAW_TP,
+	QLAT_ATTACH_TRACEPOINT,
+	QLAT_ATTACH_NR,
+};
+
+const char *qlat_attach_name(enum qlat_attach a);
+int qlat_parse_attach(const char *s, enum qlat_attach *a);
+
+/*
+ * Enable exactly the programs of one attach flavour: names ending in
+ * "_btf" (tp_btf), "_raw" (raw_tp) or "_tp" (tracepoint).
+ */
+void qlat_select_progs(struct bpf_object *obj, enum qlat_attach a);
+/*
+ * Order of flavours to try for a forced or automatic attach: tp_btf only
+ * when /sys/kernel/btf/<module> exists, tracepoint only when tracefs has
+ * the events/<system>. Returns the number of entries written to order[].
+ */
+int qlat_attach_order(enum qlat_attach forced, const char *module,
+		      const char *system, enum qlat_attach order[QLAT_ATTACH_NR]);
+
+/*
+ * Events a BPF program did not see because it was already running on that
+ * CPU (e.g. a hardirq tracepoint interrupting the same program in process
+ * context): the kernel's recursion_misses, summed over the loaded programs
+ * whose name starts with "<event>_".
+ */
+__u64 qlat_prog_misses(struct bpf_object *obj, const char *event);
+
+/*
+ * Does the running kernel count the runs of SEC("tracepoint") programs
+ * (the perf-event path, trace_call_bpf()) it skips because a BPF program
+ * is already active on the CPU? 6.7 and later add them to the programs'
+ * recursion_misses ("bpf: Count missed stats in trace_call_bpf"), as for
+ * tp_btf and raw_tp; 6.1 counts them nowhere.
+ */
+bool qlat_tp_misses_counted(void);
+
+/* Explain why no flavour could attach (module missing, no BTF, no tracefs) */
+void qlat_attach_failed(const char *who, enum qlat_attach forced, const char *module,
+			const char *system, int err);
+
+/* Sum of the per-CPU values of a PERCPU_ARRAY of __u64 */
+int qlat_read_counters(int fd, __u64 *out, __u32 n);
+/* Merged per-CPU qlat_hist entries of a PERCPU_ARRAY */
+int qlat_read_hists(int fd, struct qlat_hist *out, __u32 n);
+
+/* Address of a symbol in /proc/kallsyms (module: "[mod]" column, or NULL); 0 if absent */
+__u64 qlat_ksym(const char *name, const char *module);
+
+#endif /* __QLAT_TOOLS_TRACE_HELPERS_H */
