@@ -65,7 +65,8 @@ SKELS := $(BPF_PROGS:%=$(O)/%.skel.h)
 LIB_SRCS := tools/trace_helpers.c tools/cli.c tools/evidence.c tools/report.c \
 	tools/openmetrics.c tools/hist.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
-TOOL_SRCS := tools/qlat.c tools/cmdqlat.c tools/zclat.c tools/gate.c
+GATE_SRCS := tools/gate.c tools/gate_input.c tools/gate_decide.c tools/gate_render.c
+TOOL_SRCS := tools/qlat.c tools/cmdqlat.c tools/zclat.c $(GATE_SRCS)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(O)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -201,10 +202,10 @@ $(O)/tests/test_hist: tests/unit/test_hist.c tools/hist.c $(wildcard tests/unit/
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_hist.c tools/hist.c -ljson-c -lm
 
-$(O)/tests/test_gate: tests/unit/test_gate.c tools/gate.c tools/hist.c $(wildcard tests/unit/*.h tools/*.h include/qlat/*.h)
+$(O)/tests/test_gate: tests/unit/test_gate.c $(GATE_SRCS) tools/hist.c $(wildcard tests/unit/*.h tools/*.h include/qlat/*.h)
 	$(msg) CC $@
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_gate.c tools/gate.c tools/hist.c -ljson-c -lm
+	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_gate.c $(GATE_SRCS) tools/hist.c -ljson-c -lm
 
 $(O)/tests/test_lib: tests/unit/test_lib.c $(O)/libqlat.a $(wildcard tests/unit/*.h tools/*.h include/qlat/*.h)
 	$(msg) CC $@
@@ -213,7 +214,7 @@ $(O)/tests/test_lib: tests/unit/test_lib.c $(O)/libqlat.a $(wildcard tests/unit/
 
 # libFuzzer target of qlat gate's JSON input (run by tests/unit/fuzz.sh);
 # libFuzzer comes with libclang-rt-dev
-$(O)/tests/fuzz_gate_json: tests/fuzz/fuzz_gate_json.c tools/gate.c tools/hist.c $(wildcard tools/*.h include/qlat/*.h)
+$(O)/tests/fuzz_gate_json: tests/fuzz/fuzz_gate_json.c $(GATE_SRCS) tools/hist.c $(wildcard tools/*.h include/qlat/*.h)
 	$(msg) FUZZ $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

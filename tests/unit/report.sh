@@ -11,7 +11,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 CHROMIUM=${CHROMIUM:-chromium}
-COL_BASE=1f77b4	# tools/gate.c COL_BASE / COL_RUN
+COL_BASE=1f77b4	# tools/gate_render.c COL_BASE / COL_RUN
 COL_RUN=ff7f0e
 MIN_PIXELS=2000
 . tests/tap.sh

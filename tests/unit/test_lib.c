@@ -70,6 +70,7 @@ static int parse_fails(const char *a, const char *b, char *msg, size_t n)
 	msg[0] = 0;
 	if (pipe(pipefd))
 		return -1;
+	fflush(stdout);		/* else the child's exit() prints it again */
 	pid = fork();
 	if (pid == 0) {
 		struct qlat_env env = QLAT_ENV_INIT;

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/tap.sh
 O=build/tools
 LIB="trace_helpers cli evidence report openmetrics hist"
-SUB="cmdqlat zclat gate"
+SUB="cmdqlat zclat gate gate_input gate_decide gate_render"
 ALL="qlat $SUB $LIB"
 
 for n in $ALL; do
