@@ -184,9 +184,10 @@ $(O)/qlat: $(TOOL_OBJS) $(O)/libqlat.a
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(TOOL_LIBS)
 
 # /dev/cmdq CLI for tests, fuzzing and load generation (no BPF)
-$(O)/cmdqctl: tools/cmdqctl.c include/uapi/linux/cmdq.h
+CMDQCTL_SRCS := $(wildcard tools/cmdqctl*.c)
+$(O)/cmdqctl: $(CMDQCTL_SRCS) tools/cmdqctl.h include/uapi/linux/cmdq.h
 	$(msg) LINK $@
-	$(Q)$(CC) $(TOOL_CFLAGS) -static -o $@ $<
+	$(Q)$(CC) $(TOOL_CFLAGS) -static -o $@ $(CMDQCTL_SRCS)
 
 # userspace virtio-net driver for vhost-net devices (tests, benchmarks)
 $(O)/vhostdrv: tools/vhostdrv.c
