@@ -190,9 +190,10 @@ $(O)/cmdqctl: $(CMDQCTL_SRCS) tools/cmdqctl.h include/uapi/linux/cmdq.h
 	$(Q)$(CC) $(TOOL_CFLAGS) -static -o $@ $(CMDQCTL_SRCS)
 
 # userspace virtio-net driver for vhost-net devices (tests, benchmarks)
-$(O)/vhostdrv: tools/vhostdrv.c
+VHOSTDRV_SRCS := $(wildcard tools/vhostdrv*.c)
+$(O)/vhostdrv: $(VHOSTDRV_SRCS) tools/vhostdrv.h
 	$(msg) LINK $@
-	$(Q)$(CC) $(TOOL_CFLAGS) -static -pthread -o $@ $<
+	$(Q)$(CC) $(TOOL_CFLAGS) -static -pthread -o $@ $(VHOSTDRV_SRCS)
 
 tools: $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv
 
