@@ -1,97 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gce_sim: a software model of the MediaTek GCE (Global Command Engine)
- * registered as a mailbox controller, plus a display timing generator.
- *
- * Engine
- * ------
- * 16 threads, one mailbox channel each. send_data() queues the packet on
- * the thread's task list (pkt->node, pkt->priv = thread). An idle thread
- * starts it at once; a busy thread gets it chained the way the real driver
- * does: the last instruction of the previous packet (the JUMP(PASS) that
- * cmdq_pkt_finalize() appends) is patched into an absolute JUMP to the new
- * packet's pa_base. The list and the program counter are protected by the
- * per-thread raw spinlock.
- *
- * Each thread is executed by its own hrtimer (hard mode: hardirq context
- * even on PREEMPT_RT, since it is the hardware; it takes raw spinlocks
- * only and never calls out of the model). The thread keeps a simulated
- * clock sim_ns: the time at which its last instruction completed. A timer callback at time now
- * executes every instruction whose completion time sim_ns + inst_cost_ns is
- * not in the future (at most GCE_MAX_BATCH per callback) and re-arms the
- * timer at sim_ns + inst_cost_ns * batch, so simulated time advances by
- * cost x instructions and catches up with timer latency. inst_cost_ns = 0
- * runs until the task completes or blocks.
- *
- * Instructions (64-bit LE, ((op << 24 | arg_a) << 32) | arg_b):
- *  MASK   thread mask register = arg_b (~mask, as the helper encodes it)
- *  WRITE  reg = arg_b; with offset bit 0: reg = (reg & mask) | (arg_b & ~mask)
- *  POLL   wait until reg (masked with offset bit 0) == arg_b; re-checked every
- *         GCE_POLL_INTERVAL_NS; ERROR after poll_timeout_us (0: never)
- *  WFE    event = arg_a & 0xffff (< 1024). With WAIT: block until
- *         event == arg_b[11:0], then with UPDATE set it to arg_b[27:16]
- *         atomically. Without WAIT: UPDATE only. Waiters are woken (their
- *         timers kicked) whenever an event value changes.
- *  JUMP   relative: pc += (s32)arg_b (multiple of 8, target inside the buffer
- *         or exactly its end). Absolute (arg_a bit 0): target pa =
- *         arg_b << GCE_SIM_SHIFT_PA; only a target inside the current buffer
- *         is followed; leaving the buffer other than through EOC is an ERROR.
- *  EOC    without IRQ_EN: no-op. With IRQ_EN: the packet completes (status 0).
- *         The continuation is read from the packet's last instruction before
- *         the callback runs (the client owns the buffer afterwards): an
- *         absolute JUMP leads to the queued packet with that pa_base, which
- *         must be the next one in submission order (else chain_errors++ and
- *         the next queued packet runs anyway); anything else ends the run.
- *         Instructions between EOC and the last one are not executed.
- *  LOGIC  upstream encoding; SPR0..3 per thread (reset at task start), GPR
- *         0x20..0x2f global. Shifts by >= 32 give 0.
- * Any other op code or operand error, running past the end of the buffer,
- * a POLL timeout or inst_limit instructions in one task raise the ERROR IRQ:
- * status -ENOEXEC, and the thread moves on to the next queued packet.
- *
- * Completion ("IRQ"): the engine records the finished task (pkt->eoc_ns =
- * ktime_get_ns(), status, deadline) in the thread's IRQ ring and raises
- * the thread's IRQ, an irq_work: the interrupt handler of real hardware,
- * i.e. hardirq context, and a thread on PREEMPT_RT (as a force-threaded
- * handler), so client callbacks may take spinlock_t and wake tasks. The
- * handler delivers the ring in order, one at a time per thread, with no
- * gce_sim lock held: trace_cmdq_eoc_irq(), then mbox_chan_received_data()
- * (the client may flush again from its callback, which re-enters
- * send_data()). Aborts and channel shutdown go through the same ring and
- * wait until the handler has delivered their packets. A ring of
- * GCE_IRQ_RING entries is the IRQ status the hardware keeps: with it full
- * the thread stops executing until the handler has made room.
- *
- * Timing generator
- * ----------------
- * Pipe p, frame k: SOF at T(k) raises event CMDQ_PIPE_SOF(p); EOF at
- * T(k) + period - vblank raises CMDQ_PIPE_EOF(p); T(k + 1) = T(k) + period.
- * All timestamps are the scheduled (hrtimer expiry) times. A WFE with WAIT
- * that passes on CMDQ_PIPE_EOF(p) while the event value was set by the
- * generator records pipe p, frame k and deadline_ns = T(k + 1) on the task
- * (a later such WFE in the same task overrides). At EOC:
- * missed = (eoc_ns > deadline_ns); a task that errors or is aborted after
- * such a release counts as missed. A miss increments the pipe's and the
- * thread's miss counters, sets CMDQ_PIPE_UNDERRUN(p) to 1 and fires
- * trace_cmdq_vblank(UNDERRUN) with eoc_ns. Each packet counts at most once.
- *
- * Locking (outer to inner): mbox chan->lock (held by the framework around
- * send_data) -> thread lock -> evt_lock -> hrtimer base. evt_lock protects
- * the event table, the pipes' runtime state and each thread's wait_event;
- * a thread sets wait_event under evt_lock when it blocks, and whoever
- * changes an event kicks the waiters' timers under evt_lock, so no wakeup is
- * lost and no thread lock is taken while another one is held. Timers are
- * only ever (re)armed with hrtimer_start(), never forwarded. Callbacks to the
- * client are made with no gce_sim lock held.
- *
- * Fault injection (debugfs "fault", or the gce_sim_set_* API):
- *  stall <thread> <us> [every]  stall the thread for <us>: once (every = 0)
- *      or on every <every>th task started. The stall hits right after the
- *      task's first WFE wait is released, or before its EOC if it has none.
- *  irq_delay <thread> <us>      delay each EOC IRQ of the thread by <us>
- *  bad_opcode <thread> [n]      the next n tasks fail at their first
- *      instruction (ERROR IRQ, buffer untouched)
- *  clear [<thread>]             clear the settings
+ * gce_sim: the GCE model and the display timing generator, all but the
+ * self-test. gce_sim_priv.h describes the model and its locking.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -116,35 +26,24 @@
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 
-#include <cmdq/cmdq.h>
-#include <cmdq/gce_sim.h>
+#include "gce_sim_priv.h"
 #include "cmdq_debugfs.h"
 #include "cmdq_trace.h"
 
-#define GCE_THREADS		CMDQ_THR_MAX_COUNT
-#define GCE_REGS_PER_SUBSYS	(CMDQ_SUBSYS_SIZE / 4)
-#define GCE_MAX_BATCH		1024	/* instructions per timer callback */
-#define GCE_POLL_INTERVAL_NS	10000ULL
-#define GCE_EVT_VAL_MASK	0xfff
-#define GCE_IRQ_RING		64	/* completions raised, not yet handled */
-#define GCE_JUMP_ABS_CMD(pa) \
-	((u64)((CMDQ_CODE_JUMP << CMDQ_OP_CODE_SHIFT) | CMDQ_JUMP_ABSOLUTE) << 32 | \
-	 (u32)((pa) >> GCE_SIM_SHIFT_PA))
-
-static unsigned int inst_cost_ns = 100;
-module_param(inst_cost_ns, uint, 0444);
+unsigned int gce_inst_cost_ns = 100;
+module_param_named(inst_cost_ns, gce_inst_cost_ns, uint, 0444);
 MODULE_PARM_DESC(inst_cost_ns, "Simulated cost of one GCE instruction in ns (0: run at once)");
 
-static unsigned int batch = 16;
-module_param(batch, uint, 0444);
+unsigned int gce_batch = 16;
+module_param_named(batch, gce_batch, uint, 0444);
 MODULE_PARM_DESC(batch, "Instructions per executor timer tick (1..1024)");
 
-static unsigned int inst_limit = 1000000;
-module_param(inst_limit, uint, 0444);
+unsigned int gce_inst_limit = 1000000;
+module_param_named(inst_limit, gce_inst_limit, uint, 0444);
 MODULE_PARM_DESC(inst_limit, "Instructions one task may execute before an ERROR IRQ");
 
-static unsigned int poll_timeout_us = 100000;
-module_param(poll_timeout_us, uint, 0444);
+unsigned int gce_poll_timeout_us = 100000;
+module_param_named(poll_timeout_us, gce_poll_timeout_us, uint, 0444);
 MODULE_PARM_DESC(poll_timeout_us, "POLL raises an ERROR IRQ after this long (0: never)");
 
 static unsigned int pipes = 2;
@@ -163,6 +62,8 @@ static bool enable = true;
 module_param(enable, bool, 0444);
 MODULE_PARM_DESC(enable, "Start the timing generator at load");
 
+struct gce_sim *gs;
+
 enum gce_exec {
 	EXEC_NEXT,	/* instruction done, pc advanced */
 	EXEC_WAIT,	/* blocked in WFE; an event change kicks the timer */
@@ -170,147 +71,10 @@ enum gce_exec {
 	EXEC_DONE,	/* the task finished; a completion is to be delivered */
 };
 
-struct gce_done {
-	struct cmdq_pkt *pkt;
-	int sta;
-	int pipe;
-	u32 frame;
-	u32 inst;
-	bool missed;
-	u64 eoc_ns;
-	u64 deadline_ns;
-};
-
-struct gce_thread {
-	raw_spinlock_t lock;
-	struct hrtimer timer;
-	struct mbox_chan *chan;
-	unsigned int id;
-	bool bound;
-	bool dead;		/* shutting down: queue, do not execute */
-	struct list_head tasks;	/* pkt->node, submission order */
-	struct cmdq_pkt *cur;	/* first of @tasks, or NULL when idle */
-	/*
-	 * The IRQ: completions are raised into irq_ring[irq_head] and handled
-	 * from irq_ring[irq_tail] (free-running indexes, lock); irq_tail moves
-	 * only once a completion has been delivered. One handler at a time
-	 * (in_irq). held: the engine stopped for want of a ring entry.
-	 */
-	struct irq_work irq;
-	struct gce_done irq_ring[GCE_IRQ_RING];
-	u32 irq_head;
-	u32 irq_tail;
-	bool in_irq;
-	bool held;
-	wait_queue_head_t irq_wq;	/* aborts and shutdown, for irq_tail */
-	u32 pc;
-	u64 sim_ns;
-	u32 task_inst;
-	u32 mask;
-	u32 spr[CMDQ_THR_SPR_MAX];
-	int wait_evt;		/* evt_lock */
-	bool waiting;
-	bool polling;
-	u64 poll_start_ns;
-	/* state of the current task */
-	bool invalid;
-	bool bad;
-	bool waited;
-	bool stall_armed;
-	bool eoc_delayed;
-	u64 stall_ns;
-	int pipe;
-	u32 frame;
-	u64 deadline_ns;
-	/* fault knobs */
-	u32 stall_us;
-	u32 stall_every;
-	u32 stall_seq;
-	u32 irq_delay_us;
-	u32 bad_count;
-	struct gce_sim_thread_stats st;
-};
-
-struct gce_pipe {
-	struct hrtimer timer;
-	unsigned int id;
-	u32 hz;			/* knobs, read at each SOF */
-	u32 vblank_us;
-	/* evt_lock */
-	bool running;
-	bool next_is_eof;
-	u32 seq;		/* number of the next frame */
-	u32 frame;		/* current frame */
-	u64 sof_ns;
-	u64 eof_ns;
-	u64 next_sof_ns;
-	bool eof_by_tg;		/* EOF event value was set by the generator */
-	u32 eof_frame;
-	u64 eof_deadline_ns;
-	u64 frames;
-	u64 eofs;
-	u64 misses;
-	u64 skipped;
-};
-
-struct gce_sim {
-	struct platform_device *pdev;
-	struct mbox_controller mbox;
-	struct mbox_chan chans[GCE_THREADS];
-	struct gce_thread thr[GCE_THREADS];
-	bool probed;
-	int probe_err;
-
-	raw_spinlock_t evt_lock;
-	u16 evt[CMDQ_MAX_EVENT];
-	struct gce_pipe pipe[CMDQ_MAX_PIPES];
-
-	struct mutex cfg_lock;	/* timing generator configuration */
-	u32 npipes;
-	bool tg_enabled;
-
-	u32 *regs;		/* CMDQ_SUBSYS_COUNT x GCE_REGS_PER_SUBSYS */
-	u32 gpr[CMDQ_GPR_MAX];
-
-	struct dentry *dbg;
-	struct mutex st_lock;	/* selftest */
-	u32 st_passed;
-	u32 st_failed;
-};
-
-static struct gce_sim *gs;
-
-static inline u64 gce_word(const struct cmdq_pkt *pkt, u32 off)
-{
-	return le64_to_cpu(*(__le64 *)(pkt->va_base + off));
-}
-
-static inline void gce_set_word(struct cmdq_pkt *pkt, u32 off, u64 w)
-{
-	*(__le64 *)(pkt->va_base + off) = cpu_to_le64(w);
-}
-
-static bool gce_pkt_ok(const struct cmdq_pkt *pkt)
-{
-	return pkt->va_base && pkt->cmd_buf_size >= CMDQ_INST_SIZE &&
-	       pkt->cmd_buf_size <= pkt->buf_size &&
-	       !(pkt->cmd_buf_size % CMDQ_INST_SIZE) && pkt->cmd_buf_size <= U32_MAX;
-}
-
-static inline u32 gce_slot(const struct cmdq_pkt *pkt)
-{
-	return pkt->cmd_buf_size - CMDQ_INST_SIZE;
-}
-
-static inline bool gce_pa_match(const struct cmdq_pkt *pkt, u32 target)
-{
-	return (u32)(pkt->pa_base >> GCE_SIM_SHIFT_PA) == target;
-}
-
 /* ---- events ------------------------------------------------------------ */
 
 /* evt_lock held. Set an event; wake the threads blocked on it. */
-static void gce_evt_set_locked(u32 ev, u32 val, bool by_tg)
+void gce_evt_set_locked(u32 ev, u32 val, bool by_tg)
 {
 	unsigned int i;
 	int p = (int)ev - CMDQ_PIPE_EOF(0);
@@ -337,15 +101,15 @@ static void gce_evt_set(u32 ev, u32 val)
 
 /* ---- thread helpers (thread lock held) ---------------------------------- */
 
-static void gce_arm(struct gce_thread *t)
+void gce_arm(struct gce_thread *t)
 {
-	u64 when = t->sim_ns + (u64)READ_ONCE(inst_cost_ns) * READ_ONCE(batch);
+	u64 when = t->sim_ns + (u64)READ_ONCE(gce_inst_cost_ns) * READ_ONCE(gce_batch);
 
 	if (!t->dead)
 		hrtimer_start(&t->timer, ns_to_ktime(when), HRTIMER_MODE_ABS_HARD);
 }
 
-static void gce_unwait(struct gce_thread *t)
+void gce_unwait(struct gce_thread *t)
 {
 	if (t->waiting) {
 		raw_spin_lock(&gs->evt_lock);
@@ -355,7 +119,7 @@ static void gce_unwait(struct gce_thread *t)
 	}
 }
 
-static void gce_start_task(struct gce_thread *t, struct cmdq_pkt *pkt, u64 now)
+void gce_start_task(struct gce_thread *t, struct cmdq_pkt *pkt, u64 now)
 {
 	t->cur = pkt;
 	t->pc = 0;
@@ -395,7 +159,7 @@ static void gce_start_task(struct gce_thread *t, struct cmdq_pkt *pkt, u64 now)
  * packet's final JUMP now leads to @pkt's successor (or is a JUMP(PASS)
  * again), and @pkt's own patched slot is restored.
  */
-static void gce_unlink(struct gce_thread *t, struct cmdq_pkt *pkt)
+void gce_unlink(struct gce_thread *t, struct cmdq_pkt *pkt)
 {
 	struct cmdq_pkt *prev = NULL, *next = NULL;
 
@@ -414,7 +178,7 @@ static void gce_unlink(struct gce_thread *t, struct cmdq_pkt *pkt)
 	pkt->priv = NULL;
 }
 
-static void gce_count_status(struct gce_thread *t, int sta)
+void gce_count_status(struct gce_thread *t, int sta)
 {
 	if (!sta)
 		t->st.done++;
@@ -436,7 +200,7 @@ static void gce_count_miss(struct gce_thread *t, struct gce_done *d)
 	raw_spin_unlock(&gs->evt_lock);
 }
 
-static void gce_record_last(struct gce_thread *t, struct gce_done *d)
+void gce_record_last(struct gce_thread *t, struct gce_done *d)
 {
 	t->st.last_status = d->sta;
 	t->st.last_pkt_id = d->pkt->id;
@@ -454,7 +218,7 @@ static void gce_record_last(struct gce_thread *t, struct gce_done *d)
  * packet's final absolute JUMP; after an error or abort it is the next
  * queued task, as the real driver's error handler does.
  */
-static void gce_finish_cur(struct gce_thread *t, int sta, struct gce_done *d)
+void gce_finish_cur(struct gce_thread *t, int sta, struct gce_done *d)
 {
 	struct cmdq_pkt *pkt = t->cur, *next = NULL, *first, *it;
 	u64 w;
@@ -518,14 +282,8 @@ static void gce_deliver(struct gce_thread *t, struct gce_done *d)
 
 /* ---- the completion IRQ ------------------------------------------------- */
 
-/* thread lock held */
-static bool gce_irq_full(struct gce_thread *t)
-{
-	return t->irq_head - t->irq_tail >= GCE_IRQ_RING;
-}
-
 /* thread lock held, a ring entry free: raise the IRQ for @d */
-static void gce_irq_raise(struct gce_thread *t, const struct gce_done *d)
+void gce_irq_raise(struct gce_thread *t, const struct gce_done *d)
 {
 	t->irq_ring[t->irq_head % GCE_IRQ_RING] = *d;
 	/* gce_irq_room() reads it without the lock */
@@ -563,7 +321,7 @@ static bool gce_irq_room(struct gce_thread *t)
  * (queued on another CPU while this one runs) finds in_irq set and leaves
  * the new entries to this one, which looks for them before it stops.
  */
-static void gce_irq_handler(struct irq_work *work)
+void gce_irq_handler(struct irq_work *work)
 {
 	struct gce_thread *t = container_of(work, struct gce_thread, irq);
 	struct gce_done d;
@@ -599,7 +357,7 @@ static void gce_irq_handler(struct irq_work *work)
 
 /* ---- instruction execution ---------------------------------------------- */
 
-static u32 *gce_reg_ptr(u32 subsys, u32 off)
+u32 *gce_reg_ptr(u32 subsys, u32 off)
 {
 	if (subsys < 1 || subsys > CMDQ_SUBSYS_COUNT || (off & 3) || off >= CMDQ_SUBSYS_SIZE)
 		return NULL;
@@ -753,7 +511,7 @@ static int gce_exec_one(struct gce_thread *t, u64 now, struct gce_done *d)
 	size = pkt->cmd_buf_size;
 	if (t->pc + CMDQ_INST_SIZE > size)
 		return gce_fail(t, GCE_SIM_ERR_END, 0, d);
-	if (t->task_inst >= READ_ONCE(inst_limit))
+	if (t->task_inst >= READ_ONCE(gce_inst_limit))
 		return gce_fail(t, GCE_SIM_ERR_LIMIT, 0, d);
 	w = gce_word(pkt, t->pc);
 	if (t->bad) {
@@ -797,7 +555,7 @@ static int gce_exec_one(struct gce_thread *t, u64 now, struct gce_done *d)
 			t->polling = false;
 			break;
 		}
-		pto = (u64)READ_ONCE(poll_timeout_us) * NSEC_PER_USEC;
+		pto = (u64)READ_ONCE(gce_poll_timeout_us) * NSEC_PER_USEC;
 		if (!t->polling) {
 			t->polling = true;
 			t->poll_start_ns = now;
@@ -858,7 +616,7 @@ static int gce_exec_one(struct gce_thread *t, u64 now, struct gce_done *d)
  */
 static bool gce_run(struct gce_thread *t, unsigned int *budget, struct gce_done *d)
 {
-	u64 cost = READ_ONCE(inst_cost_ns);
+	u64 cost = READ_ONCE(gce_inst_cost_ns);
 	u64 now = ktime_get_ns();
 	int r;
 
@@ -891,7 +649,7 @@ static bool gce_run(struct gce_thread *t, unsigned int *budget, struct gce_done 
 	return false;
 }
 
-static enum hrtimer_restart gce_thread_timer(struct hrtimer *timer)
+enum hrtimer_restart gce_thread_timer(struct hrtimer *timer)
 {
 	struct gce_thread *t = container_of(timer, struct gce_thread, timer);
 	unsigned int budget = GCE_MAX_BATCH;
@@ -1006,7 +764,7 @@ static bool gce_last_tx_done(struct mbox_chan *chan)
 	return true;
 }
 
-static const struct mbox_chan_ops gce_chan_ops = {
+const struct mbox_chan_ops gce_chan_ops = {
 	.send_data = gce_send_data,
 	.startup = gce_startup,
 	.shutdown = gce_shutdown,
@@ -1018,7 +776,7 @@ static const struct mbox_chan_ops gce_chan_ops = {
  * already, and return once its completion has been delivered, by the
  * IRQ handler either way. Process context.
  */
-static int gce_abort(struct mbox_chan *chan, struct cmdq_pkt *pkt, int sta)
+int gce_abort(struct mbox_chan *chan, struct cmdq_pkt *pkt, int sta)
 {
 	struct gce_thread *t = chan->con_priv;
 	struct cmdq_pkt *it;
@@ -1072,7 +830,7 @@ wait:
 	return 0;
 }
 
-static const struct cmdq_gce_ops gce_ops = {
+const struct cmdq_gce_ops gce_ops = {
 	.abort = gce_abort,
 };
 
@@ -1148,7 +906,7 @@ static u64 gce_vblank_ns(struct gce_pipe *p, u64 period)
 	return min(vb, period - div_u64(period, 10));
 }
 
-static enum hrtimer_restart gce_pipe_timer(struct hrtimer *timer)
+enum hrtimer_restart gce_pipe_timer(struct hrtimer *timer)
 {
 	struct gce_pipe *p = container_of(timer, struct gce_pipe, timer);
 	u64 now = ktime_get_ns(), period, next, ts, skip;
@@ -1198,7 +956,7 @@ static enum hrtimer_restart gce_pipe_timer(struct hrtimer *timer)
 }
 
 /* cfg_lock held */
-static void gce_tg_stop(void)
+void gce_tg_stop(void)
 {
 	unsigned long flags;
 	int i;
@@ -1484,7 +1242,7 @@ EXPORT_SYMBOL_GPL(gce_sim_set_event);
  */
 void gce_sim_set_inst_cost(u32 ns)
 {
-	WRITE_ONCE(inst_cost_ns, ns);
+	WRITE_ONCE(gce_inst_cost_ns, ns);
 }
 EXPORT_SYMBOL_GPL(gce_sim_set_inst_cost);
 
@@ -1495,7 +1253,7 @@ EXPORT_SYMBOL_GPL(gce_sim_set_inst_cost);
  */
 u32 gce_sim_get_inst_cost(void)
 {
-	return READ_ONCE(inst_cost_ns);
+	return READ_ONCE(gce_inst_cost_ns);
 }
 EXPORT_SYMBOL_GPL(gce_sim_get_inst_cost);
 
@@ -1509,7 +1267,7 @@ int gce_sim_set_batch(u32 inst)
 {
 	if (!inst || inst > GCE_MAX_BATCH)
 		return -EINVAL;
-	WRITE_ONCE(batch, inst);
+	WRITE_ONCE(gce_batch, inst);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(gce_sim_set_batch);
@@ -1521,7 +1279,7 @@ EXPORT_SYMBOL_GPL(gce_sim_set_batch);
  */
 void gce_sim_set_inst_limit(u32 inst)
 {
-	WRITE_ONCE(inst_limit, inst);
+	WRITE_ONCE(gce_inst_limit, inst);
 }
 EXPORT_SYMBOL_GPL(gce_sim_set_inst_limit);
 
@@ -1531,7 +1289,7 @@ EXPORT_SYMBOL_GPL(gce_sim_set_inst_limit);
  */
 void gce_sim_set_poll_timeout(u32 us)
 {
-	WRITE_ONCE(poll_timeout_us, us);
+	WRITE_ONCE(gce_poll_timeout_us, us);
 }
 EXPORT_SYMBOL_GPL(gce_sim_set_poll_timeout);
 
@@ -1698,732 +1456,6 @@ int gce_sim_inject_bad_opcode(int thread, u32 count)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(gce_sim_inject_bad_opcode);
-
-/* ---- self-test ---------------------------------------------------------- */
-
-/*
- * debugfs "selftest": binds clients to threads 9..15 through the helper,
- * drives packets through the engine and checks registers (subsys 3,
- * 0x1402f000..0x1402f2ff), GPRs 0..3, events 900..912,
- * statuses, chaining, abort, shutdown, faults and (when the timing
- * generator runs) a deadline hit and a forced miss on pipe 0.
- */
-#define GCE_ST_THR	15
-#define GCE_ST_BASE	(CMDQ_SUBSYS_BASE(3) + 0xf000)
-#define GCE_ST_EVT	900
-#define GCE_ST_MAX_PKT	48
-#define GCE_ST_REFLUSH	100
-#define GCE_SX_FRAME_THR	9	/* stress: frame loops on threads 9..12 */
-#define GCE_SX_FRAME_N		4
-#define GCE_SX_PKTS		(2 * GCE_SX_FRAME_N + 2)
-#define GCE_SX_MS		1000
-
-struct gce_st;
-
-struct gce_st_rec {
-	struct gce_st *st;
-	int idx;
-};
-
-struct gce_st {
-	u32 pass;
-	u32 fail;
-	struct cmdq_client *cl[3];
-	struct cmdq_base base;
-	struct cmdq_pkt *pkt[GCE_ST_MAX_PKT];
-	struct gce_st_rec rec[GCE_ST_MAX_PKT];
-	int npkt;
-	spinlock_t lock;	/* order, sta, n */
-	int order[GCE_ST_MAX_PKT];
-	int sta[GCE_ST_MAX_PKT];
-	int n;
-	int expect;
-	struct completion all;
-	int reflush_left;
-	/* stress */
-	struct gce_sx {
-		struct gce_st *st;
-		struct cmdq_client *cl;
-		struct cmdq_pkt *pkt;
-		u32 ok;
-		u32 bad;
-	} sx[GCE_SX_PKTS];
-	bool sx_stop;
-	atomic_t sx_inflight;
-	struct completion sx_done;
-	/* counters before the stress (here, not on a debug kernel's stack) */
-	struct gce_sim_thread_stats sx_thr[6];
-	struct gce_sim_pipe_stats sx_pipe[CMDQ_MAX_PIPES];
-};
-
-static void gce_st_check(struct gce_st *st, bool ok, const char *what, int line)
-{
-	if (ok) {
-		st->pass++;
-		return;
-	}
-	st->fail++;
-	pr_err("selftest: FAIL line %d: %s\n", line, what);
-}
-
-#define ST_CHECK(st, cond) gce_st_check(st, cond, #cond, __LINE__)
-
-static u32 gce_st_reg(int i)
-{
-	u32 v = 0;
-
-	gce_sim_read_reg(GCE_ST_BASE + i * 4, &v);
-	return v;
-}
-
-static void gce_st_cb(struct cmdq_cb_data data)
-{
-	struct gce_st_rec *r = data.data;
-	struct gce_st *st = r->st;
-	unsigned long flags;
-
-	spin_lock_irqsave(&st->lock, flags);
-	st->sta[r->idx] = data.sta;
-	if (st->n < GCE_ST_MAX_PKT)
-		st->order[st->n++] = r->idx;
-	if (st->n == st->expect)
-		complete(&st->all);
-	spin_unlock_irqrestore(&st->lock, flags);
-}
-
-/* re-flushes its packet from the completion callback (the IRQ handler) */
-static void gce_st_reflush_cb(struct cmdq_cb_data data)
-{
-	struct gce_st_rec *r = data.data;
-	struct gce_st *st = r->st;
-
-	if (data.sta || --st->reflush_left <= 0 ||
-	    cmdq_pkt_flush_async(st->cl[0], data.pkt, gce_st_reflush_cb, r)) {
-		st->sta[r->idx] = data.sta;
-		complete(&st->all);
-	}
-}
-
-static struct cmdq_pkt *gce_st_pkt(struct gce_st *st)
-{
-	struct cmdq_pkt *pkt = NULL;
-
-	if (st->npkt == GCE_ST_MAX_PKT || cmdq_pkt_create(&pkt)) {
-		ST_CHECK(st, !"cmdq_pkt_create");
-		return NULL;
-	}
-	st->rec[st->npkt].st = st;
-	st->rec[st->npkt].idx = st->npkt;
-	st->pkt[st->npkt++] = pkt;
-	return pkt;
-}
-
-static struct gce_st_rec *gce_st_rec_of(struct gce_st *st, struct cmdq_pkt *pkt)
-{
-	int i;
-
-	for (i = 0; i < st->npkt; i++)
-		if (st->pkt[i] == pkt)
-			return &st->rec[i];
-	return NULL;
-}
-
-static void gce_st_expect(struct gce_st *st, int n)
-{
-	reinit_completion(&st->all);
-	spin_lock_irq(&st->lock);
-	st->n = 0;
-	st->expect = n;
-	spin_unlock_irq(&st->lock);
-}
-
-static bool gce_st_wait(struct gce_st *st)
-{
-	return wait_for_completion_timeout(&st->all, msecs_to_jiffies(3000)) != 0;
-}
-
-static int gce_st_async(struct gce_st *st, int cl, struct cmdq_pkt *pkt)
-{
-	return cmdq_pkt_flush_async(st->cl[cl], pkt, gce_st_cb, gce_st_rec_of(st, pkt));
-}
-
-/* append a raw instruction (tests only; the buffer has room) */
-static void gce_st_raw(struct cmdq_pkt *pkt, u8 op, u32 a, u32 b)
-{
-	*(u64 *)(pkt->va_base + pkt->cmd_buf_size) = (u64)((u32)op << 24 | a) << 32 | b;
-	pkt->cmd_buf_size += CMDQ_INST_SIZE;
-}
-
-static void gce_st_thread(struct gce_st *st, int thr, struct gce_sim_thread_stats *ts)
-{
-	gce_sim_get_thread_stats(thr, ts);
-}
-
-static void gce_st_basic(struct gce_st *st)
-{
-	struct cmdq_operand one = { .reg = false, .value = 1 };
-	struct cmdq_operand g0 = { .reg = true, .idx = CMDQ_GPR_BASE };
-	struct cmdq_operand g1 = { .reg = true, .idx = CMDQ_GPR_BASE + 1 };
-	struct cmdq_operand s31 = { .reg = false, .value = 31 };
-	struct cmdq_operand s0 = { .reg = true, .idx = 0 };
-	struct gce_sim_thread_stats a, b;
-	struct cmdq_pkt *pkt = gce_st_pkt(st);
-	u32 v = 0;
-
-	if (!pkt)
-		return;
-	gce_sim_write_reg(GCE_ST_BASE + 4, 0xffff0000);
-	gce_sim_set_event(GCE_ST_EVT, 0);
-	ST_CHECK(st, !cmdq_pkt_write(pkt, 0x11111111, &st->base, 0));
-	ST_CHECK(st, !cmdq_pkt_write_mask(pkt, 0x1234, &st->base, 4, 0xff));
-	ST_CHECK(st, !cmdq_pkt_poll(pkt, 0x11111111, &st->base, 0));
-	ST_CHECK(st, !cmdq_pkt_poll_mask(pkt, 0x34, &st->base, 4, 0xff));
-	ST_CHECK(st, !cmdq_pkt_assign(pkt, CMDQ_GPR_BASE, 0xdeadbeef));
-	ST_CHECK(st, !cmdq_pkt_logic_command(pkt, CMDQ_GPR_BASE + 1, &g0, CMDQ_LOGIC_ADD, &one));
-	ST_CHECK(st, !cmdq_pkt_logic_command(pkt, CMDQ_GPR_BASE + 2, &g1, CMDQ_LOGIC_XOR, &g0));
-	ST_CHECK(st, !cmdq_pkt_logic_command(pkt, 0, &one, CMDQ_LOGIC_LEFT_SHIFT, &s31));
-	ST_CHECK(st, !cmdq_pkt_logic_command(pkt, CMDQ_GPR_BASE + 3, &s0, CMDQ_LOGIC_NOT, &one));
-	ST_CHECK(st, !cmdq_pkt_set_event(pkt, GCE_ST_EVT));
-	gce_st_thread(st, GCE_ST_THR, &b);
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], pkt, 1000) == 0);
-	gce_st_thread(st, GCE_ST_THR, &a);
-	ST_CHECK(st, gce_st_reg(0) == 0x11111111);
-	ST_CHECK(st, gce_st_reg(1) == 0xffff0034);
-	gce_sim_read_gpr(0, &v);
-	ST_CHECK(st, v == 0xdeadbeef);
-	gce_sim_read_gpr(1, &v);
-	ST_CHECK(st, v == 0xdeadbef0);
-	gce_sim_read_gpr(2, &v);
-	ST_CHECK(st, v == (0xdeadbef0 ^ 0xdeadbeef));
-	gce_sim_read_spr(GCE_ST_THR, 0, &v);
-	ST_CHECK(st, v == 0x80000000);
-	gce_sim_read_gpr(3, &v);
-	ST_CHECK(st, v == 0x7fffffff);
-	gce_sim_get_event(GCE_ST_EVT, &v);
-	ST_CHECK(st, v == 1);
-	ST_CHECK(st, a.done == b.done + 1 && a.submitted == b.submitted + 1);
-	/* everything but the final JUMP executes */
-	ST_CHECK(st, a.last_inst == cmdq_pkt_inst_count(pkt) - 1);
-	ST_CHECK(st, a.last_pipe == -1 && !a.last_missed && pkt->eoc_ns >= pkt->flush_ns);
-	/* the same finalized packet can be flushed again */
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], pkt, 1000) == 0);
-}
-
-/* chaining, completion order, JUMP patching and restore */
-static void gce_st_chain(struct gce_st *st)
-{
-	struct gce_sim_thread_stats a, b;
-	struct cmdq_pkt *p[4];
-	int i, ok = 1;
-	u64 w;
-
-	gce_sim_set_event(GCE_ST_EVT + 1, 0);
-	for (i = 0; i < 4; i++) {
-		p[i] = gce_st_pkt(st);
-		if (!p[i])
-			return;
-		if (!i)
-			ST_CHECK(st, !cmdq_pkt_wfe(p[i], GCE_ST_EVT + 1));
-		ST_CHECK(st, !cmdq_pkt_write(p[i], i, &st->base, 8));
-	}
-	gce_st_thread(st, GCE_ST_THR, &b);
-	gce_st_expect(st, 4);
-	for (i = 0; i < 4; i++)
-		ST_CHECK(st, !gce_st_async(st, 0, p[i]));
-	for (i = 0; i < 1000; i++) {	/* until the first batch ran */
-		gce_st_thread(st, GCE_ST_THR, &a);
-		if (a.state == GCE_SIM_THR_WAIT)
-			break;
-		usleep_range(100, 200);
-	}
-	ST_CHECK(st, a.queued == 4 && a.state == GCE_SIM_THR_WAIT &&
-		 a.wait_event == GCE_ST_EVT + 1);
-	ST_CHECK(st, a.chained == b.chained + 3);
-	for (i = 0; i < 3; i++) {
-		w = *(u64 *)(p[i]->va_base + p[i]->cmd_buf_size - 8);
-		ok &= w == GCE_JUMP_ABS_CMD(p[i + 1]->pa_base);
-	}
-	ST_CHECK(st, ok);
-	gce_sim_set_event(GCE_ST_EVT + 1, 1);
-	ST_CHECK(st, gce_st_wait(st));
-	/* completion order = submission order; patched slots restored */
-	for (i = 0, ok = 1; i < 4; i++) {
-		ok &= st->order[i] == gce_st_rec_of(st, p[i])->idx;
-		ok &= !st->sta[gce_st_rec_of(st, p[i])->idx];
-		ok &= *(u64 *)(p[i]->va_base + p[i]->cmd_buf_size - 8) == CMDQ_JUMP_PASS_CMD;
-	}
-	ST_CHECK(st, ok);
-	ST_CHECK(st, gce_st_reg(2) == 3);
-	gce_st_thread(st, GCE_ST_THR, &a);
-	ST_CHECK(st, a.chain_errors == 0 && a.queued == 0 && a.done == b.done + 4);
-}
-
-/* abort of a chained, then of the running packet; sync flush timeout */
-static void gce_st_abort(struct gce_st *st)
-{
-	struct mbox_chan *chan = st->cl[0]->chan;
-	struct cmdq_pkt *p[3], *q;
-	struct gce_sim_thread_stats a, b;
-	int i;
-
-	gce_sim_set_event(GCE_ST_EVT + 2, 0);
-	gce_sim_write_reg(GCE_ST_BASE + 16, 0);
-	gce_sim_write_reg(GCE_ST_BASE + 20, 0);
-	for (i = 0; i < 3; i++) {
-		p[i] = gce_st_pkt(st);
-		if (!p[i])
-			return;
-	}
-	ST_CHECK(st, !cmdq_pkt_wfe(p[0], GCE_ST_EVT + 2));
-	ST_CHECK(st, !cmdq_pkt_write(p[1], 1, &st->base, 16));
-	ST_CHECK(st, !cmdq_pkt_write(p[2], 2, &st->base, 20));
-	gce_st_thread(st, GCE_ST_THR, &b);
-	gce_st_expect(st, 3);
-	for (i = 0; i < 3; i++)
-		ST_CHECK(st, !gce_st_async(st, 0, p[i]));
-	ST_CHECK(st, gce_abort(chan, p[1], -ECANCELED) == 0);
-	ST_CHECK(st, gce_abort(chan, p[1], -ECANCELED) == -ENOENT);
-	ST_CHECK(st, *(u64 *)(p[0]->va_base + p[0]->cmd_buf_size - 8) ==
-		 GCE_JUMP_ABS_CMD(p[2]->pa_base));
-	gce_sim_set_event(GCE_ST_EVT + 2, 1);
-	ST_CHECK(st, gce_st_wait(st));
-	ST_CHECK(st, st->order[0] == gce_st_rec_of(st, p[1])->idx &&
-		 st->order[1] == gce_st_rec_of(st, p[0])->idx &&
-		 st->order[2] == gce_st_rec_of(st, p[2])->idx);
-	ST_CHECK(st, st->sta[gce_st_rec_of(st, p[1])->idx] == -ECANCELED &&
-		 !st->sta[gce_st_rec_of(st, p[0])->idx] && !st->sta[gce_st_rec_of(st, p[2])->idx]);
-	ST_CHECK(st, gce_st_reg(4) == 0 && gce_st_reg(5) == 2);
-	gce_st_thread(st, GCE_ST_THR, &a);
-	ST_CHECK(st, a.aborted == b.aborted + 1 && a.done == b.done + 2 && !a.chain_errors);
-
-	/* abort the running (waiting) packet */
-	q = gce_st_pkt(st);
-	if (!q)
-		return;
-	gce_sim_set_event(GCE_ST_EVT + 3, 0);
-	ST_CHECK(st, !cmdq_pkt_wfe(q, GCE_ST_EVT + 3));
-	gce_st_expect(st, 1);
-	ST_CHECK(st, !gce_st_async(st, 0, q));
-	ST_CHECK(st, gce_abort(chan, q, -ETIMEDOUT) == 0);
-	ST_CHECK(st, gce_st_wait(st) && st->sta[gce_st_rec_of(st, q)->idx] == -ETIMEDOUT);
-	gce_st_thread(st, GCE_ST_THR, &a);
-	ST_CHECK(st, a.state == GCE_SIM_THR_IDLE && a.wait_event == -1 && a.queued == 0);
-	/* synchronous flush timeout: the helper aborts through ops.abort */
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], q, 50) == -ETIMEDOUT);
-	gce_st_thread(st, GCE_ST_THR, &a);
-	ST_CHECK(st, a.last_status == -ETIMEDOUT && a.queued == 0);
-}
-
-static const struct {
-	u8 op;
-	u32 a;
-	u32 b;
-	u32 err;
-} gce_st_bad[] = {
-	{ 0xff, 0, 0, GCE_SIM_ERR_OPCODE },
-	{ 0x00, 0, 0, GCE_SIM_ERR_OPCODE },
-	{ CMDQ_CODE_WRITE, 0x0000010, 1, GCE_SIM_ERR_OPERAND },	/* subsys 0 */
-	{ CMDQ_CODE_WRITE, 0x0040010, 1, GCE_SIM_ERR_OPERAND },	/* subsys 4 */
-	{ CMDQ_CODE_WRITE, 0x0030012, 1, GCE_SIM_ERR_OPERAND },	/* misaligned */
-	{ CMDQ_CODE_WFE, 1024, CMDQ_WFE_UPDATE, GCE_SIM_ERR_OPERAND },
-	{ CMDQ_CODE_LOGIC, (CMDQ_LOGIC_DST_T | 5) << 16 | 0x20, 0, GCE_SIM_ERR_OPERAND },
-	{ CMDQ_CODE_LOGIC, CMDQ_LOGIC_DST_T << 16 | 0x10, 0, GCE_SIM_ERR_OPERAND },
-	{ CMDQ_CODE_JUMP, 0, 0x1000, GCE_SIM_ERR_JUMP },
-	{ CMDQ_CODE_JUMP, 0, (u32)-8, GCE_SIM_ERR_JUMP },
-	{ CMDQ_CODE_JUMP, 0, 4, GCE_SIM_ERR_JUMP },
-	{ CMDQ_CODE_JUMP, CMDQ_JUMP_ABSOLUTE, 0, GCE_SIM_ERR_JUMP },
-	{ CMDQ_CODE_JUMP, 0, 0, GCE_SIM_ERR_LIMIT },			/* jump to self */
-	{ CMDQ_CODE_POLL, 0x003f01c, 1, GCE_SIM_ERR_POLL_TIMEOUT },
-};
-
-/* ERROR IRQ cases; the packet behind a failing one still runs */
-static void gce_st_errors(struct gce_st *st)
-{
-	u32 limit = READ_ONCE(inst_limit), pto = READ_ONCE(poll_timeout_us);
-	struct gce_sim_thread_stats a, b;
-	struct cmdq_pkt *p, *q;
-	unsigned int i;
-	int sta;
-
-	gce_sim_set_inst_limit(5000);
-	gce_sim_set_poll_timeout(20000);
-	gce_sim_write_reg(GCE_ST_BASE + 0x1c, 0);
-	for (i = 0; i < ARRAY_SIZE(gce_st_bad); i++) {
-		p = gce_st_pkt(st);
-		if (!p)
-			break;
-		gce_st_raw(p, gce_st_bad[i].op, gce_st_bad[i].a, gce_st_bad[i].b);
-		gce_st_thread(st, GCE_ST_THR, &b);
-		sta = cmdq_pkt_flush(st->cl[0], p, 1000);
-		gce_st_thread(st, GCE_ST_THR, &a);
-		if (sta != -ENOEXEC || a.last_err != gce_st_bad[i].err ||
-		    a.errors != b.errors + 1)
-			pr_err("selftest: bad case %u: sta %d err %u\n", i, sta, a.last_err);
-		ST_CHECK(st, sta == -ENOEXEC && a.last_err == gce_st_bad[i].err &&
-			 a.errors == b.errors + 1);
-	}
-	gce_sim_set_inst_limit(limit);
-	gce_sim_set_poll_timeout(pto);
-
-	/* run past the end: jump over the EOC to the final JUMP(PASS) */
-	p = gce_st_pkt(st);
-	q = gce_st_pkt(st);
-	if (!p || !q)
-		return;
-	gce_st_raw(p, CMDQ_CODE_JUMP, 0, 2 * CMDQ_INST_SIZE);
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == -ENOEXEC);
-	gce_st_thread(st, GCE_ST_THR, &a);
-	ST_CHECK(st, a.last_err == GCE_SIM_ERR_END);
-
-	/* error, then the chained packet behind it */
-	gce_sim_set_event(GCE_ST_EVT + 5, 0);
-	gce_sim_write_reg(GCE_ST_BASE + 24, 0);
-	p = gce_st_pkt(st);
-	if (!p)
-		return;
-	ST_CHECK(st, !cmdq_pkt_wfe(p, GCE_ST_EVT + 5));
-	gce_st_raw(p, 0xee, 0, 0);
-	ST_CHECK(st, !cmdq_pkt_write(q, 6, &st->base, 24));
-	gce_st_expect(st, 2);
-	ST_CHECK(st, !gce_st_async(st, 0, p) && !gce_st_async(st, 0, q));
-	gce_sim_set_event(GCE_ST_EVT + 5, 1);
-	ST_CHECK(st, gce_st_wait(st));
-	ST_CHECK(st, st->sta[gce_st_rec_of(st, p)->idx] == -ENOEXEC &&
-		 st->sta[gce_st_rec_of(st, q)->idx] == 0 && gce_st_reg(6) == 6);
-	ST_CHECK(st, st->order[0] == gce_st_rec_of(st, p)->idx);
-}
-
-/* fault knobs */
-static void gce_st_faults(struct gce_st *st)
-{
-	struct gce_sim_thread_stats a, b;
-	struct cmdq_pkt *p = gce_st_pkt(st);
-
-	if (!p)
-		return;
-	ST_CHECK(st, !cmdq_pkt_write(p, 7, &st->base, 28));
-	gce_st_thread(st, GCE_ST_THR, &b);
-	gce_sim_inject_bad_opcode(GCE_ST_THR, 1);
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == -ENOEXEC);
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
-	gce_st_thread(st, GCE_ST_THR, &a);
-	ST_CHECK(st, a.injected == b.injected + 1 && a.last_err == GCE_SIM_ERR_INJECTED);
-
-	gce_sim_set_irq_delay(GCE_ST_THR, 3000);
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
-	ST_CHECK(st, p->eoc_ns - p->flush_ns >= 3000 * NSEC_PER_USEC);
-	gce_sim_set_irq_delay(GCE_ST_THR, 0);
-
-	gce_sim_set_stall(GCE_ST_THR, 4000, 0);
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
-	ST_CHECK(st, p->eoc_ns - p->flush_ns >= 4000 * NSEC_PER_USEC);
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
-	ST_CHECK(st, p->eoc_ns - p->flush_ns < 4000 * NSEC_PER_USEC);	/* one shot */
-	gce_st_thread(st, GCE_ST_THR, &a);
-	ST_CHECK(st, a.stalls == b.stalls + 1 && a.irq_delays == b.irq_delays + 1);
-}
-
-/* re-flush from the completion callback (the IRQ handler); cost 0 */
-static void gce_st_reflush(struct gce_st *st)
-{
-	u32 cost = gce_sim_get_inst_cost();
-	struct gce_sim_thread_stats a, b;
-	struct cmdq_pkt *p = gce_st_pkt(st);
-	struct gce_st_rec *r;
-	int i;
-
-	if (!p)
-		return;
-	r = gce_st_rec_of(st, p);
-	for (i = 0; i < 64; i++)
-		ST_CHECK(st, !cmdq_pkt_write(p, i, &st->base, 32 + 4 * (i % 8)));
-	gce_st_thread(st, GCE_ST_THR, &b);
-	gce_sim_set_inst_cost(0);
-	reinit_completion(&st->all);
-	st->reflush_left = GCE_ST_REFLUSH;
-	st->sta[r->idx] = -EINPROGRESS;
-	ST_CHECK(st, !cmdq_pkt_flush_async(st->cl[0], p, gce_st_reflush_cb, r));
-	ST_CHECK(st, gce_st_wait(st) && st->sta[r->idx] == 0 && st->reflush_left == 0);
-	gce_sim_set_inst_cost(cost);
-	gce_st_thread(st, GCE_ST_THR, &a);
-	ST_CHECK(st, a.done == b.done + GCE_ST_REFLUSH);
-	ST_CHECK(st, a.inst == b.inst + GCE_ST_REFLUSH * (cmdq_pkt_inst_count(p) - 1));
-	ST_CHECK(st, gce_st_reg(15) == 63);
-}
-
-/* acquire_event across two threads */
-static void gce_st_acquire(struct gce_st *st)
-{
-	struct cmdq_pkt *p = gce_st_pkt(st), *q = gce_st_pkt(st);
-	u32 v = 0;
-
-	if (!p || !q)
-		return;
-	gce_sim_set_event(GCE_ST_EVT + 6, 1);
-	gce_sim_write_reg(GCE_ST_BASE + 0x24, 0);
-	ST_CHECK(st, !cmdq_pkt_acquire_event(p, GCE_ST_EVT + 6));
-	ST_CHECK(st, !cmdq_pkt_write(p, 9, &st->base, 0x24));
-	ST_CHECK(st, !cmdq_pkt_clear_event(q, GCE_ST_EVT + 6));
-	gce_st_expect(st, 1);
-	ST_CHECK(st, !gce_st_async(st, 1, p));
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], q, 1000) == 0);
-	ST_CHECK(st, gce_st_wait(st) && !st->sta[gce_st_rec_of(st, p)->idx]);
-	gce_sim_get_event(GCE_ST_EVT + 6, &v);
-	ST_CHECK(st, v == 1 && gce_st_reg(9) == 9);
-}
-
-/* a deadline met and a forced miss on pipe 0 */
-static void gce_st_deadline(struct gce_st *st)
-{
-	struct gce_sim_pipe_stats pa, pb;
-	struct gce_sim_thread_stats a;
-	struct cmdq_pkt *p = gce_st_pkt(st);
-	u32 v = 0, us;
-
-	if (!p)
-		return;
-	gce_sim_get_pipe_stats(0, &pb);
-	if (!pb.running) {
-		pr_info("selftest: timing generator off, deadline checks skipped\n");
-		return;
-	}
-	ST_CHECK(st, !cmdq_pkt_clear_event(p, CMDQ_PIPE_EOF(0)));
-	ST_CHECK(st, !cmdq_pkt_wfe(p, CMDQ_PIPE_EOF(0)));
-	ST_CHECK(st, !cmdq_pkt_write(p, 10, &st->base, 0x28));
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
-	gce_st_thread(st, GCE_ST_THR, &a);
-	gce_sim_get_pipe_stats(0, &pa);
-	ST_CHECK(st, a.last_pipe == 0 && a.last_deadline_ns > 0 &&
-		 a.last_missed == (a.last_eoc_ns > a.last_deadline_ns));
-	ST_CHECK(st, a.last_deadline_ns - (u64)NSEC_PER_SEC / pa.hz <= a.last_eoc_ns);
-
-	/* stall for two frames after the EOF release: a miss */
-	us = 2 * USEC_PER_SEC / pa.hz;
-	gce_sim_get_pipe_stats(0, &pb);
-	gce_sim_set_stall(GCE_ST_THR, us, 0);
-	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
-	gce_st_thread(st, GCE_ST_THR, &a);
-	gce_sim_get_pipe_stats(0, &pa);
-	ST_CHECK(st, a.last_pipe == 0 && a.last_missed && a.last_eoc_ns > a.last_deadline_ns);
-	ST_CHECK(st, pa.misses == pb.misses + 1);
-	gce_sim_get_event(CMDQ_PIPE_UNDERRUN(0), &v);
-	ST_CHECK(st, v == 1);
-	gce_sim_set_event(CMDQ_PIPE_UNDERRUN(0), 0);
-}
-
-/* channel shutdown aborts the queue with -ECONNABORTED, even mid-packet */
-static void gce_st_shutdown(struct gce_st *st)
-{
-	struct cmdq_pkt *p = gce_st_pkt(st), *q = gce_st_pkt(st), *r = gce_st_pkt(st);
-	struct gce_sim_thread_stats a, b;
-	int thr = GCE_ST_THR - 2, i, rsta, err = 0;
-
-	if (!p || !q || !r)
-		return;
-	for (i = 0; i < 400; i++)
-		err |= cmdq_pkt_write(r, i, &st->base, 0x40);
-	gce_sim_set_event(GCE_ST_EVT + 7, 0);
-	err |= cmdq_pkt_wfe(p, GCE_ST_EVT + 7);
-	ST_CHECK(st, !err);
-	gce_st_thread(st, thr, &b);
-	gce_st_expect(st, 3);
-	ST_CHECK(st, !gce_st_async(st, 2, r) && !gce_st_async(st, 2, p) &&
-		 !gce_st_async(st, 2, q));
-	cmdq_mbox_destroy(st->cl[2]);
-	st->cl[2] = NULL;
-	ST_CHECK(st, completion_done(&st->all));
-	rsta = st->sta[gce_st_rec_of(st, r)->idx];
-	ST_CHECK(st, rsta == 0 || rsta == -ECONNABORTED);
-	ST_CHECK(st, st->sta[gce_st_rec_of(st, p)->idx] == -ECONNABORTED &&
-		 st->sta[gce_st_rec_of(st, q)->idx] == -ECONNABORTED);
-	gce_st_thread(st, thr, &a);
-	ST_CHECK(st, a.aborted == b.aborted + 2 + !!rsta && !a.bound && a.queued == 0);
-}
-
-/* stress: a completion re-flushes its packet until sx_stop */
-static void gce_sx_cb(struct cmdq_cb_data data)
-{
-	struct gce_sx *x = data.data;
-	struct gce_st *st = x->st;
-
-	if (data.sta)
-		x->bad++;
-	else
-		x->ok++;
-	if (!READ_ONCE(st->sx_stop) && !cmdq_pkt_flush_async(x->cl, x->pkt, gce_sx_cb, x))
-		return;
-	if (atomic_dec_and_test(&st->sx_inflight))
-		complete(&st->sx_done);
-}
-
-/*
- * Frame loops (clear EOF, wait EOF, 32 writes, two packets in flight) on
- * threads 9..12, an event ping-pong between threads 13 and 14, and
- * synchronous flushes that time out (abort of a running packet with
- * chained frame packets behind it) on thread 12, all at once.
- */
-static void gce_st_stress(struct gce_st *st)
-{
-	struct gce_sim_thread_stats *b = st->sx_thr, a;
-	struct gce_sim_pipe_stats *pb = st->sx_pipe, pa;
-	struct cmdq_client *cl[GCE_SX_FRAME_N] = {};
-	u64 misses = 0, pmisses = 0, sub, fin;
-	unsigned long end;
-	struct cmdq_pkt *never;
-	u32 npipes = gce_sim_get_pipes(), aborts = 0, i, j;
-	int ev = GCE_ST_EVT + 10, err = 0;
-
-	never = gce_st_pkt(st);
-	if (!never)
-		return;
-	ST_CHECK(st, !cmdq_pkt_wfe(never, ev + 2));
-	for (i = 0; i < GCE_SX_FRAME_N; i++) {
-		cl[i] = cmdq_mbox_create(gce_sim_get_device(), GCE_SX_FRAME_THR + i);
-		if (IS_ERR(cl[i])) {
-			ST_CHECK(st, !"stress client");
-			cl[i] = NULL;
-			goto out;
-		}
-	}
-	for (i = 0; i < GCE_SX_PKTS; i++) {
-		struct gce_sx *x = &st->sx[i];
-
-		x->st = st;
-		x->pkt = gce_st_pkt(st);
-		if (!x->pkt)
-			goto out;
-		if (i < 2 * GCE_SX_FRAME_N) {
-			x->cl = cl[i / 2];
-			err |= cmdq_pkt_clear_event(x->pkt, CMDQ_PIPE_EOF(i / 2 % npipes));
-			err |= cmdq_pkt_wfe(x->pkt, CMDQ_PIPE_EOF(i / 2 % npipes));
-			for (j = 0; j < 32; j++)
-				err |= cmdq_pkt_write(x->pkt, j, &st->base,
-						      0x100 + 0x80 * (i / 2) + 4 * j);
-		} else {
-			/* ping (thread 13): wait ev, set ev+1; pong (14): set ev, wait ev+1 */
-			x->cl = st->cl[i == 2 * GCE_SX_FRAME_N ? 2 : 1];
-			if (i == 2 * GCE_SX_FRAME_N) {
-				err |= cmdq_pkt_wfe(x->pkt, ev);
-				err |= cmdq_pkt_set_event(x->pkt, ev + 1);
-			} else {
-				err |= cmdq_pkt_set_event(x->pkt, ev);
-				err |= cmdq_pkt_wfe(x->pkt, ev + 1);
-			}
-		}
-	}
-	ST_CHECK(st, !err);
-	for (i = 0; i < 6; i++)
-		gce_sim_get_thread_stats(GCE_SX_FRAME_THR + i, &b[i]);
-	for (i = 0; i < npipes; i++)
-		gce_sim_get_pipe_stats(i, &pb[i]);
-	gce_sim_set_event(ev, 0);
-	gce_sim_set_event(ev + 1, 0);
-	gce_sim_set_event(ev + 2, 0);
-	init_completion(&st->sx_done);
-	WRITE_ONCE(st->sx_stop, false);
-	atomic_set(&st->sx_inflight, GCE_SX_PKTS);
-	for (i = 0; i < GCE_SX_PKTS; i++)
-		if (cmdq_pkt_flush_async(st->sx[i].cl, st->sx[i].pkt, gce_sx_cb, &st->sx[i])) {
-			ST_CHECK(st, !"stress flush");
-			atomic_dec(&st->sx_inflight);
-		}
-	end = jiffies + msecs_to_jiffies(GCE_SX_MS);
-	while (time_before(jiffies, end)) {
-		ST_CHECK(st, cmdq_pkt_flush(cl[GCE_SX_FRAME_N - 1], never, 3) == -ETIMEDOUT);
-		aborts++;
-	}
-	WRITE_ONCE(st->sx_stop, true);
-	/* release whatever still waits (the generator may be off) */
-	for (i = 0; i < 300 && atomic_read(&st->sx_inflight); i++) {
-		gce_sim_set_event(ev, 1);
-		gce_sim_set_event(ev + 1, 1);
-		for (j = 0; j < npipes; j++)
-			gce_sim_set_event(CMDQ_PIPE_EOF(j), 1);
-		wait_for_completion_timeout(&st->sx_done, msecs_to_jiffies(10));
-	}
-	ST_CHECK(st, !atomic_read(&st->sx_inflight));
-
-	for (i = 0, err = 0; i < GCE_SX_PKTS; i++)
-		err |= st->sx[i].bad;
-	ST_CHECK(st, !err);
-	sub = 0;
-	fin = 0;
-	for (i = 0; i < 6; i++) {
-		gce_sim_get_thread_stats(GCE_SX_FRAME_THR + i, &a);
-		ST_CHECK(st, a.queued == 0 && !a.chain_errors && a.errors == b[i].errors);
-		sub += a.submitted - b[i].submitted;
-		fin += a.done - b[i].done + a.aborted - b[i].aborted;
-		misses += a.misses - b[i].misses;
-		if (i == GCE_SX_FRAME_N - 1)
-			ST_CHECK(st, a.aborted - b[i].aborted == aborts);
-	}
-	ST_CHECK(st, sub == fin);
-	for (i = 0; i < npipes; i++) {
-		gce_sim_get_pipe_stats(i, &pa);
-		pmisses += pa.misses - pb[i].misses;
-	}
-	ST_CHECK(st, misses == pmisses);
-	ST_CHECK(st, st->sx[2 * GCE_SX_FRAME_N].ok + 1 >= st->sx[2 * GCE_SX_FRAME_N + 1].ok &&
-		 st->sx[2 * GCE_SX_FRAME_N + 1].ok + 1 >= st->sx[2 * GCE_SX_FRAME_N].ok);
-	pr_info("selftest: stress %ums: %llu packets, %u ping-pongs, %u aborts, %llu misses\n",
-		GCE_SX_MS, sub, st->sx[2 * GCE_SX_FRAME_N].ok, aborts, misses);
-out:
-	for (i = 0; i < GCE_SX_FRAME_N; i++)
-		cmdq_mbox_destroy(cl[i]);
-}
-
-static int gce_selftest_run(void)
-{
-	struct device *dev = gce_sim_get_device();
-	int i, refs = module_refcount(THIS_MODULE);
-	struct gce_st *st;
-
-	if (!dev)
-		return -ENODEV;
-	st = kzalloc(sizeof(*st), GFP_KERNEL);
-	if (!st)
-		return -ENOMEM;
-	spin_lock_init(&st->lock);
-	init_completion(&st->all);
-	st->base.subsys = 3;
-	st->base.base = GCE_ST_BASE;
-	for (i = 0; i < 3; i++) {
-		st->cl[i] = cmdq_mbox_create(dev, GCE_ST_THR - i);
-		if (IS_ERR(st->cl[i])) {
-			pr_err("selftest: thread %d: %ld\n", GCE_ST_THR - i, PTR_ERR(st->cl[i]));
-			st->cl[i] = NULL;
-			st->fail++;
-			goto out;
-		}
-	}
-	/* each bound client pins gce_sim twice (mbox core + helper) */
-	ST_CHECK(st, module_refcount(THIS_MODULE) == refs + 6);
-
-	gce_st_basic(st);
-	gce_st_chain(st);
-	gce_st_abort(st);
-	gce_st_errors(st);
-	gce_st_faults(st);
-	gce_st_reflush(st);
-	gce_st_acquire(st);
-	gce_st_deadline(st);
-	gce_st_stress(st);
-	gce_st_shutdown(st);
-out:
-	for (i = 0; i < 3; i++) {
-		cmdq_mbox_destroy(st->cl[i]);
-		gce_sim_set_stall(GCE_ST_THR - i, 0, 0);
-		gce_sim_set_irq_delay(GCE_ST_THR - i, 0);
-		gce_sim_inject_bad_opcode(GCE_ST_THR - i, 0);
-	}
-	for (i = 0; i < st->npkt; i++)
-		cmdq_pkt_destroy(st->pkt[i]);
-	gs->st_passed = st->pass;
-	gs->st_failed = st->fail;
-	pr_info("selftest: passed %u failed %u\n", st->pass, st->fail);
-	kfree(st);
-	return 0;
-}
 
 /* ---- debugfs ------------------------------------------------------------ */
 
@@ -2753,16 +1785,16 @@ static int gce_knob_get(void *data, u64 *val)
 {
 	switch ((uintptr_t)data) {
 	case KNOB_COST:
-		*val = READ_ONCE(inst_cost_ns);
+		*val = READ_ONCE(gce_inst_cost_ns);
 		break;
 	case KNOB_BATCH:
-		*val = READ_ONCE(batch);
+		*val = READ_ONCE(gce_batch);
 		break;
 	case KNOB_LIMIT:
-		*val = READ_ONCE(inst_limit);
+		*val = READ_ONCE(gce_inst_limit);
 		break;
 	case KNOB_POLL:
-		*val = READ_ONCE(poll_timeout_us);
+		*val = READ_ONCE(gce_poll_timeout_us);
 		break;
 	case KNOB_ENABLE:
 		*val = READ_ONCE(gs->tg_enabled);
@@ -2841,7 +1873,7 @@ static const struct file_operations gce_selftest_fops = {
 	.release = single_release,
 };
 
-static void gce_debugfs_init(void)
+void gce_debugfs_init(void)
 {
 	struct dentry *d = debugfs_create_dir("gce_sim", NULL);
 
@@ -2870,7 +1902,7 @@ static int __init gce_sim_init(void)
 {
 	int i, ret;
 
-	if (!batch || batch > GCE_MAX_BATCH || pipes < 1 || pipes > CMDQ_MAX_PIPES ||
+	if (!gce_batch || gce_batch > GCE_MAX_BATCH || pipes < 1 || pipes > CMDQ_MAX_PIPES ||
 	    hz < GCE_SIM_HZ_MIN || hz > GCE_SIM_HZ_MAX)
 		return -EINVAL;
 
@@ -2927,7 +1959,7 @@ static int __init gce_sim_init(void)
 	if (enable)
 		gce_sim_set_enable(true);
 	pr_info("%d threads, %u pipes at %u Hz, %u ns/instruction\n",
-		GCE_THREADS, gs->npipes, hz, inst_cost_ns);
+		GCE_THREADS, gs->npipes, hz, gce_inst_cost_ns);
 	return 0;
 
 err_device:
