@@ -93,9 +93,18 @@
  *      instruction (ERROR IRQ, buffer untouched)
  *  clear [<thread>]             clear the settings
  *
- * Files
+ * Files (one block of the hardware each; this header is the glue)
  * -----
- * gce_drv.c       everything but the self-test
+ * gce_drv.c       module parameters, init/exit, the platform driver (its
+ *                 probe registers the mailbox controller), whole-model API
+ * gce_mbox.c      mailbox channel ops, the abort hook, the completion IRQ
+ * gce_exec.c      thread helpers, instruction interpreter, thread timer,
+ *                 thread statistics
+ * gce_evt.c       the event table
+ * gce_regs.c      the register file, GPRs and SPRs
+ * gce_tg.c        the timing generator and the pipe API
+ * gce_fault.c     the fault knobs and the engine's timing knobs
+ * gce_debugfs.c   /sys/kernel/debug/gce_sim/
  * gce_selftest.c  the self-test (debugfs "selftest")
  */
 #ifndef _GCE_SIM_PRIV_H
@@ -235,7 +244,7 @@ struct gce_sim {
 
 extern struct gce_sim *gs;
 
-/* module parameters (gce_drv.c) */
+/* module parameters (gce_drv.c), set at run time through gce_fault.c */
 extern unsigned int gce_inst_cost_ns;
 extern unsigned int gce_batch;
 extern unsigned int gce_inst_limit;
@@ -274,13 +283,13 @@ static inline bool gce_irq_full(struct gce_thread *t)
 	return t->irq_head - t->irq_tail >= GCE_IRQ_RING;
 }
 
-/* gce_drv.c (evt); evt_lock held */
+/* gce_evt.c; evt_lock held */
 void gce_evt_set_locked(u32 ev, u32 val, bool by_tg);
 
-/* gce_drv.c (regs): the register at @off of subsys @subsys, or NULL */
+/* gce_regs.c: the register at @off of subsys @subsys, or NULL */
 u32 *gce_reg_ptr(u32 subsys, u32 off);
 
-/* gce_drv.c (exec): thread helpers, thread lock held */
+/* gce_exec.c: thread helpers, thread lock held */
 void gce_arm(struct gce_thread *t);
 void gce_unwait(struct gce_thread *t);
 void gce_start_task(struct gce_thread *t, struct cmdq_pkt *pkt, u64 now);
@@ -288,21 +297,21 @@ void gce_unlink(struct gce_thread *t, struct cmdq_pkt *pkt);
 void gce_count_status(struct gce_thread *t, int sta);
 void gce_record_last(struct gce_thread *t, struct gce_done *d);
 void gce_finish_cur(struct gce_thread *t, int sta, struct gce_done *d);
-/* gce_drv.c (exec): the thread's hrtimer */
+/* gce_exec.c: the thread's hrtimer */
 enum hrtimer_restart gce_thread_timer(struct hrtimer *timer);
 
-/* gce_drv.c (mbox) */
+/* gce_mbox.c */
 extern const struct mbox_chan_ops gce_chan_ops;
 extern const struct cmdq_gce_ops gce_ops;
 void gce_irq_raise(struct gce_thread *t, const struct gce_done *d);
 void gce_irq_handler(struct irq_work *work);
 int gce_abort(struct mbox_chan *chan, struct cmdq_pkt *pkt, int sta);
 
-/* gce_drv.c (tg) */
+/* gce_tg.c */
 enum hrtimer_restart gce_pipe_timer(struct hrtimer *timer);
 void gce_tg_stop(void);
 
-/* gce_drv.c (debugfs) */
+/* gce_debugfs.c */
 void gce_debugfs_init(void);
 
 /* gce_selftest.c */
