@@ -4,7 +4,7 @@
  * CMDQ_THR_MAX_COUNT threads) and of a display timing generator. This is
  * the API it exports to sibling modules (/dev/cmdq, the frame client).
  *
- * Model summary (details in kernel/cmdq/gce_sim.c):
+ * Model summary (details in kernel/cmdq/gce_sim_priv.h):
  * - Registers: subsys 1..CMDQ_SUBSYS_COUNT, u32 registers at
  *   CMDQ_SUBSYS_BASE(subsys) + offset (offset < CMDQ_SUBSYS_SIZE, 4-aligned).
  * - GPRs CMDQ_GPR_BASE + 0..CMDQ_GPR_MAX-1 are global (shared by all
