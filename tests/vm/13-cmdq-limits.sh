@@ -68,9 +68,10 @@ fi
 limit_run() {
 	_n=$1
 	shift
-	"$QLAT" cmdq --json "$@" >"$OUT/qlat-$_n.json" 2>"$OUT/qlat-$_n.err" &
+	_r=$(qlat_ready_path)
+	"$QLAT" cmdq --json "$@" --ready-file "$_r" >"$OUT/qlat-$_n.json" 2>"$OUT/qlat-$_n.err" &
 	QPID=$!
-	sleep 1
+	QLAT_ERR=$OUT/qlat-$_n.err qlat_wait_ready "$_r"
 	frame_run 60
 	_i=0
 	while kill -0 $QPID 2>/dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
@@ -105,9 +106,10 @@ want=$seen
 assert_eq "$nev" "$want" "--threshold: min(10, records seen) events of evidence"
 
 # the terminal form names the breach and marks the trigger
-"$QLAT" cmdq --max-misses 0 --evidence 4 >"$OUT/qlat-tty.out" 2>&1 &
+_r=$(qlat_ready_path)
+"$QLAT" cmdq --max-misses 0 --evidence 4 --ready-file "$_r" >"$OUT/qlat-tty.out" 2>&1 &
 QPID=$!
-sleep 1
+QLAT_ERR=$OUT/qlat-tty.out qlat_wait_ready "$_r"
 frame_run 60
 wait $QPID
 assert_eq $? 2 "--max-misses 0, terminal: exit status 2"

@@ -96,9 +96,10 @@ fi
 
 # --threshold 1 ns: the first signalled batch breaches; exit 2, evidence
 out=$OUT/qlat-zc-breach.json
-"$QLAT" zc --json --threshold 1 --evidence 5 >"$out" 2>"$out.err" &
+_r=$(qlat_ready_path)
+"$QLAT" zc --json --threshold 1 --evidence 5 --ready-file "$_r" >"$out" 2>"$out.err" &
 QPID=$!
-sleep 1
+QLAT_ERR=$out.err qlat_wait_ready "$_r"
 zc_run breach -s 1500 -n 200 -q 32 -N
 _i=0
 while kill -0 $QPID 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
@@ -112,9 +113,10 @@ n=$ev_seen
 assert_eq "$ev_n" "$n" "--threshold: min(--evidence, records seen) events of evidence"
 [ "${ev_last:-0}" -gt 1 ]
 ok $? "--threshold: the last evidence event is over the threshold ($ev_last ns)"
-"$QLAT" zc --threshold 1 --evidence 3 -d 30 >"$out.tty" 2>&1 &
+_r=$(qlat_ready_path)
+"$QLAT" zc --threshold 1 --evidence 3 -d 30 --ready-file "$_r" >"$out.tty" 2>&1 &
 QPID=$!
-sleep 1
+QLAT_ERR=$out.tty qlat_wait_ready "$_r"
 zc_run breach2 -s 1500 -n 200 -q 32 -N
 wait $QPID
 assert_eq $? 2 "--threshold, terminal: exit status 2"

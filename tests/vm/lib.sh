@@ -52,25 +52,36 @@ stat_of() {
 	awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print "missing" }' "$1"
 }
 
-# Start qlat in the background; sets QPID. Waits until it is attached.
-qlat_start() { # outfile qlat-args...
-	_out=$1
-	shift
-	_ready=$(mktemp -u /tmp/qlat-ready.XXXXXX)
-	"$QLAT" "$@" --ready-file "$_ready" >"$_out" 2>"$_out.err" &
-	QPID=$!
+# qlat_wait_ready FILE: wait until the qlat of QPID, started with
+# --ready-file FILE, is attached (up to 30 s; the debug kernel's verifier
+# takes seconds). 1 if it exited first (its stderr, QLAT_ERR if set, shown)
+# or never got there.
+qlat_wait_ready() {
 	_i=0
-	while [ ! -e "$_ready" ] && [ $_i -lt 600 ]; do
+	while [ ! -e "$1" ] && [ $_i -lt 600 ]; do
 		if ! kill -0 "$QPID" 2>/dev/null; then
 			diag "qlat exited early:"
-			sed 's/^/#   /' "$_out.err"
+			[ -n "${QLAT_ERR:-}" ] && sed 's/^/#   /' "$QLAT_ERR"
 			return 1
 		fi
 		sleep 0.05
 		_i=$((_i + 1))
 	done
-	rm -f "$_ready"
+	rm -f "$1"
 	[ $_i -lt 600 ]
+}
+
+# qlat_ready_path: a fresh --ready-file path
+qlat_ready_path() { mktemp -u /tmp/qlat-ready.XXXXXX; }
+
+# Start qlat in the background; sets QPID. Waits until it is attached.
+qlat_start() { # outfile qlat-args...
+	_out=$1
+	shift
+	_ready=$(qlat_ready_path)
+	"$QLAT" "$@" --ready-file "$_ready" >"$_out" 2>"$_out.err" &
+	QPID=$!
+	QLAT_ERR=$_out.err qlat_wait_ready "$_ready"
 }
 
 # Stop it with SIGINT and return its exit status
