@@ -30,6 +30,13 @@
 
 #define GCE_SIM_HZ_MIN		30
 #define GCE_SIM_HZ_MAX		240
+/*
+ * The most instructions one task may execute (inst_limit): a looping
+ * packet at inst_cost_ns = 0 runs in the thread timer's hard-irq
+ * callbacks, GCE_MAX_BATCH instructions at a time, until it hits the
+ * limit, so the limit bounds that stretch of back-to-back hard irqs
+ */
+#define GCE_SIM_INST_LIMIT_MAX	1000000
 
 /* gce_sim_thread_stats.last_err: why the last ERROR IRQ was raised */
 enum gce_sim_err {
@@ -171,7 +178,7 @@ int gce_sim_set_event(u32 event, u32 val);
 void gce_sim_set_inst_cost(u32 ns);
 u32 gce_sim_get_inst_cost(void);
 int gce_sim_set_batch(u32 inst);
-void gce_sim_set_inst_limit(u32 inst);
+int gce_sim_set_inst_limit(u32 inst);
 void gce_sim_set_poll_timeout(u32 us);
 
 /* timing generator knobs */

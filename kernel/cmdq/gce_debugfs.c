@@ -371,8 +371,7 @@ static int gce_knob_set(void *data, u64 val)
 	case KNOB_BATCH:
 		return gce_sim_set_batch(val);
 	case KNOB_LIMIT:
-		gce_sim_set_inst_limit(val);
-		break;
+		return gce_sim_set_inst_limit(val);
 	case KNOB_POLL:
 		gce_sim_set_poll_timeout(val);
 		break;

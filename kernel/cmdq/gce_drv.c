@@ -38,7 +38,7 @@ MODULE_PARM_DESC(batch, "Instructions per executor timer tick (1..1024)");
 
 unsigned int gce_inst_limit = 1000000;
 module_param_named(inst_limit, gce_inst_limit, uint, 0444);
-MODULE_PARM_DESC(inst_limit, "Instructions one task may execute before an ERROR IRQ");
+MODULE_PARM_DESC(inst_limit, "Instructions one task may execute before an ERROR IRQ (1..1000000)");
 
 unsigned int gce_poll_timeout_us = 100000;
 module_param_named(poll_timeout_us, gce_poll_timeout_us, uint, 0444);
@@ -176,7 +176,8 @@ static int __init gce_sim_init(void)
 	int i, ret;
 
 	if (!gce_batch || gce_batch > GCE_MAX_BATCH || pipes < 1 || pipes > CMDQ_MAX_PIPES ||
-	    hz < GCE_SIM_HZ_MIN || hz > GCE_SIM_HZ_MAX)
+	    hz < GCE_SIM_HZ_MIN || hz > GCE_SIM_HZ_MAX ||
+	    !gce_inst_limit || gce_inst_limit > GCE_SIM_INST_LIMIT_MAX)
 		return -EINVAL;
 
 	gs = kzalloc(sizeof(*gs), GFP_KERNEL);

@@ -48,12 +48,17 @@ EXPORT_SYMBOL_GPL(gce_sim_set_batch);
 
 /**
  * gce_sim_set_inst_limit() - set the per-task instruction limit
- * @inst: a task executing this many instructions raises an ERROR IRQ
- *	  (0 makes every task fail at once)
+ * @inst: a task executing this many instructions raises an ERROR IRQ;
+ *	  1..GCE_SIM_INST_LIMIT_MAX
+ *
+ * Return: 0, or -EINVAL out of range.
  */
-void gce_sim_set_inst_limit(u32 inst)
+int gce_sim_set_inst_limit(u32 inst)
 {
+	if (!inst || inst > GCE_SIM_INST_LIMIT_MAX)
+		return -EINVAL;
 	WRITE_ONCE(gce_inst_limit, inst);
+	return 0;
 }
 EXPORT_SYMBOL_GPL(gce_sim_set_inst_limit);
 

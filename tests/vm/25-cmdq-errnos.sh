@@ -139,6 +139,9 @@ $GS/hz EINVAL 9 60
 $GS/fault EINVAL stall 0 10 5 7
 $GS/fault EINVAL bogus 1
 $GS/fault OK clear
+$GS/inst_limit EINVAL 0
+$GS/inst_limit EINVAL 1000001
+$GS/inst_limit OK 1000000
 $FR/fault EINVAL nonsense
 $FR/fault EINVAL stall 9 1 1
 $FR/fault EINVAL stall 0 0 1
@@ -199,6 +202,14 @@ done <"$GS/threads"
 assert_eq "$q" 0 "gce_sim: no packet queued on any thread"
 rmmod gce_sim
 ok $? "rmmod gce_sim"
+# module parameters out of range: the load fails with EINVAL
+for p in inst_limit=0 inst_limit=1000001 pipes=4 hz=241 batch=0; do
+	_e=$(insmod "$KMOD/cmdq/gce_sim.ko" $p 2>&1) && rc=loaded || rc=refused
+	case "$_e" in *"Invalid argument"*) rc="$rc EINVAL" ;; esac
+	assert_eq "$rc$(test -d /sys/module/gce_sim && echo ', still loaded')" "refused EINVAL" \
+		"insmod gce_sim $p"
+	unload_mod gce_sim
+done
 rmmod cmdq_helper
 ok $? "rmmod cmdq_helper"
 tap_done
