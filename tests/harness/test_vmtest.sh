@@ -89,6 +89,13 @@ fi
 vm nostatus -m 48M -- true
 expect_rc nostatus 122 "guest too small to boot (-m 48M): exit 122"
 
+# 15-16. -I: one vCPU (the instruction counter's clock is exact only so)
+vm icount_smp -I -s 2 -- true
+expect_rc icount_smp 120 "-I -s 2: refused (exit 120)"
+vm icount -I -- nproc
+[ "$rc" = 0 ] && [ "$(cat "$T/icount.out")" = 1 ]
+ok $? "-I: the guest has 1 vCPU (exit $rc, nproc '$(cat "$T/icount.out")')"
+
 echo "1..$n"
 echo "# $failed of $n failed"
 [ "$failed" = 0 ]
