@@ -49,6 +49,7 @@ phase_stop() { kill -INT $PQ; wait $PQ; }
 set -e
 load_mod cmdq cmdq_helper
 load_mod cmdq gce_sim
+load_mod cmdq cmdq_frame
 load_mod cmdq cmdq_dev
 zc_load
 echo 2 >$F/pipes

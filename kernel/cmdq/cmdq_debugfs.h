@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Private to gce_sim.ko and cmdq_dev.ko: the parser of their debugfs
+ * Private to gce_sim.ko and cmdq_frame.ko: the parser of their debugfs
  * write handlers.
  */
 #ifndef _CMDQ_DEBUGFS_H

@@ -122,6 +122,7 @@ EOF
 
 insmod "$B/cmdq_helper.ko" &&
 	insmod "$B/gce_sim.ko" inst_cost_ns=0 enable=0 &&
+	insmod "$B/cmdq_frame.ko" &&
 	insmod "$B/cmdq_dev.ko" || die "insmod failed"
 echo 0 >/proc/sys/kernel/bpf_stats_enabled || die "no kernel.bpf_stats_enabled"
 
@@ -316,5 +317,5 @@ for m in e2eb e2el rate bpfb bpfl start; do
 		[ -n "$v" ] && echo "# $m $c:$v"
 	done
 done
-for m in cmdq_dev gce_sim cmdq_helper; do rmmod $m; done
+for m in cmdq_dev cmdq_frame gce_sim cmdq_helper; do rmmod $m; done
 rm -rf "$TMP"

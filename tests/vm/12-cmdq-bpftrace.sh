@@ -16,8 +16,9 @@
 
 FRAMES=90
 F=$DEBUGFS/cmdq_frame
-load_mod cmdq cmdq_helper && load_mod cmdq gce_sim && load_mod cmdq cmdq_dev
-ok $? "load cmdq_helper, gce_sim, cmdq_dev"
+load_mod cmdq cmdq_helper && load_mod cmdq gce_sim && load_mod cmdq cmdq_frame &&
+	load_mod cmdq cmdq_dev
+ok $? "load cmdq_helper, gce_sim, cmdq_frame, cmdq_dev"
 command -v bpftrace >/dev/null
 ok $? "bpftrace is available in the guest"
 echo $FRAMES >$F/frames
@@ -42,6 +43,6 @@ total=$(awk '$1 == "flush_eoc" { s += $4 } END { print s }' "$OUT/q.json.txt")
 assert_eq "$total" $((FRAMES * 2)) "flush->EOC total == frames committed on both pipes"
 assert_eq "$(jq -r .events.eoc "$OUT/q.json")" $((FRAMES * 2)) "qlat saw every EOC"
 
-unload_mod cmdq_dev; unload_mod gce_sim; unload_mod cmdq_helper
+unload_mod cmdq_dev; unload_mod cmdq_frame; unload_mod gce_sim; unload_mod cmdq_helper
 ok $? "unload"
 tap_done

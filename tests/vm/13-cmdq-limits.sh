@@ -13,7 +13,7 @@ VBLANK=6000
 STALL=11000
 
 cmdq_load vblank_us=$VBLANK enable=0
-ok $? "load cmdq_helper, gce_sim (vblank ${VBLANK} us, generator stopped), cmdq_dev"
+ok $? "load cmdq_helper, gce_sim (vblank ${VBLANK} us, generator stopped), cmdq_frame, cmdq_dev"
 echo 2 >"$FR/pipes" && echo 16 >"$FR/writes" && echo $FRAMES >"$FR/frames" &&
 	echo 60 >"$FR/hz" && echo "stall 0 10 $STALL" >"$FR/fault"
 ok $? "frame client: 2 pipes, $FRAMES frames, pipe 0 stalled ${STALL} us every 10th frame"

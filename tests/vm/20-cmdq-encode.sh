@@ -7,7 +7,7 @@
 . "$(dirname "$0")/cmdq_lib.sh"
 
 cmdq_load
-ok $? "load cmdq_helper, gce_sim, cmdq_dev"
+ok $? "load cmdq_helper, gce_sim, cmdq_frame, cmdq_dev"
 
 # vec NAME "OPS" "WORDS": encoding of OPS without the EOC + JUMP tail
 vec() {

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/cmdq_lib.sh"
 
 cmdq_load
-ok $? "load cmdq_helper, gce_sim, cmdq_dev"
+ok $? "load cmdq_helper, gce_sim, cmdq_frame, cmdq_dev"
 assert_eq "$(stat -c %a /dev/cmdq)" 600 "/dev/cmdq is mode 0600"
 
 # fd 3 on GCE thread 8, fd 4 on thread 9, held by this shell across commands

@@ -25,7 +25,7 @@ STALL=11000
 T=$(cd "$(dirname "$0")" && pwd)
 
 cmdq_load vblank_us=$VBLANK enable=0
-ok $? "load cmdq_helper, gce_sim (vblank ${VBLANK} us, generator stopped), cmdq_dev"
+ok $? "load cmdq_helper, gce_sim (vblank ${VBLANK} us, generator stopped), cmdq_frame, cmdq_dev"
 command -v perf >/dev/null
 ok $? "perf is available in the guest"
 echo 2 >"$FR/pipes" && echo 16 >"$FR/writes" && echo $FRAMES >"$FR/frames" &&

@@ -13,7 +13,7 @@ N=120
 VBLANK=6000
 
 cmdq_load vblank_us=$VBLANK enable=0
-ok $? "load cmdq_helper, gce_sim (vblank ${VBLANK} us), cmdq_dev"
+ok $? "load cmdq_helper, gce_sim (vblank ${VBLANK} us), cmdq_frame, cmdq_dev"
 echo 2 >"$FR/pipes" && echo 16 >"$FR/writes" && echo $N >"$FR/frames"
 ok $? "frame client: 2 pipes, 16 writes, $N frames"
 

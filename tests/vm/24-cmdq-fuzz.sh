@@ -14,7 +14,7 @@
 N=${CMDQ_FUZZ_N:-6000}	# per seed; two seeds: 12,000 submissions
 
 cmdq_load
-ok $? "load cmdq_helper, gce_sim, cmdq_dev"
+ok $? "load cmdq_helper, gce_sim, cmdq_frame, cmdq_dev"
 # keep hung and looping packets short: POLL fails after 2 ms, loops after
 # 20000 instructions; the fuzzer's sync flushes time out after 10 ms
 echo 2000 >"$GS/poll_timeout_us" && echo 20000 >"$GS/inst_limit"

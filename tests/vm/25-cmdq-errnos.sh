@@ -7,7 +7,7 @@
 . "$(dirname "$0")/cmdq_lib.sh"
 
 cmdq_load
-ok $? "load cmdq_helper, gce_sim, cmdq_dev"
+ok $? "load cmdq_helper, gce_sim, cmdq_frame, cmdq_dev"
 
 out=$("$C" -t 13 errnos)
 ok $? "cmdqctl errnos ran"
@@ -167,7 +167,7 @@ ok $? "frame client running (no frame limit)"
 "$C" -t 14 load --depth 16 --ops 32 >"$OUT/load.out" &
 lp=$!
 sleep 0.2
-for m in cmdq_dev gce_sim cmdq_helper; do
+for m in cmdq_dev cmdq_frame gce_sim cmdq_helper; do
 	rmmod $m 2>/dev/null && rc=unloaded || rc=refused
 	assert_eq "$rc $(test -d /sys/module/$m && echo loaded)" "refused loaded" \
 		"rmmod $m under load is refused"
@@ -184,9 +184,13 @@ snap l1
 assert_eq "$(v l1 dev_tasks_live) $(v l1 thread14_bound)" "0 0" "the loader's fd left nothing behind"
 assert_eq "$(v l1 frame_enabled)" 1 "the frame client is still running"
 
-# the frame client does not pin the module: unloading stops it cleanly
+# the frame client does not pin its module: unloading stops it cleanly
 rmmod cmdq_dev
 ok $? "rmmod cmdq_dev with the frame client running"
+read -r fr_enabled <"$FR/enable"
+assert_eq "$fr_enabled" 1 "the frame client runs on without /dev/cmdq"
+rmmod cmdq_frame
+ok $? "rmmod cmdq_frame with the frame client running"
 helper() { # NAME: a cmdq_helper counter, from its debugfs stats
 	while read -r _n _v; do
 		[ "$_n" = "$1" ] && echo "$_v"

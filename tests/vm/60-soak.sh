@@ -15,9 +15,9 @@
 # /dev/vhost-zc-net are open and packets are in flight, rmmod of each
 # module in use is refused (the kernel's EWOULDBLOCK, "Resource temporarily
 # unavailable": a module with users or dependants); with no file open,
-# rmmod of cmdq_dev stops a running frame client and completes cleanly,
-# then gce_sim with its timing generator running, cmdq_helper and
-# vhost_zc.
+# rmmod of cmdq_dev completes cleanly, then cmdq_frame stops a running
+# frame client and completes cleanly, then gce_sim with its timing
+# generator running, cmdq_helper and vhost_zc.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cmdq_lib.sh"
 . "$(dirname "$0")/zc_lib.sh"
@@ -26,7 +26,7 @@ D=${QLAT_SOAK_S:-30}
 diag "soak: $D s on $(uname -r)"
 
 cmdq_load enable=0 pipes=3 && zc_load
-ok $? "load cmdq_helper, gce_sim (3 pipes, generator stopped), cmdq_dev, vhost_zc"
+ok $? "load cmdq_helper, gce_sim (3 pipes, generator stopped), cmdq_frame, cmdq_dev, vhost_zc"
 echo 3 >"$FR/pipes" && echo 0 >"$FR/frames" && echo 8 >"$FR/writes" &&
 	echo "stall 0 7 20000" >"$FR/fault"
 ok $? "frame client: 3 pipes, no frame limit, a 20 ms stall every 7th frame of pipe 0"
@@ -62,7 +62,7 @@ ZCD=$!
 
 # unloading under load: every module is in use now
 sleep 5
-for m in cmdq_helper gce_sim cmdq_dev vhost_zc; do
+for m in cmdq_helper gce_sim cmdq_frame cmdq_dev vhost_zc; do
 	rmmod $m >"$OUT/soak-rmmod.err" 2>&1
 	st=$?
 	grep -q 'Resource temporarily unavailable' "$OUT/soak-rmmod.err" && [ -d /sys/module/$m ]
@@ -141,9 +141,13 @@ echo 1 >"$GS/enable" && echo 1 >"$FR/enable"
 sleep 1
 snap u0
 rmmod cmdq_dev
-ok $? "rmmod cmdq_dev with the frame client running ($(d s1 u0 frame0_committed) frames committed meanwhile)"
+ok $? "rmmod cmdq_dev with the frame client running"
 [ ! -d /sys/module/cmdq_dev ] && [ ! -e /dev/cmdq ]
 ok $? "cmdq_dev gone, /dev/cmdq gone"
+rmmod cmdq_frame
+ok $? "rmmod cmdq_frame with the frame client running ($(d s1 u0 frame0_committed) frames committed meanwhile)"
+[ ! -d /sys/module/cmdq_frame ] && [ ! -e "$FR" ]
+ok $? "cmdq_frame gone, $FR gone"
 rmmod gce_sim
 ok $? "rmmod gce_sim with its timing generator running"
 rmmod cmdq_helper

@@ -10,13 +10,14 @@ FR=$DEBUGFS/cmdq_frame
 export REPO
 
 cmdq_unload() {
-	unload_mod cmdq_dev && unload_mod gce_sim && unload_mod cmdq_helper
+	unload_mod cmdq_dev && unload_mod cmdq_frame && unload_mod gce_sim && unload_mod cmdq_helper
 }
 
 # Fresh modules: cmdq_load [gce_sim params...]
 cmdq_load() {
 	cmdq_unload || return 1
-	load_mod cmdq cmdq_helper && load_mod cmdq gce_sim "$@" && load_mod cmdq cmdq_dev
+	load_mod cmdq cmdq_helper && load_mod cmdq gce_sim "$@" && load_mod cmdq cmdq_frame &&
+		load_mod cmdq cmdq_dev
 }
 
 # snap P: every counter (cmdqctl stats) into shell variables P_<name>
