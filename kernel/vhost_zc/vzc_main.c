@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhost-zc-net: a vhost-net device (/dev/vhost-zc-net) whose TX path keeps
+ * many zero-copy sends in flight and completes them asynchronously. The
+ * design, the locking rules and the list of files are in vzc_priv.h.
+ *
+ * This file: module init/exit, the misc device and its file operations,
+ * open and release, the statistics and their debugfs files. It creates the
+ * tracepoints of vhost_zc_trace.h.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "vzc_priv.h"
+
+#define CREATE_TRACE_POINTS
+#include "vhost_zc_trace.h"
+
+static const char * const vzc_stat_names[VZC_NR_STATS] = {
+	[VZC_TX_SUBMITTED] = "submitted",
+	[VZC_TX_ZEROCOPY] = "zerocopy",
+	[VZC_TX_COPIED] = "copied",
+	[VZC_TX_ZC_FALLBACK] = "zc_fallback",
+	[VZC_TX_ZC_LATE_COPY] = "zc_late_copy",
+	[VZC_TX_ZC_BACKOFF] = "zc_backoff",
+	[VZC_TX_COMPLETED] = "completed",
+	[VZC_TX_RELEASED] = "released",
+	[VZC_TX_BYTES] = "tx_bytes",
+	[VZC_TX_ERRORS] = "tx_errors",
+	[VZC_TX_RETRIES] = "tx_retries",
+	[VZC_RX_PACKETS] = "rx_packets",
+	[VZC_RX_BYTES] = "rx_bytes",
+	[VZC_RX_DROPPED] = "rx_dropped",
+	[VZC_SIGNALS] = "signals",
+	[VZC_REQUEUES] = "requeues",
+	[VZC_VQ_ERRORS] = "errors",
+};
+
+static struct dentry *vzc_dbg_root;
+struct vzc_stats vzc_global;
+static atomic_t vzc_next_id = ATOMIC_INIT(0);
+static atomic_t vzc_devices = ATOMIC_INIT(0);
+
+static s64 vzc_in_flight_sum(struct vzc_stats *st)
+{
+	s64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(st->pc, cpu)->in_flight;
+	return sum;
+}
+
+static int vzc_stats_show(struct seq_file *m, void *v)
+{
+	struct vzc_stats *st = m->private;
+	int i, cpu;
+
+	for (i = 0; i < VZC_NR_STATS; i++) {
+		u64 sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += per_cpu_ptr(st->pc, cpu)->c[i];
+		seq_printf(m, "%s %llu\n", vzc_stat_names[i], sum);
+	}
+	seq_printf(m, "in_flight %lld\n", vzc_in_flight_sum(st));
+	seq_printf(m, "max_in_flight %lld\n",
+		   atomic64_read(&st->max_in_flight));
+	if (st == &vzc_global)
+		seq_printf(m, "devices %d\n", atomic_read(&vzc_devices));
+	return 0;
+}
+
+static int vzc_stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, vzc_stats_show, inode->i_private);
+}
+
+/* Any write zeroes the counters and sets max_in_flight to in_flight. */
+static ssize_t vzc_stats_write(struct file *file, const char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	struct vzc_stats *st = ((struct seq_file *)file->private_data)->private;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(st->pc, cpu)->c, 0, sizeof(u64) * VZC_NR_STATS);
+	atomic64_set(&st->max_in_flight, vzc_in_flight_sum(st));
+	return count;
+}
+
+static const struct file_operations vzc_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = vzc_stats_open,
+	.read = seq_read,
+	.write = vzc_stats_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+static int vzc_open(struct inode *inode, struct file *f)
+{
+	struct vhost_virtqueue **vqs;
+	struct vzc_rec *recs;
+	char name[16];
+	struct vzc *n;
+	int i;
+
+	n = kvzalloc(sizeof(*n), GFP_KERNEL | __GFP_RETRY_MAYFAIL);
+	if (!n)
+		return -ENOMEM;
+	vqs = kmalloc_array(VZC_VQ_MAX, sizeof(*vqs), GFP_KERNEL);
+	if (!vqs) {
+		kvfree(n);
+		return -ENOMEM;
+	}
+
+	n->stats.pc = alloc_percpu(struct vzc_pcpu);
+	recs = kvcalloc(UIO_MAXIOV, sizeof(*recs), GFP_KERNEL);
+	if (!n->stats.pc || !recs) {
+		kvfree(recs);
+		free_percpu(n->stats.pc);
+		kfree(vqs);
+		kvfree(n);
+		return -ENOMEM;
+	}
+	n->id = atomic_inc_return(&vzc_next_id);
+	for (i = 0; i < VZC_VQ_MAX; i++) {
+		struct vzc_vq *nvq = &n->vqs[i];
+
+		vqs[i] = &nvq->vq;
+		nvq->n = n;
+		nvq->index = i;
+		spin_lock_init(&nvq->notify_lock);
+		nvq->notifier_tail = &nvq->notifier;
+		atomic_set(&nvq->outstanding, 0);
+		init_waitqueue_head(&nvq->wait);
+	}
+	n->vqs[VZC_VQ_TX].recs = recs;
+	for (i = 0; i < UIO_MAXIOV; i++) {
+		recs[i].nvq = &n->vqs[VZC_VQ_TX];
+		vzc_ubuf_init(&recs[i].ubuf);
+		recs[i].next = n->vqs[VZC_VQ_TX].free_recs;
+		n->vqs[VZC_VQ_TX].free_recs = &recs[i];
+	}
+	n->vqs[VZC_VQ_TX].vq.handle_kick = vzc_handle_tx_kick;
+	n->vqs[VZC_VQ_RX].vq.handle_kick = vzc_handle_rx_kick;
+	vhost_dev_init(&n->dev, vqs, VZC_VQ_MAX, UIO_MAXIOV + VZC_BATCH,
+		       VZC_PKT_WEIGHT, VZC_WEIGHT, true, NULL);
+#ifdef QLAT_VHOST_POLL_VQ
+	vhost_poll_init(&n->poll[VZC_VQ_TX], vzc_handle_tx_net, EPOLLOUT, &n->dev,
+			vqs[VZC_VQ_TX]);
+	vhost_poll_init(&n->poll[VZC_VQ_RX], vzc_handle_rx_net, EPOLLIN, &n->dev,
+			vqs[VZC_VQ_RX]);
+#else
+	vhost_poll_init(&n->poll[VZC_VQ_TX], vzc_handle_tx_net, EPOLLOUT, &n->dev);
+	vhost_poll_init(&n->poll[VZC_VQ_RX], vzc_handle_rx_net, EPOLLIN, &n->dev);
+#endif
+
+	snprintf(name, sizeof(name), "%u", n->id);
+	n->dbg = debugfs_create_dir(name, vzc_dbg_root);
+	debugfs_create_file("stats", 0600, n->dbg, &n->stats, &vzc_stats_fops);
+	atomic_inc(&vzc_devices);
+
+	f->private_data = n;
+	return 0;
+}
+
+static int vzc_release(struct inode *inode, struct file *f)
+{
+	struct vzc *n = f->private_data;
+	struct socket *tx_sock, *rx_sock;
+
+	vzc_stop(n, &tx_sock, &rx_sock);
+	vhost_dev_stop(&n->dev);
+	vhost_dev_cleanup(&n->dev);
+	if (tx_sock)
+		sockfd_put(tx_sock);
+	if (rx_sock)
+		sockfd_put(rx_sock);
+	vhost_dev_flush(&n->dev);
+	WARN_ON_ONCE(n->vqs[VZC_VQ_TX].pending);
+	debugfs_remove_recursive(n->dbg);
+	atomic_dec(&vzc_devices);
+	kfree(n->dev.vqs);
+	kvfree(n->vqs[VZC_VQ_TX].recs);
+	free_percpu(n->stats.pc);
+	kvfree(n);
+	return 0;
+}
+
+static ssize_t vzc_chr_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct vzc *n = iocb->ki_filp->private_data;
+
+	return vhost_chr_read_iter(&n->dev, to, iocb->ki_filp->f_flags & O_NONBLOCK);
+}
+
+static ssize_t vzc_chr_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct vzc *n = iocb->ki_filp->private_data;
+
+	return vhost_chr_write_iter(&n->dev, from);
+}
+
+static __poll_t vzc_chr_poll(struct file *file, poll_table *wait)
+{
+	struct vzc *n = file->private_data;
+
+	return vhost_chr_poll(file, &n->dev, wait);
+}
+
+static const struct file_operations vzc_fops = {
+	.owner = THIS_MODULE,
+	.release = vzc_release,
+	.read_iter = vzc_chr_read_iter,
+	.write_iter = vzc_chr_write_iter,
+	.poll = vzc_chr_poll,
+	.unlocked_ioctl = vzc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.open = vzc_open,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice vzc_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "vhost-zc-net",
+	.fops = &vzc_fops,
+	.mode = 0600,
+};
+
+static int __init vzc_init(void)
+{
+	int r;
+
+	vzc_global.pc = alloc_percpu(struct vzc_pcpu);
+	if (!vzc_global.pc)
+		return -ENOMEM;
+	vzc_dbg_root = debugfs_create_dir("vhost_zc", NULL);
+	debugfs_create_file("stats", 0600, vzc_dbg_root, &vzc_global,
+			    &vzc_stats_fops);
+	r = misc_register(&vzc_misc);
+	if (r) {
+		debugfs_remove_recursive(vzc_dbg_root);
+		free_percpu(vzc_global.pc);
+	}
+	return r;
+}
+module_init(vzc_init);
+
+static void __exit vzc_exit(void)
+{
+	misc_deregister(&vzc_misc);
+	debugfs_remove_recursive(vzc_dbg_root);
+	/* release waited for every callback; none can run any more */
+	free_percpu(vzc_global.pc);
+}
+module_exit(vzc_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("qlat");
+MODULE_DESCRIPTION("vhost-net with asynchronous multi-submit zero-copy TX");
+MODULE_ALIAS("devname:vhost-zc-net");

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhost-zc-net RX: copy from the socket into the guest's RX ring, as
+ * vhost-net does (see vzc_priv.h).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/if_vlan.h>
+#include <linux/skbuff.h>
+#include <linux/timekeeping.h>
+#include <linux/uio.h>
+#include <linux/virtio_net.h>
+#include <net/sock.h>
+
+#include "vzc_priv.h"
+
+static int vzc_peek_len(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct sk_buff *head;
+	unsigned long flags;
+	int len = 0;
+
+	if (sock->ops->peek_len)
+		return sock->ops->peek_len(sock);
+
+	spin_lock_irqsave(&sk->sk_receive_queue.lock, flags);
+	head = skb_peek(&sk->sk_receive_queue);
+	if (likely(head)) {
+		len = head->len;
+		if (skb_vlan_tag_present(head))
+			len += VLAN_HLEN;
+	}
+	spin_unlock_irqrestore(&sk->sk_receive_queue.lock, flags);
+	return len;
+}
+
+/*
+ * Gather enough RX descriptor chains for datalen bytes into heads. Returns
+ * the number of heads, 0 when the ring is short, > UIO_MAXIOV on overrun
+ * (the packet does not fit quota heads) or a negative error.
+ */
+static int vzc_get_rx_bufs(struct vzc_vq *nvq, struct vring_used_elem *heads,
+			   int datalen, unsigned int *iovcount,
+			   struct vhost_log *log, unsigned int *log_num,
+			   unsigned int quota)
+{
+	struct vhost_virtqueue *vq = &nvq->vq;
+	unsigned int out, in, nlogs = 0;
+	int seg = 0, headcount = 0, r;
+	u32 len = 0;
+
+	while (datalen > 0 && headcount < quota) {
+		if (unlikely(seg >= UIO_MAXIOV)) {
+			r = -ENOBUFS;
+			goto err;
+		}
+		r = vhost_get_vq_desc(vq, vq->iov + seg,
+				      ARRAY_SIZE(vq->iov) - seg, &out, &in,
+				      log, log_num);
+		if (unlikely(r < 0)) {
+			vzc_add(nvq->n, VZC_VQ_ERRORS, 1);
+			goto err;
+		}
+		if (r == vq->num) {
+			r = 0;
+			goto err;
+		}
+		if (unlikely(out || in <= 0)) {
+			vzc_vq_err(nvq, "Unexpected descriptor format for RX: out %d, in %d\n",
+				   out, in);
+			r = -EINVAL;
+			goto err;
+		}
+		if (unlikely(log)) {
+			nlogs += *log_num;
+			log += *log_num;
+		}
+		heads[headcount].id = cpu_to_vhost32(vq, r);
+		len = iov_length(vq->iov + seg, in);
+		heads[headcount].len = cpu_to_vhost32(vq, len);
+		datalen -= len;
+		++headcount;
+		seg += in;
+	}
+	heads[headcount - 1].len = cpu_to_vhost32(vq, len + datalen);
+	*iovcount = seg;
+	if (unlikely(log))
+		*log_num = nlogs;
+	if (unlikely(datalen > 0)) {
+		r = UIO_MAXIOV + 1;
+		goto err;
+	}
+	return headcount;
+err:
+	vhost_discard_vq_desc(vq, headcount);
+	return r;
+}
+
+static void handle_rx(struct vzc *n)
+{
+	struct vzc_vq *nvq = &n->vqs[VZC_VQ_RX];
+	struct vhost_virtqueue *vq = &nvq->vq;
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct virtio_net_hdr hdr = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
+	size_t vhost_hlen, sock_hlen, vhost_len, total_len = 0;
+	int sock_len = 0, recv_pkts = 0, headcount, err;
+	unsigned int in, log = 0;
+	struct vhost_log *vq_log;
+	__virtio16 num_buffers;
+	struct iov_iter fixup;
+	struct socket *sock;
+	bool mergeable;
+
+	mutex_lock_nested(&vq->mutex, VZC_VQ_RX);
+	sock = vzc_backend(nvq);
+	if (!sock)
+		goto out;
+	if (!vq_meta_prefetch(vq))
+		goto out;
+
+	vhost_disable_notify(&n->dev, vq);
+	vzc_disable_vq(n, nvq);
+
+	vhost_hlen = nvq->vhost_hlen;
+	sock_hlen = nvq->sock_hlen;
+	vq_log = unlikely(vhost_has_feature(vq, VHOST_F_LOG_ALL)) ?
+		 vq->log : NULL;
+	mergeable = vhost_has_feature(vq, VIRTIO_NET_F_MRG_RXBUF);
+
+	do {
+		u64 now;
+
+		sock_len = vzc_peek_len(sock);
+		if (sock_len <= 0)
+			break;
+		sock_len += sock_hlen;
+		vhost_len = sock_len + vhost_hlen;
+		if (nvq->done >= VZC_BATCH)
+			vzc_flush_used(nvq);
+		headcount = vzc_get_rx_bufs(nvq, vq->heads + nvq->done,
+					    vhost_len, &in, vq_log, &log,
+					    mergeable ?
+					    UIO_MAXIOV - nvq->done : 1);
+		if (unlikely(headcount < 0))
+			goto out;
+		if (!headcount) {
+			if (unlikely(vhost_enable_notify(&n->dev, vq))) {
+				vhost_disable_notify(&n->dev, vq);
+				continue;
+			}
+			/* no buffers: the guest's kick brings us back */
+			goto out;
+		}
+		if (unlikely(headcount > UIO_MAXIOV)) {
+			/* does not fit: truncate and discard */
+			iov_iter_init(&msg.msg_iter, ITER_DEST, vq->iov, 1, 1);
+			sock->ops->recvmsg(sock, &msg, 1,
+					   MSG_DONTWAIT | MSG_TRUNC);
+			vzc_add(n, VZC_RX_DROPPED, 1);
+			continue;
+		}
+		iov_iter_init(&msg.msg_iter, ITER_DEST, vq->iov, in, vhost_len);
+		fixup = msg.msg_iter;
+		if (unlikely(vhost_hlen))
+			iov_iter_advance(&msg.msg_iter, vhost_hlen);
+		err = sock->ops->recvmsg(sock, &msg, sock_len,
+					 MSG_DONTWAIT | MSG_TRUNC);
+		if (unlikely(err != sock_len)) {
+			/* someone else consumed the packet: give buffers back */
+			vhost_discard_vq_desc(vq, headcount);
+			vzc_add(n, VZC_RX_DROPPED, 1);
+			continue;
+		}
+		if (unlikely(vhost_hlen)) {
+			if (copy_to_iter(&hdr, sizeof(hdr), &fixup) !=
+			    sizeof(hdr)) {
+				vzc_vq_err(nvq, "Unable to write vnet_hdr\n");
+				vhost_discard_vq_desc(vq, headcount);
+				goto out;
+			}
+		} else {
+			/* header came from the socket; patch num_buffers */
+			iov_iter_advance(&fixup, sizeof(hdr));
+		}
+		num_buffers = cpu_to_vhost16(vq, headcount);
+		if (likely(mergeable) &&
+		    copy_to_iter(&num_buffers, sizeof(num_buffers), &fixup) !=
+		    sizeof(num_buffers)) {
+			vzc_vq_err(nvq, "Failed num_buffers write\n");
+			vhost_discard_vq_desc(vq, headcount);
+			goto out;
+		}
+		if (unlikely(vq_log))
+			vhost_log_write(vq, vq_log, log, vhost_len, vq->iov,
+					in);
+		now = vzc_tracing() ? ktime_get_ns() : 0;
+		if (!nvq->done)
+			nvq->first_ns = now;
+		trace_vhost_zc_kiocb_dequeue(n->id, nvq->index,
+					     vhost32_to_cpu(vq, vq->heads[nvq->done].id),
+					     vhost_len, false, true, now, now,
+					     now);
+		nvq->done += headcount;
+		vzc_add(n, VZC_RX_PACKETS, 1);
+		vzc_add(n, VZC_RX_BYTES, sock_len - sock_hlen);
+		total_len += vhost_len;
+	} while (likely(!vhost_exceeds_weight(vq, ++recv_pkts, total_len)));
+
+	if (recv_pkts >= VZC_PKT_WEIGHT || total_len >= VZC_WEIGHT)
+		vzc_add(n, VZC_REQUEUES, 1);
+	else if (sock_len <= 0)
+		vzc_enable_vq(n, nvq);
+out:
+	vzc_flush_used(nvq);
+	mutex_unlock(&vq->mutex);
+}
+
+void vzc_handle_rx_kick(struct vhost_work *work)
+{
+	struct vhost_virtqueue *vq = container_of(work, struct vhost_virtqueue,
+						  poll.work);
+
+	handle_rx(container_of(vq->dev, struct vzc, dev));
+}
+
+void vzc_handle_rx_net(struct vhost_work *work)
+{
+	handle_rx(container_of(work, struct vzc, poll[VZC_VQ_RX].work));
+}
