@@ -187,7 +187,8 @@ struct cmdq_client {
  * @cb: flush callback
  * @cb_data: cookie for @cb
  * @cl: the client the packet was last flushed to
- * @flush_ns: CLOCK_MONOTONIC time of the last flush
+ * @flush_ns: CLOCK_MONOTONIC time of the last flush; 0 if it never reached
+ *	the GCE (the mailbox refused it)
  * @eoc_ns: CLOCK_MONOTONIC time of the last EOC or error IRQ
  * @busy: set while the packet is owned by the GCE
  * @node: owned by the controller while @busy

@@ -299,7 +299,13 @@ static long cmdq_dev_submit(struct cmdq_dev_file *f, struct cmdq_ioc_submit __us
 		}
 	} else {
 		/* never in flight after return, even on timeout */
-		ret = cmdq_dev_sync_status(cmdq_pkt_flush(f->client, pkt, tmo));
+		ret = cmdq_pkt_flush(f->client, pkt, tmo);
+		if (!pkt->flush_ns) {
+			/* refused before the GCE got it: nothing was flushed */
+			cmdq_pkt_destroy(pkt);
+			goto unlock;
+		}
+		ret = cmdq_dev_sync_status(ret);
 		s.status = ret;
 		cmdq_pkt_destroy(pkt);
 	}

@@ -297,7 +297,8 @@ static int cmdq_pkt_submit(struct cmdq_client *client, struct cmdq_pkt *pkt,
 
 	err = mbox_send_message(client->chan, pkt);
 	if (err < 0) {
-		/* not queued: the packet is still ours */
+		/* not queued: the packet is still ours, and was not flushed */
+		pkt->flush_ns = 0;
 		clear_bit_unlock(CMDQ_PKT_BUSY, &pkt->busy);
 		cmdq_stat_inc(CMDQ_STAT_SEND_ERRORS);
 		return err;
@@ -366,23 +367,25 @@ static void cmdq_gce_abort(struct cmdq_client *client, struct cmdq_pkt *pkt, int
  * @timeout_ms: how long to wait; 0 means CMDQ_FLUSH_TIMEOUT_DEFAULT_MS
  *
  * Fires cmdq:cmdq_pkt_flush with async=0. If the GCE has not completed the
- * packet after @timeout_ms, the packet is aborted through the GCE's
- * abort hook, which guarantees that the engine no longer references it and
- * that its completion has been delivered (with -ETIMEDOUT) when it
+ * packet after @timeout_ms, or the calling task gets a fatal signal while
+ * it waits, the packet is aborted through the GCE's abort hook, which
+ * guarantees that the engine no longer references it and that its
+ * completion has been delivered (with -ETIMEDOUT or -EINTR) when it
  * returns; only then does this function return. So the packet is never in
- * flight after return.
+ * flight after return, and its completion is delivered exactly once.
  *
  * Context: process context, may sleep.
  * Return: the status the GCE reported: 0, -ENOEXEC (GCE error IRQ),
- * -ECONNABORTED (channel shut down), -ETIMEDOUT (timed out and aborted;
- * a packet that completes in the window between the timeout and the abort
- * reports its own status instead); or a submission error as for
- * cmdq_pkt_flush_async().
+ * -ECONNABORTED (channel shut down), -ETIMEDOUT (timed out and aborted),
+ * -EINTR (aborted for a fatal signal; a packet that completes in the
+ * window before the abort reports its own status instead); or a
+ * submission error as for cmdq_pkt_flush_async().
  */
 int cmdq_pkt_flush(struct cmdq_client *client, struct cmdq_pkt *pkt,
 		   unsigned long timeout_ms)
 {
 	struct cmdq_flush_completion cmplt;
+	long left;
 	int err;
 
 	might_sleep();
@@ -395,9 +398,11 @@ int cmdq_pkt_flush(struct cmdq_client *client, struct cmdq_pkt *pkt,
 	if (err)
 		return err;
 
-	if (!wait_for_completion_timeout(&cmplt.done, msecs_to_jiffies(timeout_ms))) {
-		cmdq_stat_inc(CMDQ_STAT_SYNC_TIMEOUTS);
-		cmdq_gce_abort(client, pkt, -ETIMEDOUT);
+	left = wait_for_completion_killable_timeout(&cmplt.done, msecs_to_jiffies(timeout_ms));
+	if (left <= 0) {
+		if (!left)
+			cmdq_stat_inc(CMDQ_STAT_SYNC_TIMEOUTS);
+		cmdq_gce_abort(client, pkt, left ? -EINTR : -ETIMEDOUT);
 		/* delivered by the abort (or by the GCE just before it) */
 		wait_for_completion(&cmplt.done);
 	}

@@ -194,6 +194,30 @@ assert_eq "$(d u1 u2 dev_release_aborted)" 2 "close() aborted its 2 pending pack
 assert_eq "$(v u2 dev_tasks_live)" 0 "no async packet left"
 assert_eq "$(v u2 thread11_bound)" 0 "thread 11 is free again"
 
+# --- a fatal signal during a blocked synchronous flush ---
+# The packet waits for an event nobody sets, under a 10 s timeout; SIGKILL
+# must end the wait at once (it was uninterruptible: the kill waited for
+# the timeout), with the packet aborted once and freed.
+uptime_cs() { read -r _u _ </proc/uptime; _s=${_u%.*}; _c=${_u#*.}; echo $((_s * 100 + ${_c#0})); }
+snap k0
+"$C" -t 13 submit --timeout 10000 wfe:event=1000 >/dev/null 2>&1 &
+sp=$!
+_i=0
+while snap kw && [ "$(v kw thread13_queued)" != 1 ] && [ $_i -lt 100 ]; do _i=$((_i + 1)); done
+t0=$(uptime_cs)
+kill -KILL $sp
+wait $sp
+t1=$(uptime_cs)
+snap k1
+[ $((t1 - t0)) -lt 300 ]
+ok $? "SIGKILL during a sync flush: the submitter is gone in $(((t1 - t0) * 10)) ms (timeout 10 s)"
+assert_eq "$(d k0 k1 thread13_submitted)/$(d k0 k1 thread13_aborted)/$(d k0 k1 thread13_done)" 1/1/0 \
+	"the packet reached the GCE and was aborted once (submitted/aborted/done)"
+assert_eq "$(d k0 k1 helper_cb_delivered)/$(d k0 k1 helper_pkt_destroyed)" 1/1 \
+	"its completion delivered once, the packet destroyed"
+assert_eq "$(v k1 thread13_queued)/$(v k1 thread13_bound)/$(v k1 dev_tasks_live)" 0/0/0 \
+	"thread 13 idle and unbound, no task left"
+
 # --- the module is pinned while a file is open ---
 rmmod cmdq_dev 2>/dev/null && rc=unloaded || rc=refused
 assert_eq "$rc $(test -d /sys/module/cmdq_dev && echo loaded)" "refused loaded" \
