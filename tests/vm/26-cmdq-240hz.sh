@@ -20,6 +20,23 @@ echo 3 >"$FR/pipes" && echo $WRITES >"$FR/writes" && echo $FRAMES >"$FR/frames" 
 	echo 240 >"$FR/hz"
 ok $? "frame client: 3 pipes, $WRITES writes, $FRAMES frames, 240 Hz"
 
+# Before the run, the counters the frame client once took its phase from
+# are knocked out of step: zeroed while the generator runs, then the
+# generator stopped between a SOF and its EOF (retried if it got to EOF)
+echo 1 >"$GS/enable"
+echo 1 >"$GS/reset_stats"
+_t=0
+while [ $_t -lt 20 ]; do
+	echo 1 >"$GS/enable"
+	snap g
+	echo 0 >"$GS/enable"
+	snap g
+	[ "$(v g pipe2_frames)" -gt "$(v g pipe2_eofs)" ] && break
+	_t=$((_t + 1))
+done
+[ "$(v g pipe2_frames)" -gt "$(v g pipe2_eofs)" ]
+ok $? "counters reset while running, generator stopped mid-frame ($(v g pipe2_frames) SOFs, $(v g pipe2_eofs) EOFs)"
+
 out=$OUT/qlat-cmdq-240.json
 if qlat_start "$out" cmdq --json; then
 	snap a
