@@ -75,6 +75,45 @@ void mem_init(void)
  * adds and strips the vnet header itself (VHOST_NET_F_VIRTIO_NET_HDR), so
  * the tap carries none.
  */
+/* the first line of /sys/class/net/NAME/FILE, or "" */
+static void sysfs_net(const char *name, const char *file, char *buf, size_t n)
+{
+	char path[128];
+	FILE *f;
+
+	buf[0] = 0;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, file);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(buf, n, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+/*
+ * Opening the tap turns its carrier on, but the kernel tells the rest of
+ * the stack later (linkwatch, up to a second): until then a bridge keeps
+ * the port disabled and drops what the tap sends, whose zero-copy sends
+ * then complete at once. On a bridge, wait (up to 5 s) until the port
+ * forwards (BR_STATE_FORWARDING).
+ */
+static void tap_wait_forwarding(const char *name)
+{
+	char v[32];
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		sysfs_net(name, "brport/state", v, sizeof(v));
+		if (!v[0] || !strcmp(v, "3"))
+			return;
+		usleep(10000);
+	}
+	fprintf(stderr, "vhostdrv: %s: bridge port not forwarding after 5 s (state %s)\n",
+		name, v);
+}
+
 int tap_open(const char *name, int *index)
 {
 	struct ifreq ifr = { 0 };
@@ -94,6 +133,7 @@ int tap_open(const char *name, int *index)
 	xioctl(s, SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS");
 	close(s);
 	*index = if_nametoindex(name);
+	tap_wait_forwarding(name);
 	return fd;
 }
 
