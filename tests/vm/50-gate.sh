@@ -29,15 +29,25 @@ for mode in normal slow; do
 	sh "$G/gate.sh" --json "$BASE" "$R" >"$OUT/gate-$mode.verdict.json" 2>/dev/null
 done
 
-assert_eq "$st_normal" 0 "gate green: the fixed scenarios vs the committed baselines exit 0"
-assert_eq "$st_slow" 2 "gate red: the slowed drivers exit 2"
 # why it is red: exactly the two injected slowdowns (the zero-copy latency
 # series vanish with zcopytx=0: inconclusive, which a regression outranks)
 eval "$(jq -r '"regs=\([.checks[] | select(.verdict == "regression") | .series] | sort | join(",") | @sh)",
 	"miss=\(.checks[] | select(.series == "cmdq misses pipe=0") | "\(.run.x)/\(.run.n)")"' \
 	"$OUT/gate-slow.verdict.json")"
-assert_eq "$regs" "cmdq misses pipe=0,zc submit_copied+zerocopy_copied/submit" \
-	"gate red: pipe 0's miss fraction and the zc copy-fallback ratio regressed"
+if kernel_debug; then
+	# the committed baselines are a stock kernel's: under KASAN and
+	# lockdep zc's latencies are 50-300x theirs (measured: submit->signal
+	# p50 4-8 ms against 65-131 us)
+	_why="the baselines are the stock kernel's; the debug kernel's zc latencies are far above them"
+	skip "gate green: the fixed scenarios vs the committed baselines exit 0" "$_why"
+	assert_eq "$st_slow" 2 "gate red: the slowed drivers exit 2"
+	skip "gate red: pipe 0's miss fraction and the zc copy-fallback ratio regressed" "$_why"
+else
+	assert_eq "$st_normal" 0 "gate green: the fixed scenarios vs the committed baselines exit 0"
+	assert_eq "$st_slow" 2 "gate red: the slowed drivers exit 2"
+	assert_eq "$regs" "cmdq misses pipe=0,zc submit_copied+zerocopy_copied/submit" \
+		"gate red: pipe 0's miss fraction and the zc copy-fallback ratio regressed"
+fi
 assert_eq "$miss" 30/300 "gate red: pipe 0 missed 30 of 300 (the stalled frames)"
 [ -s "$OUT/gate-normal/report.html" ] && [ -s "$OUT/gate-slow/report.html" ]
 ok $? "HTML reports written"

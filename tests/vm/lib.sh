@@ -41,6 +41,14 @@ kernel_rt() {
 	return 1
 }
 
+# kernel_debug: the running kernel is the debug kernel (tools/build/
+# debug-kernel.sh: KASAN, lockdep, kmemleak...), whose checks make every
+# guest instruction of the kernel many
+kernel_debug() {
+	case "$(uname -r)" in *-qlat-debug) return 0 ;; esac
+	return 1
+}
+
 # tp_drops_counted: the perf-event path (SEC("tracepoint")) counts the runs
 # it skips in recursion_misses (6.7 and later; see docs/tracepoints.md)
 tp_drops_counted() {
