@@ -68,7 +68,12 @@ recipe() {
 	echo "build ${BUILD_TARGETS[*]}"
 	echo "modules_install ${INSTALL_VARS[*]}; busybox depmod"
 }
-KEY=$({ cat "$FRAGMENT"; recipe; } | sha256sum | cut -c1-12)
+# the fragment's settings: "CONFIG_X=..." and "# CONFIG_X is not set"
+# lines; comments and blank lines do not change the kernel, nor the key
+settings() {
+	sed -E -e '/^# CONFIG_[A-Za-z0-9_]+ is not set$/b' -e '/^[[:space:]]*(#|$)/d' "$FRAGMENT"
+}
+KEY=$({ settings; recipe; } | sha256sum | cut -c1-12)
 
 if [ -z "$VER" ]; then
 	VER=$(apt-cache policy "$SRCPKG" 2>/dev/null | awk '/Candidate:/ { print $2; exit }')
