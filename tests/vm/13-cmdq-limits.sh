@@ -22,21 +22,7 @@ ok $? "frame client: 2 pipes, $FRAMES frames, pipe 0 stalled ${STALL} us every 1
 # then one frame apart for good): the frame client must still find the
 # vblank (it once read the phase from those counters, and then committed
 # every frame in the active region)
-# (the generator may reach EOF between the last look and the stop: then
-# run it again)
-_t=0
-while [ $_t -lt 20 ]; do
-	echo 1 >"$GS/enable"
-	_i=0
-	while snap g && [ "$(v g pipe1_frames)" = "$(v g pipe1_eofs)" ] && [ $_i -lt 100 ]; do
-		_i=$((_i + 1))
-	done
-	echo 0 >"$GS/enable"
-	snap g
-	[ "$(v g pipe1_frames)" -gt "$(v g pipe1_eofs)" ] && break
-	_t=$((_t + 1))
-done
-[ "$(v g pipe1_frames)" -gt "$(v g pipe1_eofs)" ]
+tg_stop_midframe 1
 ok $? "timing generator stopped mid-frame ($(v g pipe1_frames) SOFs, $(v g pipe1_eofs) EOFs)"
 
 # misses per pipe == the model's underruns, exactly

@@ -35,16 +35,7 @@ ok $? "frame client: 3 pipes, $WRITES writes, $FRAMES frames, 240 Hz"
 # generator stopped between a SOF and its EOF (retried if it got to EOF)
 echo 1 >"$GS/enable"
 echo 1 >"$GS/reset_stats"
-_t=0
-while [ $_t -lt 20 ]; do
-	echo 1 >"$GS/enable"
-	snap g
-	echo 0 >"$GS/enable"
-	snap g
-	[ "$(v g pipe2_frames)" -gt "$(v g pipe2_eofs)" ] && break
-	_t=$((_t + 1))
-done
-[ "$(v g pipe2_frames)" -gt "$(v g pipe2_eofs)" ]
+tg_stop_midframe 2
 ok $? "counters reset while running, generator stopped mid-frame ($(v g pipe2_frames) SOFs, $(v g pipe2_eofs) EOFs)"
 
 out=$OUT/qlat-cmdq-240.json

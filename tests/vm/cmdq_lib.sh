@@ -80,3 +80,20 @@ frame_run() { # timeout_s
 	echo 0 >"$GS/enable"
 	return $_st
 }
+
+# tg_stop_midframe PIPE: start the timing generator (a start begins with a
+# SOF) and stop it before PIPE's EOF, so that its SOF and EOF counters stay
+# one apart; again if the EOF came first (up to 20 times). Leaves snapshot
+# g; 0 if PIPE stopped mid-frame.
+tg_stop_midframe() {
+	_t=0
+	while [ $_t -lt 20 ]; do
+		echo 1 >"$GS/enable"
+		snap g
+		echo 0 >"$GS/enable"
+		snap g
+		[ "$(v g "pipe$1_frames")" -gt "$(v g "pipe$1_eofs")" ] && return 0
+		_t=$((_t + 1))
+	done
+	return 1
+}
