@@ -94,7 +94,9 @@ default: kvm when /dev/kvm is usable, else tcg), QLAT_VM_BOOT_TIMEOUT
 hung; default 90, 0 disables it), QLAT_VM_BOOT_RETRIES (boots retried after
 such a hang, if the console shows no splat, before the run fails with $E_NOSTATUS;
 default 1), QLAT_VM_CPU (QEMU -cpu model;
-default max under TCG, host under KVM), QLAT_VM_QEMU_ARGS (extra QEMU
+default max under TCG, host under KVM), QLAT_VM_TCG_THREAD (single, the
+default, runs all vCPUs in one TCG thread; multi is QEMU's multi-threaded
+TCG, which can run stale code after a static key flips), QLAT_VM_QEMU_ARGS (extra QEMU
 arguments, split on white space; for debugging).
 EOF
 }
@@ -247,7 +249,20 @@ fi
 case "$accel" in
 kvm) accel_args=(-accel kvm -cpu "${QLAT_VM_CPU:-host}") ;;
 tcg)
-	accel_args=(-accel tcg -cpu "${QLAT_VM_CPU:-max}")
+	# One TCG thread for all vCPUs (round-robin) unless
+	# QLAT_VM_TCG_THREAD=multi: QEMU 7.2's multi-threaded TCG can keep
+	# running a stale translation of kernel text that another vCPU has
+	# just patched, so a guest that flips a static key (a tracepoint
+	# attached or detached) while the code runs on the other vCPU takes
+	# an int3 its kernel no longer expects: "Oops: int3" on 6.12, a
+	# soft lockup on 6.1 (docs/vmtest.md, "Cross-modified code").
+	tcg_thread=${QLAT_VM_TCG_THREAD:-single}
+	case "$tcg_thread" in
+	single) ;;
+	multi) [ "$icount" = 1 ] && die "-I needs QLAT_VM_TCG_THREAD=single (QEMU's icount is single-threaded)" ;;
+	*) die "QLAT_VM_TCG_THREAD must be single or multi, not '$tcg_thread'" ;;
+	esac
+	accel_args=(-accel "tcg,thread=$tcg_thread" -cpu "${QLAT_VM_CPU:-max}")
 	# -I: the guest clock is the instruction count (1 ns each), so host
 	# load never shows up in guest time: shift=auto would re-sync with
 	# the host's speed and let a busy host make deadline misses

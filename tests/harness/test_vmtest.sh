@@ -8,7 +8,7 @@
 # Usage: tests/harness/test_vmtest.sh
 # Env:   QLAT_KDIR, VMTEST_ARGS (tests/harness/lib.sh)
 #
-# Boots the VM 7 times (~1 min under TCG).
+# Boots the VM 10 times (~1 min under TCG).
 
 # shellcheck source=tests/harness/lib.sh
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
@@ -95,6 +95,23 @@ expect_rc icount_smp 120 "-I -s 2: refused (exit 120)"
 vm icount -I -- nproc
 [ "$rc" = 0 ] && [ "$(cat "$T/icount.out")" = 1 ]
 ok $? "-I: the guest has 1 vCPU (exit $rc, nproc '$(cat "$T/icount.out")')"
+
+# 18-20. TCG runs its vCPUs in one thread (docs/vmtest.md, "Cross-modified
+# code"): the QEMU command line, through a wrapper that logs it
+cat >"$T/qemu-wrap" <<EOF
+#!/bin/sh
+printf '%s\n' "\$@" >"$T/qemu-args"
+exec ${QEMU:-qemu-system-x86_64} "\$@"
+EOF
+chmod +x "$T/qemu-wrap"
+QEMU=$T/qemu-wrap QLAT_VM_ACCEL=tcg vm tcgthread -- nproc
+[ "$rc" = 0 ] && grep -qx 'tcg,thread=single' "$T/qemu-args" && [ "$(cat "$T/tcgthread.out")" = 2 ]
+ok $? "TCG: -accel tcg,thread=single, still 2 vCPUs (exit $rc, nproc '$(cat "$T/tcgthread.out")')"
+QEMU=$T/qemu-wrap QLAT_VM_ACCEL=tcg QLAT_VM_TCG_THREAD=multi vm tcgmulti -- true
+[ "$rc" = 0 ] && grep -qx 'tcg,thread=multi' "$T/qemu-args"
+ok $? "QLAT_VM_TCG_THREAD=multi: -accel tcg,thread=multi (exit $rc)"
+QLAT_VM_ACCEL=tcg QLAT_VM_TCG_THREAD=multi vm icountmulti -I -- true
+expect_rc icountmulti 120 "QLAT_VM_TCG_THREAD=multi with -I: refused (exit 120)"
 
 echo "1..$n"
 echo "# $failed of $n failed"
