@@ -10,8 +10,10 @@
 # non-zero if anything failed.
 #
 # Env: QLAT_CHECK_PHASES="unit harness vm" (default: all three)
-#      KERNELS="6.1 6.12 6.12-rt" (the default; `make check KERNELS=...`;
-#      add debug for the debug kernel, built from source: docs/kernels.md)
+#      KERNELS="6.1 6.12 6.12-rt debug" (the default; `make check
+#      KERNELS=...`; debug is the debug kernel, built from source:
+#      docs/kernels.md)
+#      QLAT_CHECK_LANES=N: kernels run N at a time (default 2 on 2+ CPUs)
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -20,7 +22,7 @@ mkdir -p "$LOGS"
 rm -f "$LOGS"/*.tap
 KDIR=$(cat build/kernel.stamp) || exit 1
 PHASES=${QLAT_CHECK_PHASES:-unit harness vm}
-KERNELS=${KERNELS:-6.1 6.12 6.12-rt}
+KERNELS=${KERNELS:-6.1 6.12 6.12-rt debug}
 declare -a TIMES=() KLINES=()
 
 now() { date +%s.%N; }
@@ -40,6 +42,7 @@ run_tap() { # name cmd...
 # The VM suite on kernel $1: its modules, then the plain and icount runs.
 vm_kernel() {
 	local k=$1 t0 kd mem=512M
+	rm -f "$LOGS/kernel-$k.times"
 	t0=$(now)
 	echo "# ==== kernel $k: make KERNEL=$k modules"
 	if ! make --no-print-directory KERNEL="$k" modules >"$LOGS/kernel-$k-build.log" 2>&1 ||
@@ -47,10 +50,9 @@ vm_kernel() {
 		sed 's/^/# /' "$LOGS/kernel-$k-build.log" | tail -n 40
 		echo "not ok - kernel $k: preparing the kernel or building its modules failed" |
 			tee "$LOGS/kernel-$k-build.tap"
-		KLINES+=("kernel $k: 0 passed, 1 failed, 0 skipped")
 		return
 	fi
-	phase_time "$k build" "$t0"
+	ktime "$k build" "$t0"
 	# KASAN's shadow memory and kmemleak's pool want more than the default
 	[ "$k" = debug ] && mem=1G
 	t0=$(now)
@@ -82,9 +84,27 @@ vm_kernel() {
 	# that OpenMetrics text through Prometheus' parsers (promtool)
 	echo "# ==== kernel $k: tests/fleet/promtool.sh"
 	run_tap "kernel-$k-promtool" tests/fleet/promtool.sh "$LOGS/kernel-$k-icount-out"
-	phase_time "$k vm" "$t0"
-	KLINES+=("$(cat "$LOGS"/kernel-"$k"-*.tap | count_line "kernel $k: ")")
-	echo "# ${KLINES[-1]}"
+	ktime "$k vm" "$t0"
+	echo "# $(cat "$LOGS"/kernel-"$k"-*.tap | count_line "kernel $k: ")"
+}
+
+# ktime NAME T0: a phase time of one kernel, kept in its .times file (the
+# lanes are subshells)
+ktime() {
+	local TIMES=()
+	phase_time "$1" "$2"
+	echo "${TIMES[0]}" >>"$LOGS/kernel-${1%% *}.times"
+}
+
+# vm_lane KERNEL...: run the VM suites of the kernels no other lane has
+# claimed; each kernel's output is printed whole when it is done
+vm_lane() {
+	local k
+	for k in "$@"; do
+		mkdir "$LOGS/.claims/$k" 2>/dev/null || continue
+		vm_kernel "$k" >"$LOGS/kernel-$k.out" 2>&1
+		flock "$LOGS/.claims" cat "$LOGS/kernel-$k.out"
+	done
 }
 
 # count_line PREFIX: "PREFIX N passed, N failed, N skipped" of the TAP on stdin
@@ -115,24 +135,31 @@ for p in $PHASES; do
 		QLAT_KDIR=$KDIR run_tap harness tests/harness/test_vmtest.sh
 		;;
 	vm)
-		# The debug kernel is built from source (~25 min of CPU): start
-		# that in the background, niced, while the other kernels' suites
-		# run (their timing-sensitive tests run on QEMU's instruction
-		# counter, which host load does not disturb); its turn waits for
-		# it (debug-kernel.sh serializes on a lock).
-		case " $KERNELS " in
-		*" debug "*)
-			if [ "${KERNELS%% *}" != debug ]; then
-				echo "# ==== kernel debug: building it in the background (log: $LOGS/kernel-debug-prepare.log)"
-				nice -n 19 tools/build/kernel-cache.sh debug >"$LOGS/kernel-debug-prepare.log" 2>&1 &
-			fi
-			;;
-		esac
+		# Each VM runs TCG in one host thread (docs/vmtest.md), so the
+		# kernels run side by side, one per host CPU (QLAT_CHECK_LANES,
+		# default: 2 when there are 2 CPUs): each lane takes the next
+		# kernel nobody has taken, the debug kernel first (its build
+		# from source and its ~5x slower suite are the longest job).
+		# Timing-sensitive tests run on QEMU's instruction counter,
+		# which host load does not move.
+		lanes=${QLAT_CHECK_LANES:-$(($(nproc) >= 2 ? 2 : 1))}
+		order=
+		case " $KERNELS " in *" debug "*) order=debug ;; esac
 		for k in $KERNELS; do
-			vm_kernel "$k"
+			[ "$k" = debug ] || order+=" $k"
+		done
+		order=${order# }
+		rm -rf "$LOGS/.claims"
+		mkdir -p "$LOGS/.claims"
+		echo "# ==== kernels $order: $lanes at a time"
+		for ((l = 0; l < lanes; l++)); do
+			vm_lane $order &
 		done
 		wait
-		continue
+		for k in $order; do
+			[ -f "$LOGS/kernel-$k.times" ] && mapfile -t -O "${#TIMES[@]}" TIMES <"$LOGS/kernel-$k.times"
+			KLINES+=("$(cat "$LOGS"/kernel-"$k"-*.tap 2>/dev/null | count_line "kernel $k: ")")
+		done
 		;;
 	*)
 		echo "unknown phase $p" >&2

@@ -57,6 +57,9 @@ esac
 
 K=$CACHE/kernel/$ABI
 mkdir -p "$K" "$CACHE/dl"
+# one preparation of a kernel dir at a time (make check's lanes)
+exec 9>"$K/.lock"
+flock 9
 
 # What a ready cache holds; a cache made by an older version of this
 # script (e.g. without kernel-doc, or with headers installed in /usr/src:
