@@ -38,6 +38,7 @@ struct tp_cmdq_eoc_irq {
 	__u64 eoc_ns;
 	__u64 deadline_ns;
 	__u32 missed;
+	__u32 miss;
 };
 
 struct tp_cmdq_pkt_cb {
@@ -55,6 +56,9 @@ struct tp_cmdq_vblank {
 	__u32 frame;
 	__u32 type;
 	__u64 ts_ns;
+	__u32 miss;
+	__u32 id;
+	__s32 thread;
 };
 
 #endif /* __CMDQ_TP_H */

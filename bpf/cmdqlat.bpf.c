@@ -96,9 +96,9 @@ static __always_inline void eoc_evidence(__u32 thread, __u32 id, __s32 status, _
 		count(CMDQLAT_EV_OVER);
 	}
 	if (pipe >= 0 && missed) {
-		flags |= QLAT_EVF_MISS;
+		flags |= QLAT_EVF_LATE;
 		aux = eoc_ns - deadline_ns;
-	} else if (pipe >= 0) {
+	} else if (pipe >= 0 && !status) {
 		aux = deadline_ns - eoc_ns;
 	}
 	if (status)
@@ -107,6 +107,11 @@ static __always_inline void eoc_evidence(__u32 thread, __u32 id, __s32 status, _
 		count(CMDQLAT_EV_RB_DROP);
 }
 
+/*
+ * missed (eoc_ns > deadline_ns): lateness; on time with status 0: slack.
+ * The misses themselves are counted from the UNDERRUN events (on_vblank),
+ * which the model fires at the deadline for a packet still running then.
+ */
 static __always_inline int on_eoc(__u32 thread, __u32 id, __s32 status, __s32 pipe,
 				  __u64 flush_ns, __u64 eoc_ns,
 				  __u64 deadline_ns, __u32 missed)
@@ -125,12 +130,10 @@ static __always_inline int on_eoc(__u32 thread, __u32 id, __s32 status, __s32 pi
 		count(CMDQLAT_EV_BADKEY);
 		return 0;
 	}
-	if (missed) {
-		count(CMDQLAT_EV_MISS_BASE + pipe);
+	if (missed)
 		hist(CMDQLAT_LATE, pipe, eoc_ns - deadline_ns);
-	} else {
+	else if (!status)
 		hist(CMDQLAT_SLACK, pipe, deadline_ns - eoc_ns);
-	}
 	return 0;
 }
 
@@ -143,10 +146,28 @@ static __always_inline int on_cb(__u32 thread, __u64 eoc_ns, __u64 cb_ns)
 	return 0;
 }
 
-static __always_inline int on_vblank(__u32 pipe, __u32 type)
+/* UNDERRUN: one packet missed its deadline (miss: how, CMDQ_MISS_*) */
+static __always_inline int on_vblank(__u32 pipe, __u32 type, __u64 ts_ns, __u32 miss,
+				     __u32 id, __s32 thread)
 {
-	if (type <= 2)
-		count(CMDQLAT_EV_SOF + type);
+	if (type > CMDQLAT_VBLANK_UNDERRUN)
+		return 0;
+	count(CMDQLAT_EV_SOF + type);
+	if (type != CMDQLAT_VBLANK_UNDERRUN)
+		return 0;
+	if (filtered(thread, pipe)) {
+		count(CMDQLAT_EV_FILTERED);
+		return 0;
+	}
+	if (pipe >= CMDQLAT_PIPES) {
+		count(CMDQLAT_EV_BADKEY);
+		return 0;
+	}
+	count(CMDQLAT_EV_MISS_BASE + pipe);
+	if (qlat_evidence_on &&
+	    !qlat_emit(ts_ns, CMDQLAT_REC_UNDERRUN, thread, id, 0, miss,
+		       QLAT_EVF_MISS | (miss == CMDQLAT_MISS_FAILED ? QLAT_EVF_FAIL : 0), pipe))
+		count(CMDQLAT_EV_RB_DROP);
 	return 0;
 }
 
@@ -162,15 +183,15 @@ QLAT_TP_BTF_RAW(cmdq_pkt_flush, flush,
 QLAT_TP_BTF_RAW(cmdq_eoc_irq, eoc,
 		on_eoc(thread, id, status, pipe, flush_ns, eoc_ns, deadline_ns, missed),
 		u32 thread, u32 id, int status, int pipe, u32 frame, u64 flush_ns,
-		u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed)
+		u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed, u32 miss)
 
 QLAT_TP_BTF_RAW(cmdq_pkt_cb, cb,
 		on_cb(thread, eoc_ns, cb_ns),
 		u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns)
 
 QLAT_TP_BTF_RAW(cmdq_vblank, vblank,
-		on_vblank(pipe, type),
-		u32 pipe, u32 frame, u32 type, u64 ts_ns)
+		on_vblank(pipe, type, ts_ns, miss, id, thread),
+		u32 pipe, u32 frame, u32 type, u64 ts_ns, u32 miss, u32 id, int thread)
 
 /* tracepoint: the perf-event path, record layout from the format files */
 SEC("tracepoint/cmdq/cmdq_pkt_finalize")
@@ -201,7 +222,7 @@ int cb_tp(struct tp_cmdq_pkt_cb *ctx)
 SEC("tracepoint/cmdq/cmdq_vblank")
 int vblank_tp(struct tp_cmdq_vblank *ctx)
 {
-	return on_vblank(ctx->pipe, ctx->type);
+	return on_vblank(ctx->pipe, ctx->type, ctx->ts_ns, ctx->miss, ctx->id, ctx->thread);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -38,7 +38,7 @@ static const char *const metric_titles[CMDQLAT_NR_METRICS] = {
 	[CMDQLAT_FLUSH_EOC] = "flush -> EOC irq",
 	[CMDQLAT_EOC_CB] = "EOC irq -> callback",
 	[CMDQLAT_SLACK] = "vblank slack (deadline - EOC), packets on time",
-	[CMDQLAT_LATE] = "lateness (EOC - deadline), packets that missed",
+	[CMDQLAT_LATE] = "lateness (EOC - deadline), packets completed after it",
 	[CMDQLAT_INST] = "instructions per packet",
 };
 
@@ -95,7 +95,8 @@ static const char argp_doc[] =
 "\n"
 "Histograms per GCE thread: flush->EOC irq, EOC irq->callback, instructions\n"
 "per packet. Per display pipe: slack (deadline - EOC) of packets that made\n"
-"their vblank, lateness of those that missed, and the miss count.\n"
+"their vblank, lateness of those that completed after it, and the miss count\n"
+"(UNDERRUNs, reported at the deadline).\n"
 "\n"
 "EXAMPLES:\n"
 "    qlat cmdq                  # trace until Ctrl-C, then print\n"
@@ -167,30 +168,57 @@ static int nkeys(int m)
 	return metric_is_pipe(m) ? CMDQLAT_PIPES : CMDQLAT_THREADS;
 }
 
+static const char *miss_name(__u64 kind)
+{
+	switch (kind) {
+	case CMDQLAT_MISS_LATE:
+		return "late";
+	case CMDQLAT_MISS_RUNNING:
+		return "running";
+	case CMDQLAT_MISS_FAILED:
+		return "failed";
+	default:
+		return "none";
+	}
+}
+
 static void evidence_tty(FILE *f, const struct qlat_event *e)
 {
+	if (e->kind == CMDQLAT_REC_UNDERRUN) {
+		fprintf(f, "UNDERRUN pipe %d thread %u packet %u MISSED (%s)", e->ext, e->key,
+			e->id, miss_name(e->aux));
+		return;
+	}
 	fprintf(f, "eoc thread %u packet %u flush->EOC %llu ns", e->key, e->id,
 		(unsigned long long)e->value);
-	if (e->ext >= 0)
-		fprintf(f, " pipe %d %s %llu ns", e->ext,
-			e->flags & QLAT_EVF_MISS ? "MISSED by" : "slack",
-			(unsigned long long)e->aux);
+	if (e->ext >= 0 && (e->flags & QLAT_EVF_LATE))
+		fprintf(f, " pipe %d late by %llu ns", e->ext, (unsigned long long)e->aux);
+	else if (e->ext >= 0 && !(e->flags & QLAT_EVF_FAIL))
+		fprintf(f, " pipe %d slack %llu ns", e->ext, (unsigned long long)e->aux);
+	else if (e->ext >= 0)
+		fprintf(f, " pipe %d", e->ext);
 	if (e->flags & QLAT_EVF_FAIL)
 		fprintf(f, " ERROR");
 }
 
 static void evidence_json(json_object *o, const struct qlat_event *e)
 {
-	json_object_object_add(o, "event", json_object_new_string("eoc"));
+	bool udr = e->kind == CMDQLAT_REC_UNDERRUN;
+	bool late = e->flags & QLAT_EVF_LATE;
+
+	json_object_object_add(o, "event", json_object_new_string(udr ? "underrun" : "eoc"));
 	json_object_object_add(o, "thread", json_object_new_int(e->key));
 	json_object_object_add(o, "packet", json_object_new_int64(e->id));
 	json_object_object_add(o, "error", json_object_new_boolean(e->flags & QLAT_EVF_FAIL));
 	if (e->ext < 0)
 		return;
 	json_object_object_add(o, "pipe", json_object_new_int(e->ext));
-	json_object_object_add(o, "missed", json_object_new_boolean(e->flags & QLAT_EVF_MISS));
-	json_object_object_add(o, e->flags & QLAT_EVF_MISS ? "late_ns" : "slack_ns",
-			       json_object_new_uint64(e->aux));
+	json_object_object_add(o, "missed", json_object_new_boolean(udr || late));
+	if (udr)
+		json_object_object_add(o, "miss", json_object_new_string(miss_name(e->aux)));
+	else if (late || !(e->flags & QLAT_EVF_FAIL))
+		json_object_object_add(o, late ? "late_ns" : "slack_ns",
+				       json_object_new_uint64(e->aux));
 }
 
 static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
@@ -298,7 +326,7 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 		fprintf(f, "qlat_cmdq_dropped_total{event=\"%s\"} %llu\n", prog_events[i],
 		       (unsigned long long)drop[i]);
 	qlat_om_family(f, "qlat_cmdq_deadline_misses", "counter", NULL,
-		       "Packets that reached EOC after the next SOF.");
+		       "Packets that missed their deadline (UNDERRUN events).");
 	for (i = 0; i < CMDQLAT_PIPES; i++)
 		fprintf(f, "qlat_cmdq_deadline_misses_total{pipe=\"%d\"} %llu\n", i,
 		       (unsigned long long)cnt[CMDQLAT_EV_MISS_BASE + i]);

@@ -6,7 +6,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "evidence.h"
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 static int evidence_sample(void *ctx, void *data, size_t size)
 {
@@ -25,10 +34,12 @@ static int evidence_sample(void *ctx, void *data, size_t size)
 	if (ev->threshold_ns && (e->flags & QLAT_EVF_OVER)) {
 		ev->breach = QLAT_BREACH_THRESHOLD;
 		ev->trigger_seen = ev->seen;
+		ev->breach_ns = mono_ns();
 	} else if (ev->max_misses >= 0 && (e->flags & QLAT_EVF_MISS) &&
 		   ev->misses > (__u64)ev->max_misses) {
 		ev->breach = QLAT_BREACH_MISSES;
 		ev->trigger_seen = ev->seen;
+		ev->breach_ns = mono_ns();
 	}
 	return 0;
 }
@@ -64,8 +75,10 @@ enum qlat_breach qlat_evidence_poll(struct qlat_evidence *ev, int timeout_ms)
 
 void qlat_evidence_breach(struct qlat_evidence *ev, enum qlat_breach b)
 {
-	if (!ev->breach)
+	if (!ev->breach) {
 		ev->breach = b;
+		ev->breach_ns = mono_ns();
+	}
 }
 
 const char *qlat_breach_name(enum qlat_breach b)
@@ -156,6 +169,7 @@ json_object *qlat_evidence_json(const struct qlat_evidence *ev, __u64 rb_drops,
 	json_object_object_add(o, "records_seen", json_object_new_uint64(ev->seen));
 	json_object_object_add(o, "ring_drops", json_object_new_uint64(rb_drops));
 	json_object_object_add(o, "trigger_recorded", json_object_new_boolean(t != NULL));
+	json_object_object_add(o, "detected_ns", json_object_new_uint64(ev->breach_ns));
 	n = evidence_kept(ev, &first);
 	for (i = 0; i < n; i++) {
 		const struct qlat_event *e = &ev->ring[(first + i) % ev->keep];

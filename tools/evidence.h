@@ -26,6 +26,7 @@ struct qlat_evidence {
 	long max_misses;
 	enum qlat_breach breach;
 	__u64 trigger_seen;		/* index of the triggering record + 1; 0 if lost */
+	__u64 breach_ns;		/* CLOCK_MONOTONIC when the breach was seen */
 };
 
 /* NULL map_fd < 0 or no limits: evidence off (returns 0, ev->rb NULL) */
@@ -41,7 +42,10 @@ const char *qlat_breach_name(enum qlat_breach b);
  */
 void qlat_evidence_print(const struct qlat_evidence *ev, FILE *f, __u64 rb_drops,
 			 void (*fmt)(FILE *f, const struct qlat_event *e));
-/* The same as a JSON object: { reason, records_seen, ring_drops, events[] } */
+/*
+ * The same as a JSON object: { reason, message, records_seen, ring_drops,
+ * trigger_recorded, detected_ns, events[] }
+ */
 json_object *qlat_evidence_json(const struct qlat_evidence *ev, __u64 rb_drops,
 				void (*fmt)(json_object *o, const struct qlat_event *e));
 void qlat_evidence_close(struct qlat_evidence *ev);

@@ -87,7 +87,7 @@ enum gce_sim_thread_state {
  * @last_pipe: pipe whose EOF released the last packet, or -1
  * @last_frame: frame whose EOF released the last packet
  * @last_inst: instructions the last packet executed
- * @last_missed: the last packet missed its deadline
+ * @last_missed: the last packet completed after its deadline (eoc > deadline)
  * @last_err: enum gce_sim_err of the last ERROR
  * @last_err_pc: byte offset in its buffer of the faulting instruction
  * @last_err_word: the faulting instruction (0 if not fetched)
@@ -130,9 +130,10 @@ struct gce_sim_thread_stats {
  * struct gce_sim_pipe_stats - counters and schedule of one display pipe
  * @frames: frames started (SOF raised) since load or the last stats reset
  * @eofs: EOFs raised
- * @misses: packets released by this pipe's EOF that missed their deadline
- *	(= cmdq_vblank UNDERRUN events = cmdq_eoc_irq events with missed=1
- *	and this pipe)
+ * @misses: packets released by this pipe's EOF that missed their deadline:
+ *	still running at it, completed after it, or failed after the release
+ *	(= cmdq_vblank UNDERRUN events = cmdq_eoc_irq events with miss != 0
+ *	and this pipe, once the packets have ended)
  * @skipped: frames skipped because the timer ran more than a frame late
  * @running: the pipe's timer is running
  * @hz: refresh rate

@@ -12,8 +12,8 @@
 enum cmdqlat_metric {
 	CMDQLAT_FLUSH_EOC,	/* key: thread; flush -> EOC/ERROR irq, ns */
 	CMDQLAT_EOC_CB,		/* key: thread; irq -> client callback, ns */
-	CMDQLAT_SLACK,		/* key: pipe; deadline - EOC of packets on time, ns */
-	CMDQLAT_LATE,		/* key: pipe; EOC - deadline of missed packets, ns */
+	CMDQLAT_SLACK,		/* key: pipe; deadline - EOC of packets on time (status 0), ns */
+	CMDQLAT_LATE,		/* key: pipe; EOC - deadline of packets completed after it, ns */
 	CMDQLAT_INST,		/* key: thread; instructions per flushed packet */
 	CMDQLAT_NR_METRICS,
 };
@@ -34,14 +34,24 @@ enum cmdqlat_counter {
 	CMDQLAT_EV_BADKEY,	/* thread/pipe out of range: counted, not binned */
 	CMDQLAT_EV_OVER,	/* flush->EOC over --threshold */
 	CMDQLAT_EV_RB_DROP,	/* evidence records lost: ring buffer full */
-	CMDQLAT_EV_MISS_BASE,	/* + pipe: packets that missed their deadline */
+	CMDQLAT_EV_MISS_BASE,	/* + pipe: packets that missed their deadline (UNDERRUNs) */
 	CMDQLAT_NR_COUNTERS = CMDQLAT_EV_MISS_BASE + CMDQLAT_PIPES,
 };
+
+/* cmdq_vblank.type, and cmdq_vblank.miss / cmdq_eoc_irq.miss (CMDQ_MISS_*) */
+#define CMDQLAT_VBLANK_UNDERRUN	2
+#define CMDQLAT_MISS_LATE	1	/* completed after the deadline */
+#define CMDQLAT_MISS_RUNNING	2	/* still running at the deadline */
+#define CMDQLAT_MISS_FAILED	3	/* error or abort after its release */
 
 /* Evidence record kinds (struct qlat_event.kind) */
 enum cmdqlat_rec {
 	CMDQLAT_REC_EOC,	/* key thread, id packet, ext pipe, value flush->EOC,
-				 * aux slack (on time) or lateness (QLAT_EVF_MISS) */
+				 * aux lateness (QLAT_EVF_LATE), slack (on time, status 0)
+				 * or 0 */
+	CMDQLAT_REC_UNDERRUN,	/* key thread, id packet, ext pipe, value 0, aux the
+				 * miss kind (CMDQLAT_MISS_*), ts_ns the deadline (the
+				 * EOC for MISS_FAILED); flags QLAT_EVF_MISS */
 };
 
 #endif /* __QLAT_CMDQLAT_H */

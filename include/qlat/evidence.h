@@ -10,9 +10,10 @@
 #define QLAT_RB_SIZE	(256 * 1024)	/* the ring buffer, bytes */
 
 #define QLAT_EVF_OVER	0x1	/* value > --threshold */
-#define QLAT_EVF_MISS	0x2	/* a missed deadline (cmdq) */
+#define QLAT_EVF_MISS	0x2	/* a missed deadline: counts for --max-misses (cmdq UNDERRUN) */
 #define QLAT_EVF_COPY	0x4	/* the buffer was copied (zc) */
 #define QLAT_EVF_FAIL	0x8	/* error status / zero-copy failed */
+#define QLAT_EVF_LATE	0x10	/* completed after its deadline (cmdq EOC) */
 
 struct qlat_event {
 	__u64 ts_ns;	/* CLOCK_MONOTONIC of the event (the tracepoint's own stamp) */

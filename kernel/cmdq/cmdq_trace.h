@@ -21,6 +21,12 @@
 #define CMDQ_VBLANK_EOF		1
 #define CMDQ_VBLANK_UNDERRUN	2
 
+/* cmdq_vblank.miss, cmdq_eoc_irq.miss: why a packet missed its deadline */
+#define CMDQ_MISS_NONE		0	/* no miss */
+#define CMDQ_MISS_LATE		1	/* completed after the deadline */
+#define CMDQ_MISS_RUNNING	2	/* still running at the deadline (SOF) */
+#define CMDQ_MISS_FAILED	3	/* error or abort after its release */
+
 TRACE_EVENT(cmdq_pkt_finalize,
 	    TP_PROTO(u32 id, u32 inst),
 	    TP_ARGS(id, inst),
@@ -58,13 +64,16 @@ TRACE_EVENT(cmdq_pkt_flush,
  * (hardirq, or a thread on PREEMPT_RT).
  * pipe is -1 when the packet did not wait on a display EOF; otherwise
  * frame/deadline_ns name the frame whose EOF released the packet and the
- * next SOF, and missed is 1 when eoc_ns > deadline_ns.
+ * next SOF, and missed is 1 exactly when eoc_ns > deadline_ns. miss is the
+ * packet's deadline miss (CMDQ_MISS_*, the kind of its UNDERRUN), also for
+ * an error or abort after the release with eoc_ns <= deadline_ns.
  */
 TRACE_EVENT(cmdq_eoc_irq,
 	    TP_PROTO(u32 thread, u32 id, int status, int pipe, u32 frame,
-		     u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed),
+		     u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed,
+		     u32 miss),
 	    TP_ARGS(thread, id, status, pipe, frame, flush_ns, eoc_ns, deadline_ns,
-		    inst, missed),
+		    inst, missed, miss),
 	    TP_STRUCT__entry(__field(u32, thread)
 			     __field(u32, id)
 			     __field(s32, status)
@@ -75,6 +84,7 @@ TRACE_EVENT(cmdq_eoc_irq,
 			     __field(u64, eoc_ns)
 			     __field(u64, deadline_ns)
 			     __field(u32, missed)
+			     __field(u32, miss)
 	    ),
 	    TP_fast_assign(__entry->thread = thread;
 			   __entry->id = id;
@@ -86,11 +96,17 @@ TRACE_EVENT(cmdq_eoc_irq,
 			   __entry->eoc_ns = eoc_ns;
 			   __entry->deadline_ns = deadline_ns;
 			   __entry->missed = missed;
+			   __entry->miss = miss;
 	    ),
-	    TP_printk("thread=%u pkt=%u status=%d pipe=%d frame=%u inst=%u flush_ns=%llu eoc_ns=%llu deadline_ns=%llu missed=%u",
+	    TP_printk("thread=%u pkt=%u status=%d pipe=%d frame=%u inst=%u flush_ns=%llu eoc_ns=%llu deadline_ns=%llu missed=%u miss=%s",
 		      __entry->thread, __entry->id, __entry->status, __entry->pipe,
 		      __entry->frame, __entry->inst, __entry->flush_ns,
-		      __entry->eoc_ns, __entry->deadline_ns, __entry->missed)
+		      __entry->eoc_ns, __entry->deadline_ns, __entry->missed,
+		      __print_symbolic(__entry->miss,
+				       { CMDQ_MISS_NONE, "none" },
+				       { CMDQ_MISS_LATE, "late" },
+				       { CMDQ_MISS_RUNNING, "running" },
+				       { CMDQ_MISS_FAILED, "failed" }))
 );
 
 /* The client's flush callback is about to run (any context). */
@@ -114,27 +130,47 @@ TRACE_EVENT(cmdq_pkt_cb,
 		      __entry->eoc_ns, __entry->cb_ns)
 );
 
-/* Display timing generator: SOF, EOF or UNDERRUN of one pipe. */
+/*
+ * Display timing generator: SOF, EOF or UNDERRUN of one pipe. SOF and EOF:
+ * ts_ns is the scheduled edge; miss, id and thread are 0, 0 and -1.
+ * UNDERRUN: a packet (id, on GCE thread @thread) released by the EOF of
+ * the frame numbered @frame missed its deadline; miss says how
+ * (CMDQ_MISS_*), and ts_ns is the deadline (the SOF) for CMDQ_MISS_LATE
+ * and CMDQ_MISS_RUNNING, the interrupt time for CMDQ_MISS_FAILED.
+ */
 TRACE_EVENT(cmdq_vblank,
-	    TP_PROTO(u32 pipe, u32 frame, u32 type, u64 ts_ns),
-	    TP_ARGS(pipe, frame, type, ts_ns),
+	    TP_PROTO(u32 pipe, u32 frame, u32 type, u64 ts_ns, u32 miss, u32 id,
+		     int thread),
+	    TP_ARGS(pipe, frame, type, ts_ns, miss, id, thread),
 	    TP_STRUCT__entry(__field(u32, pipe)
 			     __field(u32, frame)
 			     __field(u32, type)
 			     __field(u64, ts_ns)
+			     __field(u32, miss)
+			     __field(u32, id)
+			     __field(s32, thread)
 	    ),
 	    TP_fast_assign(__entry->pipe = pipe;
 			   __entry->frame = frame;
 			   __entry->type = type;
 			   __entry->ts_ns = ts_ns;
+			   __entry->miss = miss;
+			   __entry->id = id;
+			   __entry->thread = thread;
 	    ),
-	    TP_printk("pipe=%u frame=%u type=%s ts_ns=%llu",
+	    TP_printk("pipe=%u frame=%u type=%s ts_ns=%llu miss=%s pkt=%u thread=%d",
 		      __entry->pipe, __entry->frame,
 		      __print_symbolic(__entry->type,
 				       { CMDQ_VBLANK_SOF, "SOF" },
 				       { CMDQ_VBLANK_EOF, "EOF" },
 				       { CMDQ_VBLANK_UNDERRUN, "UNDERRUN" }),
-		      __entry->ts_ns)
+		      __entry->ts_ns,
+		      __print_symbolic(__entry->miss,
+				       { CMDQ_MISS_NONE, "none" },
+				       { CMDQ_MISS_LATE, "late" },
+				       { CMDQ_MISS_RUNNING, "running" },
+				       { CMDQ_MISS_FAILED, "failed" }),
+		      __entry->id, __entry->thread)
 );
 
 #endif /* _CMDQ_TRACE_H */

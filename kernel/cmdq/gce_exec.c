@@ -15,6 +15,7 @@
 #include <linux/string.h>
 
 #include "gce_sim_priv.h"
+#include "cmdq_trace.h"
 
 enum gce_exec {
 	EXEC_NEXT,	/* instruction done, pc advanced */
@@ -57,6 +58,7 @@ void gce_start_task(struct gce_thread *t, struct cmdq_pkt *pkt, u64 now)
 	t->pipe = -1;
 	t->frame = 0;
 	t->deadline_ns = 0;
+	t->miss_counted = false;
 	t->sim_ns = max(t->sim_ns, now);
 
 	t->bad = false;
@@ -112,16 +114,51 @@ void gce_count_status(struct gce_thread *t, int sta)
 		t->st.aborted++;
 }
 
-/* evt_lock taken inside: count a deadline miss of @d */
-static void gce_count_miss(struct gce_thread *t, struct gce_done *d)
+/*
+ * Thread lock held, evt_lock taken inside: count a deadline miss of the
+ * current task, released by pipe @pipe (once per task: the caller checks
+ * and sets miss_counted, or finishes the task).
+ */
+void gce_count_miss(struct gce_thread *t, int pipe)
 {
-	struct gce_pipe *p = &gs->pipe[d->pipe];
+	struct gce_pipe *p = &gs->pipe[pipe];
 
 	t->st.misses++;
 	raw_spin_lock(&gs->evt_lock);
 	p->misses++;
-	gce_evt_set_locked(CMDQ_PIPE_UNDERRUN(d->pipe), 1, false);
+	gce_evt_set_locked(CMDQ_PIPE_UNDERRUN(pipe), 1, false);
 	raw_spin_unlock(&gs->evt_lock);
+}
+
+/*
+ * Thread lock held: the deadline miss of the finishing task (@d: pipe,
+ * status, times filled). Counted at a SOF while it ran: CMDQ_MISS_RUNNING,
+ * nothing more to count. Otherwise a completion after the deadline (late)
+ * or an error/abort after the release (failed) is counted now, and @d
+ * asks the IRQ handler for its UNDERRUN.
+ */
+static void gce_finish_miss(struct gce_thread *t, struct gce_done *d)
+{
+	d->miss = CMDQ_MISS_NONE;
+	d->underrun = false;
+	d->underrun_ns = 0;
+	if (d->pipe < 0)
+		return;
+	if (t->miss_counted) {
+		d->miss = CMDQ_MISS_RUNNING;
+		return;
+	}
+	if (d->missed) {
+		d->miss = CMDQ_MISS_LATE;
+		d->underrun_ns = d->deadline_ns;
+	} else if (d->sta) {
+		d->miss = CMDQ_MISS_FAILED;
+		d->underrun_ns = d->eoc_ns;
+	} else {
+		return;
+	}
+	d->underrun = true;
+	gce_count_miss(t, d->pipe);
 }
 
 void gce_record_last(struct gce_thread *t, struct gce_done *d)
@@ -155,7 +192,7 @@ void gce_finish_cur(struct gce_thread *t, int sta, struct gce_done *d)
 	d->deadline_ns = t->deadline_ns;
 	d->inst = t->task_inst;
 	d->eoc_ns = ktime_get_ns();
-	d->missed = t->pipe >= 0 && (sta || d->eoc_ns > t->deadline_ns);
+	d->missed = t->pipe >= 0 && d->eoc_ns > t->deadline_ns;
 	pkt->eoc_ns = d->eoc_ns;
 
 	first = list_is_last(&pkt->node, &t->tasks) ? NULL : list_next_entry(pkt, node);
@@ -180,8 +217,7 @@ void gce_finish_cur(struct gce_thread *t, int sta, struct gce_done *d)
 
 	gce_unlink(t, pkt);
 	gce_count_status(t, sta);
-	if (d->missed)
-		gce_count_miss(t, d);
+	gce_finish_miss(t, d);
 	gce_record_last(t, d);
 	t->cur = NULL;
 	if (next)

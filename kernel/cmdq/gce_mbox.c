@@ -31,9 +31,10 @@ static void gce_deliver(struct gce_thread *t, struct gce_done *d)
 	};
 
 	trace_cmdq_eoc_irq(t->id, pkt->id, d->sta, d->pipe, d->frame, pkt->flush_ns,
-			   d->eoc_ns, d->deadline_ns, d->inst, d->missed);
-	if (d->missed)
-		trace_cmdq_vblank(d->pipe, d->frame, CMDQ_VBLANK_UNDERRUN, d->eoc_ns);
+			   d->eoc_ns, d->deadline_ns, d->inst, d->missed, d->miss);
+	if (d->underrun)
+		trace_cmdq_vblank(d->pipe, d->frame, CMDQ_VBLANK_UNDERRUN, d->underrun_ns,
+				  d->miss, pkt->id, t->id);
 	mbox_chan_received_data(t->chan, &cb);
 }
 

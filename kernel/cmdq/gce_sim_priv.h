@@ -69,11 +69,25 @@
  * All timestamps are the scheduled (hrtimer expiry) times. A WFE with WAIT
  * that passes on CMDQ_PIPE_EOF(p) while the event value was set by the
  * generator records pipe p, frame k and deadline_ns = T(k + 1) on the task
- * (a later such WFE in the same task overrides). At EOC:
- * missed = (eoc_ns > deadline_ns); a task that errors or is aborted after
- * such a release counts as missed. A miss increments the pipe's and the
- * thread's miss counters, sets CMDQ_PIPE_UNDERRUN(p) to 1 and fires
- * trace_cmdq_vblank(UNDERRUN) with eoc_ns. Each packet counts at most once.
+ * (a later such WFE in the same task overrides). The deadline is where a
+ * miss is known, as on hardware that underruns at scan-out:
+ *  - at each SOF of pipe p (ts = its scheduled time), after evt_lock is
+ *    dropped, the pipe timer takes each thread's lock in turn: a current
+ *    task released by p, not yet counted, with deadline_ns <= ts is a miss
+ *    now, CMDQ_MISS_RUNNING (miss_counted set, so it stays one miss however
+ *    many SOFs it runs past);
+ *  - at EOC, ERROR or abort (gce_finish_cur): missed = (eoc_ns >
+ *    deadline_ns) exactly. A task not counted at a SOF counts now if it is
+ *    missed (CMDQ_MISS_LATE: the SOF timer had not run yet, or the generator
+ *    stopped) or, with eoc_ns <= deadline_ns, failed after its release
+ *    (status != 0: CMDQ_MISS_FAILED).
+ * A miss increments the pipe's and the thread's miss counters and sets
+ * CMDQ_PIPE_UNDERRUN(p) to 1 (under the locks), and fires
+ * trace_cmdq_vblank(UNDERRUN, miss kind, packet id, thread) with no gce_sim
+ * lock held: from the pipe timer for RUNNING, from the IRQ handler right
+ * after the packet's cmdq_eoc_irq for LATE and FAILED. Its ts is the
+ * deadline, or eoc_ns for FAILED. Each packet counts at most once, and
+ * cmdq_eoc_irq's miss field gives the packet's kind (RUNNING included).
  *
  * Locking (outer to inner): mbox chan->lock (held by the framework around
  * send_data) -> thread lock -> evt_lock -> hrtimer base. evt_lock protects
@@ -82,7 +96,10 @@
  * changes an event kicks the waiters' timers under evt_lock, so no wakeup is
  * lost and no thread lock is taken while another one is held. Timers are
  * only ever (re)armed with hrtimer_start(), never forwarded. Callbacks to the
- * client are made with no gce_sim lock held.
+ * client and the UNDERRUN tracepoints are made with no gce_sim lock held.
+ * The pipe timer (hard, irqs off) holds evt_lock for the SOF/EOF edge and
+ * drops it before it takes the thread locks (raw_spin_lock) for the
+ * deadline check above: thread lock -> evt_lock is the only order.
  *
  * Fault injection (debugfs "fault", or the gce_sim_set_* API):
  *  stall <thread> <us> [every]  stall the thread for <us>: once (every = 0)
@@ -140,7 +157,10 @@ struct gce_done {
 	int pipe;
 	u32 frame;
 	u32 inst;
-	bool missed;
+	bool missed;		/* eoc_ns > deadline_ns */
+	u32 miss;		/* CMDQ_MISS_*: the packet's deadline miss */
+	bool underrun;		/* the miss was counted here: fire its UNDERRUN */
+	u64 underrun_ns;	/* that UNDERRUN's ts_ns */
 	u64 eoc_ns;
 	u64 deadline_ns;
 };
@@ -186,6 +206,7 @@ struct gce_thread {
 	int pipe;
 	u32 frame;
 	u64 deadline_ns;
+	bool miss_counted;	/* counted at a SOF, still running */
 	/* fault knobs */
 	u32 stall_us;
 	u32 stall_every;
@@ -295,6 +316,7 @@ void gce_unwait(struct gce_thread *t);
 void gce_start_task(struct gce_thread *t, struct cmdq_pkt *pkt, u64 now);
 void gce_unlink(struct gce_thread *t, struct cmdq_pkt *pkt);
 void gce_count_status(struct gce_thread *t, int sta);
+void gce_count_miss(struct gce_thread *t, int pipe);
 void gce_record_last(struct gce_thread *t, struct gce_done *d);
 void gce_finish_cur(struct gce_thread *t, int sta, struct gce_done *d);
 /* gce_exec.c: the thread's hrtimer */

@@ -21,12 +21,50 @@ static u64 gce_vblank_ns(struct gce_pipe *p, u64 period)
 	return min(vb, period - div_u64(period, 10));
 }
 
+/* a packet found running at its deadline, for its UNDERRUN */
+struct gce_sof_miss {
+	u32 thread;
+	u32 id;
+	u32 frame;
+	u64 deadline_ns;
+};
+
+/*
+ * Hard hrtimer (irqs off), no gce_sim lock held: the SOF of pipe @p at
+ * @sof_ns is the deadline of every packet released by an earlier EOF of
+ * @p: one still running now misses it now (once per packet). Fills @m,
+ * returns how many.
+ */
+static u32 gce_sof_misses(struct gce_pipe *p, u64 sof_ns, struct gce_sof_miss *m)
+{
+	struct gce_thread *t;
+	u32 i, n = 0;
+
+	for (i = 0; i < GCE_THREADS; i++) {
+		t = &gs->thr[i];
+		raw_spin_lock(&t->lock);
+		if (t->cur && t->pipe == (int)p->id && !t->miss_counted &&
+		    t->deadline_ns <= sof_ns) {
+			t->miss_counted = true;
+			gce_count_miss(t, p->id);
+			m[n].thread = t->id;
+			m[n].id = t->cur->id;
+			m[n].frame = t->frame;
+			m[n].deadline_ns = t->deadline_ns;
+			n++;
+		}
+		raw_spin_unlock(&t->lock);
+	}
+	return n;
+}
+
 enum hrtimer_restart gce_pipe_timer(struct hrtimer *timer)
 {
 	struct gce_pipe *p = container_of(timer, struct gce_pipe, timer);
 	u64 now = ktime_get_ns(), period, next, ts, skip;
+	struct gce_sof_miss m[GCE_THREADS];
 	unsigned long flags;
-	u32 frame, type;
+	u32 frame, type, i, n;
 
 	raw_spin_lock_irqsave(&gs->evt_lock, flags);
 	if (!p->running) {
@@ -66,7 +104,14 @@ enum hrtimer_restart gce_pipe_timer(struct hrtimer *timer)
 	hrtimer_set_expires(timer, ns_to_ktime(next));
 	raw_spin_unlock_irqrestore(&gs->evt_lock, flags);
 
-	trace_cmdq_vblank(p->id, frame, type, ts);
+	trace_cmdq_vblank(p->id, frame, type, ts, CMDQ_MISS_NONE, 0, -1);
+	if (type != CMDQ_VBLANK_SOF)
+		return HRTIMER_RESTART;
+	/* lock order: thread lock -> evt_lock, so only now */
+	n = gce_sof_misses(p, ts, m);
+	for (i = 0; i < n; i++)
+		trace_cmdq_vblank(p->id, m[i].frame, CMDQ_VBLANK_UNDERRUN, m[i].deadline_ns,
+				  CMDQ_MISS_RUNNING, m[i].id, m[i].thread);
 	return HRTIMER_RESTART;
 }
 

@@ -123,13 +123,16 @@ for mode in tp_btf raw_tp tracepoint; do
 		check .events.eof $((a_eof - b_eof)) "EOF == pipe eofs" vblank
 		check .events.underrun $((a_udr - b_udr)) "UNDERRUN == pipe misses" vblank
 	fi
+	# misses are counted from the UNDERRUN events, one per missed packet
+	assert_eq "$(j '(.misses | add) == .events.underrun')" true \
+		"$mode: BPF deadline misses == UNDERRUN events seen ($(j .events.underrun))"
 	if [ $approx = 1 ]; then
 		check '(.misses | add)' $((a_miss - b_miss)) "BPF deadline misses == GCE misses"
-	else	# a dropped EOC event may or may not have been a miss
+	else	# a dropped vblank event may or may not have been an UNDERRUN
 		seen=$(j '.misses | add')
 		[ "$seen" -le $((a_miss - b_miss)) ] &&
-			[ $((a_miss - b_miss)) -le $((seen + $(j .dropped.eoc))) ]
-		ok $? "$mode: BPF deadline misses $seen <= GCE misses $((a_miss - b_miss)) <= misses + dropped EOCs"
+			[ $((a_miss - b_miss)) -le $((seen + $(j .dropped.vblank))) ]
+		ok $? "$mode: BPF deadline misses $seen <= GCE misses $((a_miss - b_miss)) <= misses + dropped vblank events"
 	fi
 	assert_eq "$(j '[.hists[] | select(.metric == "flush_eoc") | .hist.count] | add')" \
 		"$(j '.events.eoc + .events.error')" "$mode: flush->EOC histogram total == eoc_irq events seen"

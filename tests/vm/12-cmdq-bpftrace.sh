@@ -30,7 +30,7 @@ qlat_start "$OUT/q.json" cmdq --json --attach=tp_btf
 ok $? "qlat cmdq attached"
 bpftrace -f json -o "$OUT/bt.json" -e '
 tracepoint:cmdq:cmdq_eoc_irq { @flush_eoc[args->thread] = hist(args->eoc_ns - args->flush_ns); }
-tracepoint:cmdq:cmdq_eoc_irq /args->pipe >= 0 && !args->missed/ {
+tracepoint:cmdq:cmdq_eoc_irq /args->pipe >= 0 && !args->missed && args->status == 0/ {
 	@slack[args->pipe] = hist(args->deadline_ns - args->eoc_ns); }
 ' -c "/bin/sh $W" >"$OUT/bt.out" 2>&1
 ok $? "bpftrace ran the frame client ($FRAMES frames x 2 pipes)"

@@ -4,7 +4,9 @@
 # qlat cmdq per-pipe deadline misses against the GCE model with stalls
 # injected, exactly, and the limits: --max-misses N and --threshold NS stop
 # the run with exit 2 and print the last events leading to the breach
-# (from the BPF ring buffer), the triggering one last.
+# (from the BPF ring buffer), the triggering one last; a packet that never
+# completes is a miss at its deadline (UNDERRUN at the next SOF, once), and
+# --max-misses 0 stops within a frame of it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cmdq_lib.sh"
 
@@ -74,7 +76,9 @@ limit_run() {
 	eval "$(jq -r '.breach as $b | "reason=\($b.reason) trig=\($b.trigger_recorded)",
 		"nev=\($b.events | length) seen=\($b.records_seen)",
 		"lmiss=\($b.events[-1].missed) lpipe=\($b.events[-1].pipe)",
-		"lval=\($b.events[-1].value_ns) nmiss=\([$b.events[] | select(.missed)] | length)",
+		"lev=\($b.events[-1].event) lkind=\($b.events[-1].miss)",
+		"lval=\($b.events[-1].value_ns)",
+		"nmiss=\([$b.events[] | select(.event == "underrun")] | length)",
 		"over=\(.events.over_threshold) lost=\(.events.evidence_dropped)"' \
 		"$OUT/qlat-$_n.json")"
 }
@@ -82,10 +86,11 @@ limit_run() {
 limit_run maxmiss --max-misses 5 --evidence 60
 assert_eq "$st" 2 "--max-misses 5: exit status 2"
 assert_eq "$reason/$trig" max-misses/true "--max-misses: reason, trigger recorded"
-assert_eq "$lmiss/$lpipe" true/0 "--max-misses: the last event is a pipe 0 miss"
+assert_eq "$lmiss/$lpipe/$lev/$lkind" true/0/underrun/running \
+	"--max-misses: the last event is a pipe 0 UNDERRUN, the packet running at its deadline"
 assert_eq "$nev/$lost" 60/0 "--max-misses: 60 events of evidence, none lost"
 [ "$nmiss" -ge 2 ] && [ "$nmiss" -le 6 ]
-ok $? "--max-misses: the evidence holds the misses leading up ($nmiss of 6)"
+ok $? "--max-misses: the evidence holds the UNDERRUNs leading up ($nmiss of 6)"
 
 # a clean frame's flush->EOC is at most one period (16.7 ms), a stalled
 # one's a period plus the stall (27.7 ms)
@@ -107,8 +112,81 @@ frame_run 60
 wait $QPID
 assert_eq $? 2 "--max-misses 0, terminal: exit status 2"
 grep -q '^BREACH: more than 0 deadline misses (--max-misses)' "$OUT/qlat-tty.out" &&
-	grep -q 'MISSED by .*<== breach$' "$OUT/qlat-tty.out"
-ok $? "terminal: BREACH line, the trigger marked as a miss"
+	grep -q 'UNDERRUN pipe 0 .* MISSED (running) *<== breach$' "$OUT/qlat-tty.out"
+ok $? "terminal: BREACH line, the trigger marked: an UNDERRUN of a running packet"
+
+# --- a stall that never ends on pipe 0 ---
+# No frame client: a packet on GCE thread 9 (/dev/cmdq) is released by
+# pipe 0's EOF, then waits for event 1001, which nobody sets. It is still
+# running at its deadline, the next SOF: the model counts its miss there,
+# once (not again at the SOFs after), and qlat --max-misses 0 stops on its
+# UNDERRUN within one frame period of the deadline. A second qlat, without
+# limits, counts exactly the model's underruns, through the abort too.
+PERIOD=$((1000000000 / 60))
+echo 0 >"$GS/enable" && echo 60 >"$GS/hz" && echo $VBLANK >"$GS/vblank_us"
+ok $? "timing generator stopped, 60 Hz, vblank $VBLANK us"
+snap n0
+qlat_start "$OUT/qlat-never-all.json" cmdq --json
+ok $? "qlat (no limits) attached"
+QALL=$QPID
+_r=$(qlat_ready_path)
+"$QLAT" cmdq --json --max-misses 0 --evidence 8 --ready-file "$_r" \
+	>"$OUT/qlat-never.json" 2>"$OUT/qlat-never.err" &
+QPID=$!
+QLAT_ERR=$OUT/qlat-never.err qlat_wait_ready "$_r"
+ok $? "qlat --max-misses 0 attached"
+QLIM=$QPID
+exec 7<>/dev/cmdq
+"$C" -f 7 bind 9 >/dev/null && echo 1 >"$GS/enable"
+# shellcheck disable=SC2046
+set -- $("$C" -f 7 submit --async clear_event:event=1001 clear_event:event=53 wfe:event=53 \
+	wfe:event=1001)
+npkt=$(kv pkt "$@")
+[ "$(kv ticket "$@")" != missing ]
+ok $? "packet $npkt queued on thread 9: EOF of pipe 0, then event 1001 (never set)"
+_i=0
+while kill -0 $QLIM 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done
+kill -INT $QLIM 2>/dev/null
+wait $QLIM
+st=$?
+snap n1
+# more SOFs while the packet still runs: no second miss
+sleep 0.1
+snap n2
+assert_eq "$st" 2 "--max-misses 0, packet never completes: exit status 2"
+eval "$(jq -r '.breach as $b | $b.events[-1] as $e |
+	"reason=\($b.reason) trig=\($b.trigger_recorded)",
+	"lev=\($e.event) lpipe=\($e.pipe) lkind=\($e.miss) lpkt=\($e.packet) lthr=\($e.thread)",
+	"dl=\($e.ts_ns) det=\($b.detected_ns) qm0=\(.misses[0]) qudr=\(.events.underrun)"' \
+	"$OUT/qlat-never.json")"
+assert_eq "$reason/$trig" max-misses/true "never ends: breach max-misses, trigger recorded"
+assert_eq "$lev/$lpipe/$lkind/$lpkt/$lthr" "underrun/0/running/$npkt/9" \
+	"never ends: the breach is the UNDERRUN of packet $npkt (pipe 0, thread 9, running)"
+delay=$((det - dl))
+[ "$delay" -gt 0 ] && [ "$delay" -le $PERIOD ]
+ok $? "never ends: deadline -> qlat breach in $delay ns (<= one frame, $PERIOD ns)"
+assert_eq "$(d n0 n1 pipe0_misses)/$(d n0 n1 thread9_misses)" 1/1 \
+	"never ends: the model counted 1 underrun (pipe 0, thread 9)"
+assert_eq "$qm0/$qudr" "$(d n0 n1 pipe0_misses)/$(d n0 n1 pipe0_misses)" \
+	"never ends: qlat misses == model underruns"
+[ "$(d n1 n2 pipe0_frames)" -ge 3 ]
+ok $? "never ends: $(d n1 n2 pipe0_frames) more SOFs with the packet running"
+assert_eq "$(d n0 n2 pipe0_misses)/$(v n2 thread9_state)/$(v n2 thread9_wait_event)" 1/2/1001 \
+	"never ends: still 1 underrun, the packet still waiting on event 1001"
+"$C" -f 7 unbind >/dev/null
+echo 0 >"$GS/enable"
+exec 7>&-
+snap n3
+assert_eq "$(d n0 n3 thread9_aborted)/$(d n0 n3 pipe0_misses)/$(v n3 thread9_last_missed)" 1/1/1 \
+	"never ends: aborted at unbind, still 1 miss, its EOC after the deadline (missed)"
+QPID=$QALL
+qlat_stop
+ok $? "qlat (no limits) exits 0"
+eval "$(jq -r '"am0=\(.misses[0]) audr=\(.events.underrun) alate=\([.hists[] |
+	select(.metric == "late" and .pipe == 0) | .hist.count] | add // 0)"' \
+	"$OUT/qlat-never-all.json")"
+assert_eq "$am0/$audr/$alate" "$(d n0 n3 pipe0_misses)/$(d n0 n3 pipe0_misses)/1" \
+	"never ends: qlat (no limits) misses == UNDERRUNs == model underruns, the abort binned late"
 
 for bad in "--max-misses -1" "--threshold 1x" "--evidence 100001" "--pipe 3"; do
 	# shellcheck disable=SC2086

@@ -5,7 +5,8 @@
 # 10th frame of pipe 1, an IRQ delay longer than the vblank on pipe 0, a
 # slow GCE (instruction cost x writes longer than the vblank), and the
 # event that never fires (a synchronous flush that must time out cleanly
-# and leave its GCE thread usable).
+# and leave its GCE thread usable); from tracefs, the miss kind of every
+# packet (failed, running at the deadline) and missed == (eoc > deadline).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cmdq_lib.sh"
 
@@ -16,6 +17,16 @@ cmdq_load vblank_us=$VBLANK enable=0
 ok $? "load cmdq_helper, gce_sim (vblank ${VBLANK} us), cmdq_frame, cmdq_dev"
 echo 2 >"$FR/pipes" && echo 16 >"$FR/writes" && echo $N >"$FR/frames"
 ok $? "frame client: 2 pipes, 16 writes, $N frames"
+
+# Every cmdq_eoc_irq and UNDERRUN of the three runs below, in a tracefs
+# instance of our own, checked at the end: missed == 1 exactly when
+# eoc_ns > deadline_ns, and the miss kind of each packet
+TI=$TRACEFS/instances/qlat23
+rmdir "$TI" 2>/dev/null
+mkdir "$TI" && echo 'type == 2' >"$TI/events/cmdq/cmdq_vblank/filter" &&
+	echo 1 >"$TI/events/cmdq/cmdq_vblank/enable" &&
+	echo 1 >"$TI/events/cmdq/cmdq_eoc_irq/enable"
+ok $? "tracefs instance: cmdq_eoc_irq and cmdq_vblank UNDERRUNs"
 
 # --- bad opcode on every 10th frame of pipe 1, and the never-firing event ---
 echo "bad_opcode 1 10" >"$FR/fault"
@@ -83,6 +94,32 @@ assert_eq "$(d s0 s1 frame0_late) $(d s0 s1 frame1_late)" "30 30" "every frame l
 assert_eq "$(d s0 s1 pipe0_misses) $(d s0 s1 pipe1_misses)" "30 30" "the model agrees"
 assert_eq "$(d s0 s1 thread4_inst)" $((30 * 1003)) \
 	"model: 1003 instructions executed per packet (the final JUMP is not)"
+
+echo 0 >"$TI/tracing_on"
+# per record: "E pipe missed miss late" (late: eoc_ns > deadline_ns) or
+# "U pipe miss"; then the sums
+awk '{
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	if (index($0, "cmdq_eoc_irq:") && f["pipe"] >= 0) {
+		n++
+		if (f["missed"] != (f["eoc_ns"] > f["deadline_ns"])) bad++
+		k[f["miss"]]++
+	} else if (index($0, "cmdq_vblank:")) u[f["miss"]]++
+} END {
+	printf "n=%d bad=%d none=%d late=%d running=%d failed=%d ", n, bad, k["none"],
+		k["late"], k["running"], k["failed"]
+	printf "ulate=%d urunning=%d ufailed=%d\n", u["late"], u["running"], u["failed"]
+}' "$TI/trace" >"$OUT/kinds.txt"
+eval "$(cat "$OUT/kinds.txt")"
+echo 0 >"$TI/events/enable"
+rmdir "$TI"
+assert_eq "$n/$bad" "$((4 * N + 60))/0" \
+	"tracefs: $((4 * N + 60)) EOCs of released packets, missed == (eoc_ns > deadline_ns) in each"
+# pipe 1 bad opcodes: failed; IRQ delay (pipe 0) and slow GCE: running at the SOF
+assert_eq "$failed/$running/$late" "$((N / 10))/$((N + 60))/0" \
+	"tracefs: miss kinds of the EOCs: failed $((N / 10)), running $((N + 60)), late 0"
+assert_eq "$ufailed/$urunning/$ulate" "$failed/$running/$late" \
+	"tracefs: one UNDERRUN per missed packet, of the same kind"
 
 assert_eq "$(v s1 helper_pkt_created)" "$(v s1 helper_pkt_destroyed)" "every packet destroyed"
 assert_eq "$(v s1 helper_clients)" 0 "no mailbox client left"

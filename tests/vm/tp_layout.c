@@ -22,11 +22,12 @@ int main(void)
 	F(cmdq_eoc_irq, thread); F(cmdq_eoc_irq, id); F(cmdq_eoc_irq, status);
 	F(cmdq_eoc_irq, pipe); F(cmdq_eoc_irq, frame); F(cmdq_eoc_irq, inst);
 	F(cmdq_eoc_irq, flush_ns); F(cmdq_eoc_irq, eoc_ns); F(cmdq_eoc_irq, deadline_ns);
-	F(cmdq_eoc_irq, missed);
+	F(cmdq_eoc_irq, missed); F(cmdq_eoc_irq, miss);
 	F(cmdq_pkt_cb, id); F(cmdq_pkt_cb, thread); F(cmdq_pkt_cb, status);
 	F(cmdq_pkt_cb, eoc_ns); F(cmdq_pkt_cb, cb_ns);
 	F(cmdq_vblank, pipe); F(cmdq_vblank, frame); F(cmdq_vblank, type);
-	F(cmdq_vblank, ts_ns);
+	F(cmdq_vblank, ts_ns); F(cmdq_vblank, miss); F(cmdq_vblank, id);
+	F(cmdq_vblank, thread);
 	F(vhost_zc_submit, dev); F(vhost_zc_submit, vq); F(vhost_zc_submit, head);
 	F(vhost_zc_submit, len); F(vhost_zc_submit, zerocopy); F(vhost_zc_submit, submit_ns);
 	F(vhost_zc_complete, dev); F(vhost_zc_complete, vq); F(vhost_zc_complete, head);
