@@ -85,7 +85,17 @@ vm_kernel() {
 	echo "# ==== kernel $k: tests/fleet/promtool.sh"
 	run_tap "kernel-$k-promtool" tests/fleet/promtool.sh "$LOGS/kernel-$k-icount-out"
 	ktime "$k vm" "$t0"
-	echo "# $(cat "$LOGS"/kernel-"$k"-*.tap | count_line "kernel $k: ")"
+	echo "# $(ktaps "$k" | count_line "kernel $k: ")"
+}
+
+# ktaps KERNEL: that kernel's TAP (not kernel-6.12-*.tap: it would take
+# 6.12-rt's too)
+ktaps() {
+	local p
+	for p in build detectors vm icount promtool; do
+		[ -f "$LOGS/kernel-$1-$p.tap" ] && cat "$LOGS/kernel-$1-$p.tap"
+	done
+	return 0
 }
 
 # ktime NAME T0: a phase time of one kernel, kept in its .times file (the
@@ -158,7 +168,7 @@ for p in $PHASES; do
 		wait
 		for k in $order; do
 			[ -f "$LOGS/kernel-$k.times" ] && mapfile -t -O "${#TIMES[@]}" TIMES <"$LOGS/kernel-$k.times"
-			KLINES+=("$(cat "$LOGS"/kernel-"$k"-*.tap 2>/dev/null | count_line "kernel $k: ")")
+			KLINES+=("$(ktaps "$k" | count_line "kernel $k: ")")
 		done
 		;;
 	*)

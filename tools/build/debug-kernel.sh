@@ -201,8 +201,10 @@ esac
 # 5. vmlinux: the PVH boot target and BTF base, a copy (the build patches its
 # own vmlinux in place when it relinks)
 if [ ! -f "$K/vmlinux" ] || [ "$KB/.qlat-built" -nt "$K/vmlinux" ]; then
-	readelf -S "$KB/vmlinux" | grep -q '\.BTF' || die "$KB/vmlinux has no .BTF section"
-	readelf -n "$KB/vmlinux" | grep -q 'Xen' || die "$KB/vmlinux has no PVH note (CONFIG_PVH)"
+	# grep -c, not grep -q: under pipefail grep's early exit can kill
+	# readelf with SIGPIPE (a large vmlinux: it failed a cold build)
+	readelf -S "$KB/vmlinux" | grep -c '\.BTF' >/dev/null || die "$KB/vmlinux has no .BTF section"
+	readelf -n "$KB/vmlinux" | grep -c 'Xen' >/dev/null || die "$KB/vmlinux has no PVH note (CONFIG_PVH)"
 	cp "$KB/vmlinux" "$K/vmlinux.tmp"
 	mv "$K/vmlinux.tmp" "$K/vmlinux"
 fi

@@ -51,9 +51,9 @@ MODDIR=$K/modules
 BUSYBOX=${QLAT_BUSYBOX:-$(command -v busybox || true)}
 [ -n "$BUSYBOX" ] || die "busybox not found (apt-get install busybox-static)"
 BUSYBOX=$(readlink -f "$BUSYBOX")
-if ! LC_ALL=C file -b "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
+if ! LC_ALL=C file -b "$BUSYBOX" 2>/dev/null | grep -c 'statically linked' >/dev/null; then
 	# 'file' may be missing: fall back to the absence of a program interpreter
-	if readelf -l "$BUSYBOX" 2>/dev/null | grep -q 'Requesting program interpreter'; then
+	if readelf -l "$BUSYBOX" 2>/dev/null | grep -c 'Requesting program interpreter' >/dev/null; then
 		die "$BUSYBOX is not statically linked (apt-get install busybox-static)"
 	fi
 fi
