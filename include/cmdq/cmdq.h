@@ -289,7 +289,8 @@ int cmdq_pkt_logic_command(struct cmdq_pkt *pkt, u16 result_reg,
  * @cb_econnaborted: completions with -ECONNABORTED
  * @cb_etimedout: completions with -ETIMEDOUT
  * @cb_other: completions with any other status
- * @sync_timeouts: cmdq_pkt_flush() waits that timed out (abort issued)
+ * @sync_timeouts: cmdq_pkt_flush() calls that timed out and returned
+ *	-ETIMEDOUT (the abort ended the packet, not the GCE racing it)
  * @clients: mailbox clients currently bound
  * @gce_registered: 1 while a GCE controller is registered
  */

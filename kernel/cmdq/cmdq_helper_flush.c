@@ -400,11 +400,12 @@ int cmdq_pkt_flush(struct cmdq_client *client, struct cmdq_pkt *pkt,
 
 	left = wait_for_completion_killable_timeout(&cmplt.done, msecs_to_jiffies(timeout_ms));
 	if (left <= 0) {
-		if (!left)
-			cmdq_stat_inc(CMDQ_STAT_SYNC_TIMEOUTS);
 		cmdq_gce_abort(client, pkt, left ? -EINTR : -ETIMEDOUT);
 		/* delivered by the abort (or by the GCE just before it) */
 		wait_for_completion(&cmplt.done);
+		/* a timeout only if the abort, not the GCE, ended the packet */
+		if (cmplt.sta == -ETIMEDOUT)
+			cmdq_stat_inc(CMDQ_STAT_SYNC_TIMEOUTS);
 	}
 	return cmplt.sta;
 }
