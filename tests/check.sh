@@ -10,8 +10,8 @@
 # non-zero if anything failed.
 #
 # Env: QLAT_CHECK_PHASES="unit harness vm" (default: all three)
-#      KERNELS="6.1 6.12 6.12-rt debug" (the default; `make check
-#      KERNELS=...`; debug is the debug kernel, built from source:
+#      KERNELS="6.1 6.12 6.12-rt" (the default; `make check
+#      KERNELS=...`; add debug for the debug kernel, built from source:
 #      docs/kernels.md)
 #      QLAT_CHECK_LANES=N: kernels run N at a time (default 2 on 2+ CPUs)
 
@@ -22,7 +22,7 @@ mkdir -p "$LOGS"
 rm -f "$LOGS"/*.tap
 KDIR=$(cat build/kernel.stamp) || exit 1
 PHASES=${QLAT_CHECK_PHASES:-unit harness vm}
-KERNELS=${KERNELS:-6.1 6.12 6.12-rt debug}
+KERNELS=${KERNELS:-6.1 6.12 6.12-rt}
 declare -a TIMES=() KLINES=()
 
 now() { date +%s.%N; }
