@@ -74,7 +74,7 @@ static bool metric_is_ns(int m)
 struct cmdqlat_run {
 	struct cmdqlat_bpf *skel;
 	enum qlat_attach mode;
-	struct timespec start;
+	__u64 start_ns;
 	struct qlat_evidence ev;
 };
 
@@ -155,14 +155,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static double elapsed(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 static int nkeys(int m)
 {
 	return metric_is_pipe(m) ? CMDQLAT_PIPES : CMDQLAT_THREADS;
@@ -234,7 +226,7 @@ static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 
 	localtime_r(&t, &tm);
 	fprintf(f, "%02d:%02d:%02d qlat cmdq (%s, %.1f s%s)\n", tm.tm_hour, tm.tm_min,
-	       tm.tm_sec, qlat_attach_name(run->mode), elapsed(&run->start),
+	       tm.tm_sec, qlat_attach_name(run->mode), qlat_elapsed_s(run->start_ns),
 	       final ? ", final" : "");
 	fprintf(f, "events:");
 	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
@@ -269,7 +261,7 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	const struct qlat_hist *h = s->h;
 	bool final = s->final;
 	json_object *doc = qlat_json_doc("cmdq", qlat_attach_name(run->mode), final,
-					  elapsed(&run->start));
+					  qlat_elapsed_s(run->start_ns));
 	json_object *c = json_object_new_object();
 	json_object *miss = json_object_new_array();
 	json_object *hs = json_object_new_array();
@@ -466,7 +458,7 @@ int cmdqlat_main(int argc, char **argv)
 	}
 	fprintf(stderr, "qlat cmdq: tracing cmdq:* via %s; Ctrl-C to end\n",
 		qlat_attach_name(run.mode));
-	clock_gettime(CLOCK_MONOTONIC, &run.start);
+	run.start_ns = qlat_mono_ns();
 	err = qlat_run_loop(&env.common, print_cb, run.ev.rb ? stop_cb : NULL, &run);
 	if (!err && run.ev.breach)
 		err = QLAT_EXIT_BREACH;

@@ -6,16 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "evidence.h"
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
+#include "trace_helpers.h"
 
 static int evidence_sample(void *ctx, void *data, size_t size)
 {
@@ -34,12 +26,12 @@ static int evidence_sample(void *ctx, void *data, size_t size)
 	if (ev->threshold_ns && (e->flags & QLAT_EVF_OVER)) {
 		ev->breach = QLAT_BREACH_THRESHOLD;
 		ev->trigger_seen = ev->seen;
-		ev->breach_ns = mono_ns();
+		ev->breach_ns = qlat_mono_ns();
 	} else if (ev->max_misses >= 0 && (e->flags & QLAT_EVF_MISS) &&
 		   ev->misses > (__u64)ev->max_misses) {
 		ev->breach = QLAT_BREACH_MISSES;
 		ev->trigger_seen = ev->seen;
-		ev->breach_ns = mono_ns();
+		ev->breach_ns = qlat_mono_ns();
 	}
 	return 0;
 }
@@ -77,7 +69,7 @@ void qlat_evidence_breach(struct qlat_evidence *ev, enum qlat_breach b)
 {
 	if (!ev->breach) {
 		ev->breach = b;
-		ev->breach_ns = mono_ns();
+		ev->breach_ns = qlat_mono_ns();
 	}
 }
 

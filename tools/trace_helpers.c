@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/utsname.h>
 #include <bpf/bpf.h>
@@ -121,6 +122,19 @@ __u64 qlat_prog_misses(struct bpf_object *obj, const char *event)
 			sum += info.recursion_misses;
 	}
 	return sum;
+}
+
+__u64 qlat_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+double qlat_elapsed_s(__u64 start_ns)
+{
+	return (qlat_mono_ns() - start_ns) / 1e9;
 }
 
 bool qlat_tp_misses_counted(void)

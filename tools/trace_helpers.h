@@ -56,6 +56,11 @@ bool qlat_tp_misses_counted(void);
 void qlat_attach_failed(const char *who, enum qlat_attach forced, const char *module,
 			const char *system, int err);
 
+/* CLOCK_MONOTONIC now, in ns: the clock of bpf_ktime_get_ns() */
+__u64 qlat_mono_ns(void);
+/* Seconds since @start_ns (a qlat_mono_ns() value) */
+double qlat_elapsed_s(__u64 start_ns);
+
 /* Sum of the per-CPU values of a PERCPU_ARRAY of __u64 */
 int qlat_read_counters(int fd, __u64 *out, __u32 n);
 /* Merged per-CPU qlat_hist entries of a PERCPU_ARRAY */

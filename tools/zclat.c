@@ -85,7 +85,7 @@ struct zclat_run {
 	struct bpf_object *obj;
 	int hists_fd, counters_fd;
 	enum qlat_attach mode;
-	struct timespec start;
+	__u64 start_ns;
 	struct qlat_evidence ev;
 };
 
@@ -180,14 +180,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static double elapsed(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 /* TX buffers the stack copied: at submit, or after a zero-copy attempt */
 static void copy_fallback(const __u64 *cnt, __u64 *copied, __u64 *total)
 {
@@ -241,7 +233,7 @@ static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	localtime_r(&t, &tm);
 	fprintf(f, "%02d:%02d:%02d qlat zc (%s, %s, %.1f s%s)\n", tm.tm_hour, tm.tm_min,
 		tm.tm_sec, run->stock ? "stock vhost_net" : "vhost-zc-net", attach_name(run),
-		elapsed(&run->start), final ? ", final" : "");
+		qlat_elapsed_s(run->start_ns), final ? ", final" : "");
 	fprintf(f, "events:");
 	for (i = 0; i < ZCLAT_NR_COUNTERS; i++)
 		fprintf(f, " %s %llu", counter_names[i], (unsigned long long)cnt[i]);
@@ -281,7 +273,7 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	const __u64 *cnt = s->cnt, *drop = s->drop;
 	const struct qlat_hist *h = s->h;
 	bool final = s->final;
-	json_object *doc = qlat_json_doc("zc", attach_name(run), final, elapsed(&run->start));
+	json_object *doc = qlat_json_doc("zc", attach_name(run), final, qlat_elapsed_s(run->start_ns));
 	json_object *c = json_object_new_object();
 	json_object *cf = json_object_new_object();
 	json_object *hs = json_object_new_array();
@@ -550,7 +542,7 @@ int zclat_main(int argc, char **argv)
 	}
 	fprintf(stderr, "qlat zc: tracing %s via %s; Ctrl-C to end\n",
 		run.stock ? "stock vhost_net" : "vhost_zc:*", attach_name(&run));
-	clock_gettime(CLOCK_MONOTONIC, &run.start);
+	run.start_ns = qlat_mono_ns();
 	err = qlat_run_loop(&env.common, print_cb, run.ev.rb ? stop_cb : NULL, &run);
 	if (!err && run.ev.breach)
 		err = QLAT_EXIT_BREACH;
