@@ -25,20 +25,20 @@ ok $? "the guest has $(nproc) vCPUs (the traced code runs beside the patching on
 # run still sends)
 zc_load
 ok $? "load tun, tap, vhost and vhost_zc.ko"
-rm -f "$OUT"/zc-reattach-*.out
 bad=0
 seen=0
+runs=0
+rbad=0
 i=0
 while [ $i -lt "$CYCLES" ]; do
 	out=$OUT/qlat-zc-reattach-$i.json
-	_r=$(qlat_ready_path)
-	"$QLAT" zc --json --threshold 1 --evidence 2 --ready-file "$_r" >"$out" 2>"$out.err" &
-	QPID=$!
-	if QLAT_ERR=$out.err qlat_wait_ready "$_r"; then
-		{
-			"$DRV" -s 1500 -n 1000 -q 32 -N
-			echo "rc $?"
-		} >"$OUT/zc-reattach-$i.out" 2>&1
+	if qlat_start "$out" zc --json --threshold 1 --evidence 2; then
+		zc_run ra$i -s 1500 -n 1000 -q 32 -N
+		runs=$((runs + 1))
+		if [ $ZC_RC != 0 ] || [ "$(v ra$i used)" != 1000 ]; then
+			diag "vhostdrv run $i: exit $ZC_RC, used $(v ra$i used)"
+			rbad=$((rbad + 1))
+		fi
 		_j=0
 		while kill -0 $QPID 2>/dev/null && [ $_j -lt 100 ]; do sleep 0.1; _j=$((_j + 1)); done
 		kill -INT $QPID 2>/dev/null
@@ -57,19 +57,6 @@ while [ $i -lt "$CYCLES" ]; do
 	i=$((i + 1))
 done
 assert_eq "$bad" 0 "qlat zc: $CYCLES cycles, each attached and out with exit 2 at its first breach under TX ($seen submits seen)"
-runs=0
-rbad=0
-for f in "$OUT"/zc-reattach-*.out; do
-	runs=$((runs + 1))
-	r_rc=missing r_used=missing
-	while read -r _k _v; do
-		case "$_k" in rc | used) eval "r_$_k=\$_v" ;; esac
-	done <"$f"
-	if [ "$r_rc" != 0 ] || [ "$r_used" != 1000 ]; then
-		diag "$f: rc $r_rc, used $r_used"
-		rbad=$((rbad + 1))
-	fi
-done
 assert_eq "$rbad" 0 "vhostdrv: all $runs runs under it exit 0 with 1000 of 1000 frames used"
 zc_snap z
 assert_eq "$(v z in_flight)" 0 "vhost_zc: no zero-copy buffer left in flight"
