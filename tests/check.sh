@@ -39,61 +39,96 @@ run_tap() { # name cmd...
 	fi
 }
 
-# The VM suite on kernel $1: its modules, then the plain and icount runs.
-vm_kernel() {
-	local k=$1 t0 kd mem=512M
-	rm -f "$LOGS/kernel-$k.times"
-	t0=$(now)
-	echo "# ==== kernel $k: make KERNEL=$k modules"
-	if ! make --no-print-directory KERNEL="$k" modules >"$LOGS/kernel-$k-build.log" 2>&1 ||
-		! kd=$(cat "build/kernels/$k"); then
+# kbuild KERNEL: build KERNEL's modules, once: the first job of a kernel
+# does it, the others wait for it (and fail with it)
+kbuild() {
+	local k=$1
+	(
+		flock 9
+		[ -e "$LOGS/.claims/$k.ok" ] && exit 0
+		[ -e "$LOGS/.claims/$k.failed" ] && exit 1
+		t0=$(now)
+		echo "# ==== kernel $k: make KERNEL=$k modules"
+		if make --no-print-directory KERNEL="$k" modules >"$LOGS/kernel-$k-build.log" 2>&1 &&
+			[ -s "build/kernels/$k" ]; then
+			ktime "$k build" "$t0"
+			touch "$LOGS/.claims/$k.ok"
+			exit 0
+		fi
 		sed 's/^/# /' "$LOGS/kernel-$k-build.log" | tail -n 40
 		echo "not ok - kernel $k: preparing the kernel or building its modules failed" |
 			tee "$LOGS/kernel-$k-build.tap"
-		return
-	fi
-	ktime "$k build" "$t0"
+		touch "$LOGS/.claims/$k.failed"
+		exit 1
+	) 9>"$LOGS/.claims/$k.lock"
+}
+
+# vm_job JOB: one job of the VM suite. JOB is KERNEL (all of that kernel's
+# suite), KERNEL:plainI/N (the I-th of N shards of its plain run) or
+# KERNEL:rest (the rest: detectors, icount run, promtool). The debug
+# kernel's suite is split so that both lanes share it: it is the
+# longest one by far (~5x slower under TCG).
+vm_job() {
+	local k=${1%%:*} part=all t0 kd mem=512M
+	[ "$1" = "$k" ] || part=${1#*:}
+	kbuild "$k" || return
+	kd=$(cat "build/kernels/$k")
 	# KASAN's shadow memory and kmemleak's pool want more than the default
 	[ "$k" = debug ] && mem=1G
 	t0=$(now)
-	# the detectors this kernel has, proven by planted bugs
-	echo "# ==== kernel $k: tests/harness/test_detectors.sh"
-	QLAT_KDIR=$kd VMTEST_ARGS="-m $mem" run_tap "kernel-$k-detectors" tests/harness/test_detectors.sh
-	echo "# ==== kernel $k: ./vmtest.sh (tests/vm/run.sh)"
-	# the soak (60-soak.sh): 2 minutes on the debug kernel, 30 s elsewhere;
-	# the debug kernel runs ~5x slower under TCG (KASAN, lockdep, and a
-	# kmemleak scan after each test): the bulk tests send fewer frames there
-	# (the same assertions)
-	local -a scale=(-e QLAT_SOAK_S=30)
-	if [ "$k" = debug ]; then
-		scale=(-e QLAT_SOAK_S=120 -e ZC_N=10000 -e ZC_N64K=10000 -e ZC_NEVENT=5000
-			-e ZC_NSTOCK=2000 -e ZC_NSWAP=5000 -e ZC_NHDR=5000 -e CMDQ_FUZZ_N=1500)
-	fi
-	run_tap "kernel-$k-vm" ./vmtest.sh -k "$kd" -m "$mem" -t 3600 -e QLAT_SUITE=plain \
-		"${scale[@]}" \
-		-- "$PWD/tests/vm/run.sh"
-	# virtual time (QEMU icount) for the timing-sensitive tests, so that
-	# host preemption on a shared machine is not guest latency; the rest
-	# runs without it, since single-threaded TCG is much slower
-	echo "# ==== kernel $k: ./vmtest.sh -I (tests/vm/run.sh)"
-	# its $QLAT_OUT is kept: 50-gate.sh leaves qlat's OpenMetrics there
-	rm -rf "$LOGS/kernel-$k-icount-out"
-	mkdir -p "$LOGS/kernel-$k-icount-out"
-	run_tap "kernel-$k-icount" ./vmtest.sh -I -k "$kd" -m "$mem" -t 1200 -e QLAT_SUITE=icount \
-		-o "$PWD/$LOGS/kernel-$k-icount-out" -- "$PWD/tests/vm/run.sh"
-	# that OpenMetrics text through Prometheus' parsers (promtool)
-	echo "# ==== kernel $k: tests/fleet/promtool.sh"
-	run_tap "kernel-$k-promtool" tests/fleet/promtool.sh "$LOGS/kernel-$k-icount-out"
-	ktime "$k vm" "$t0"
-	echo "# $(ktaps "$k" | count_line "kernel $k: ")"
+	case $part in all | rest)
+		# the detectors this kernel has, proven by planted bugs
+		echo "# ==== kernel $k: tests/harness/test_detectors.sh"
+		QLAT_KDIR=$kd VMTEST_ARGS="-m $mem" run_tap "kernel-$k-detectors" tests/harness/test_detectors.sh
+		;;
+	esac
+	case $part in all | plain*)
+		local shard= tap=vm
+		if [ "$part" != all ]; then
+			shard=${part#plain}
+			tap=vm${shard%/*}
+		fi
+		echo "# ==== kernel $k: ./vmtest.sh (tests/vm/run.sh)${shard:+, shard $shard}"
+		# the soak (60-soak.sh): 2 minutes on the debug kernel, 30 s
+		# elsewhere; the debug kernel runs ~5x slower under TCG (KASAN,
+		# lockdep, and a kmemleak scan after each test): the bulk tests
+		# send fewer frames there (the same assertions)
+		local -a scale=(-e QLAT_SOAK_S=30)
+		if [ "$k" = debug ]; then
+			scale=(-e QLAT_SOAK_S=120 -e ZC_N=10000 -e ZC_N64K=10000 -e ZC_NEVENT=5000
+				-e ZC_NSTOCK=2000 -e ZC_NSWAP=5000 -e ZC_NHDR=5000 -e CMDQ_FUZZ_N=1500)
+		fi
+		run_tap "kernel-$k-$tap" ./vmtest.sh -k "$kd" -m "$mem" -t 3600 -e QLAT_SUITE=plain \
+			${shard:+-e QLAT_SHARD=$shard} "${scale[@]}" \
+			-- "$PWD/tests/vm/run.sh"
+		;;
+	esac
+	case $part in all | rest)
+		# virtual time (QEMU icount) for the timing-sensitive tests, so
+		# that host preemption on a shared machine is not guest latency;
+		# the rest runs without it, since single-threaded TCG is slower
+		echo "# ==== kernel $k: ./vmtest.sh -I (tests/vm/run.sh)"
+		# its $QLAT_OUT is kept: 50-gate.sh leaves qlat's OpenMetrics there
+		rm -rf "$LOGS/kernel-$k-icount-out"
+		mkdir -p "$LOGS/kernel-$k-icount-out"
+		run_tap "kernel-$k-icount" ./vmtest.sh -I -k "$kd" -m "$mem" -t 1200 -e QLAT_SUITE=icount \
+			-o "$PWD/$LOGS/kernel-$k-icount-out" -- "$PWD/tests/vm/run.sh"
+		# that OpenMetrics text through Prometheus' parsers (promtool)
+		echo "# ==== kernel $k: tests/fleet/promtool.sh"
+		run_tap "kernel-$k-promtool" tests/fleet/promtool.sh "$LOGS/kernel-$k-icount-out"
+		;;
+	esac
+	ktime "$k ${part/\//of}" "$t0"
+	[ "$part" = all ] && echo "# $(ktaps "$k" | count_line "kernel $k: ")"
+	return 0
 }
 
 # ktaps KERNEL: that kernel's TAP (not kernel-6.12-*.tap: it would take
 # 6.12-rt's too)
 ktaps() {
-	local p
-	for p in build detectors vm icount promtool; do
-		[ -f "$LOGS/kernel-$1-$p.tap" ] && cat "$LOGS/kernel-$1-$p.tap"
+	local f
+	for f in "$LOGS/kernel-$1-"{build,detectors,vm,vm[0-9]*,icount,promtool}.tap; do
+		[ -f "$f" ] && cat "$f"
 	done
 	return 0
 }
@@ -106,14 +141,15 @@ ktime() {
 	echo "${TIMES[0]}" >>"$LOGS/kernel-${1%% *}.times"
 }
 
-# vm_lane KERNEL...: run the VM suites of the kernels no other lane has
-# claimed; each kernel's output is printed whole when it is done
+# vm_lane JOB...: run the jobs no other lane has claimed; each job's
+# output is printed whole when it is done
 vm_lane() {
-	local k
-	for k in "$@"; do
-		mkdir "$LOGS/.claims/$k" 2>/dev/null || continue
-		vm_kernel "$k" >"$LOGS/kernel-$k.out" 2>&1
-		flock "$LOGS/.claims" cat "$LOGS/kernel-$k.out"
+	local j c
+	for j in "$@"; do
+		c=${j//\//of}
+		mkdir "$LOGS/.claims/$c" 2>/dev/null || continue
+		vm_job "$j" >"$LOGS/job-$c.out" 2>&1
+		flock "$LOGS/.claims" cat "$LOGS/job-$c.out"
 	done
 }
 
@@ -124,6 +160,20 @@ count_line() {
 		/^not ok( |$)/ { f++ }
 		END { printf "%s%d passed, %d failed, %d skipped\n", pre, p, f, s }'
 }
+
+# The debug kernel is built from source (~25 min on 2 CPUs): started now,
+# beside the unit and harness phases; its first VM job waits for it
+# (kernel-cache.sh serializes builds of one kernel with flock).
+rm -rf "$LOGS/.claims"
+mkdir -p "$LOGS/.claims"
+case " $PHASES " in *" vm "*)
+	case " $KERNELS " in *" debug "*)
+		echo "# ==== kernel debug: building it in the background (build/test-logs/kernel-debug-prepare.log)"
+		make --no-print-directory KERNEL=debug kernel >"$LOGS/kernel-debug-prepare.log" 2>&1 &
+		;;
+	esac
+	;;
+esac
 
 for p in $PHASES; do
 	t0=$(now)
@@ -153,17 +203,30 @@ for p in $PHASES; do
 		# Timing-sensitive tests run on QEMU's instruction counter,
 		# which host load does not move.
 		lanes=${QLAT_CHECK_LANES:-$(($(nproc) >= 2 ? 2 : 1))}
-		order=
+		order= jobs=
 		case " $KERNELS " in *" debug "*) order=debug ;; esac
 		for k in $KERNELS; do
 			[ "$k" = debug ] || order+=" $k"
 		done
 		order=${order# }
-		rm -rf "$LOGS/.claims"
-		mkdir -p "$LOGS/.claims"
-		echo "# ==== kernels $order: $lanes at a time"
+		for k in $order; do
+			[ "$k" = debug ] || jobs+=" $k"
+		done
+		# the debug kernel's suite in three jobs: the first shard of its
+		# plain run first (behind the kernel's build), the other two
+		# after the stock kernels, whichever lane is free first
+		case " $KERNELS " in *" debug "*)
+			if [ "$lanes" -gt 1 ]; then
+				jobs="debug:plain1/2$jobs debug:plain2/2 debug:rest"
+			else
+				jobs="debug$jobs"
+			fi
+			;;
+		esac
+		jobs=${jobs# }
+		echo "# ==== kernels $order: jobs $jobs, $lanes at a time"
 		for ((l = 0; l < lanes; l++)); do
-			vm_lane $order &
+			vm_lane $jobs &
 		done
 		wait
 		for k in $order; do

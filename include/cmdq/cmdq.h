@@ -43,7 +43,15 @@ enum cmdq_code {
 #define CMDQ_WFE_WAIT_VALUE	0x1
 
 #define CMDQ_EOC_IRQ_EN		BIT(0)
-#define CMDQ_JUMP_PASS		CMDQ_INST_SIZE	/* relative jump to the next instruction */
+/*
+ * JUMP operands, relative offsets and absolute addresses alike, are byte
+ * values shifted right by CMDQ_SHIFT_PA. One GCE generation is modelled,
+ * the seed's MT8173: no shift (MT8183 and later shift both by 3, the
+ * mailbox driver's shift_pa).
+ */
+#define CMDQ_SHIFT_PA		0
+/* relative jump to the next instruction, in bytes */
+#define CMDQ_JUMP_PASS		CMDQ_INST_SIZE
 #define CMDQ_JUMP_ABSOLUTE	BIT(0)		/* arg_a bit 0 of a JUMP */
 #define CMDQ_WRITE_ENABLE_MASK	BIT(0)		/* offset bit 0: apply the MASK */
 
@@ -58,7 +66,7 @@ enum cmdq_code {
 
 #define CMDQ_EOC_CMD	((u64)(CMDQ_CODE_EOC << CMDQ_OP_CODE_SHIFT) << 32 | CMDQ_EOC_IRQ_EN)
 #define CMDQ_JUMP_PASS_CMD \
-	((u64)(CMDQ_CODE_JUMP << CMDQ_OP_CODE_SHIFT) << 32 | CMDQ_JUMP_PASS)
+	((u64)(CMDQ_CODE_JUMP << CMDQ_OP_CODE_SHIFT) << 32 | (CMDQ_JUMP_PASS >> CMDQ_SHIFT_PA))
 
 /* GCE geometry */
 #define CMDQ_THR_MAX_COUNT	16

@@ -12,7 +12,7 @@
  *   when a task starts.
  * - Chaining: a packet flushed to a busy thread is linked by patching the
  *   last instruction of the previous packet into an absolute JUMP whose
- *   arg_b is pa_base >> GCE_SIM_SHIFT_PA. The patched slot is restored to
+ *   arg_b is pa_base >> CMDQ_SHIFT_PA. The patched slot is restored to
  *   CMDQ_JUMP_PASS_CMD when that packet leaves the thread.
  * - Display pipe p raises CMDQ_PIPE_SOF(p) at frame start and
  *   CMDQ_PIPE_EOF(p) at the end of the active region; a packet released
@@ -24,9 +24,6 @@
 
 #include <linux/types.h>
 #include <cmdq/cmdq.h>
-
-/* absolute JUMP target = arg_b << GCE_SIM_SHIFT_PA (as MT8183+ GCEs do) */
-#define GCE_SIM_SHIFT_PA	3
 
 #define GCE_SIM_HZ_MIN		30
 #define GCE_SIM_HZ_MAX		240
@@ -75,6 +72,8 @@ enum gce_sim_thread_state {
  * @chain_errors: EOC continuations whose final JUMP did not lead to the
  *	next queued packet (model consistency check; must stay 0)
  * @misses: deadline misses of packets of this thread
+ * @eoc_mid: EOC IRQs raised before a task's end, which completed nothing
+ *	(the thread ran on)
  * @irq_held: times the thread stopped because GCE_IRQ_RING completions
  *	were raised and not yet handled (it goes on when the handler runs)
  * @queued: packets currently owned by the thread (running + chained +
@@ -109,6 +108,7 @@ struct gce_sim_thread_stats {
 	u64 chain_errors;
 	u64 misses;
 	u64 irq_held;
+	u64 eoc_mid;
 	u32 queued;
 	u32 state;
 	s32 wait_event;

@@ -445,7 +445,7 @@ int cmdq_pkt_jump(struct cmdq_pkt *pkt, s32 rel_bytes)
 {
 	if (!rel_bytes || rel_bytes % CMDQ_INST_SIZE)
 		return -EINVAL;
-	return cmdq_pkt_append(pkt, CMDQ_CODE_JUMP, 0, (u32)rel_bytes);
+	return cmdq_pkt_append(pkt, CMDQ_CODE_JUMP, 0, (u32)(rel_bytes / (1 << CMDQ_SHIFT_PA)));
 }
 EXPORT_SYMBOL_GPL(cmdq_pkt_jump);
 
@@ -521,7 +521,7 @@ int __cmdq_pkt_finalize(struct cmdq_pkt *pkt)
 		return err;
 	/* EOC raises the IRQ; the JUMP to the next slot ends the thread */
 	cmdq_pkt_emit(pkt, CMDQ_CODE_EOC, 0, CMDQ_EOC_IRQ_EN);
-	cmdq_pkt_emit(pkt, CMDQ_CODE_JUMP, 0, CMDQ_JUMP_PASS);
+	cmdq_pkt_emit(pkt, CMDQ_CODE_JUMP, 0, CMDQ_JUMP_PASS >> CMDQ_SHIFT_PA);
 
 	cmdq_stat_inc(CMDQ_STAT_PKT_FINALIZED);
 	trace_cmdq_pkt_finalize(pkt->id, cmdq_pkt_inst_count(pkt));

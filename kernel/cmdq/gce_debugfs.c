@@ -43,6 +43,7 @@ static int gce_threads_show(struct seq_file *m, void *v)
 		seq_printf(m, "thread%d_irq_delays %llu\n", i, st.irq_delays);
 		seq_printf(m, "thread%d_chain_errors %llu\n", i, st.chain_errors);
 		seq_printf(m, "thread%d_irq_held %llu\n", i, st.irq_held);
+		seq_printf(m, "thread%d_eoc_mid %llu\n", i, st.eoc_mid);
 		seq_printf(m, "thread%d_last_status %d\n", i, st.last_status);
 		seq_printf(m, "thread%d_last_pkt %u\n", i, st.last_pkt_id);
 		seq_printf(m, "thread%d_last_pipe %d\n", i, st.last_pipe);

@@ -436,10 +436,10 @@ static int gce_exec_one(struct gce_thread *t, u64 now, struct gce_done *d)
 		break;
 	case CMDQ_CODE_JUMP:
 		if (a & CMDQ_JUMP_ABSOLUTE)
-			target = ((s64)b << GCE_SIM_SHIFT_PA) -
-				 (s64)(pkt->pa_base & ((1ULL << (32 + GCE_SIM_SHIFT_PA)) - 1));
+			target = ((s64)b << CMDQ_SHIFT_PA) -
+				 (s64)(pkt->pa_base & ((1ULL << (32 + CMDQ_SHIFT_PA)) - 1));
 		else
-			target = (s64)t->pc + (s32)b;
+			target = (s64)t->pc + (s64)(s32)b * (1 << CMDQ_SHIFT_PA);
 		if (target < 0 || target > size || (target % CMDQ_INST_SIZE))
 			return gce_fail(t, GCE_SIM_ERR_JUMP, w, d);
 		t->pc = target;
@@ -449,6 +449,11 @@ static int gce_exec_one(struct gce_thread *t, u64 now, struct gce_done *d)
 	case CMDQ_CODE_EOC:
 		if (!(b & CMDQ_EOC_IRQ_EN))
 			break;
+		if (t->pc + CMDQ_INST_SIZE < gce_slot(pkt)) {
+			/* the IRQ finds the PC inside the task: it runs on */
+			t->st.eoc_mid++;
+			break;
+		}
 		if (t->irq_delay_us && !t->eoc_delayed) {
 			t->eoc_delayed = true;
 			t->st.irq_delays++;

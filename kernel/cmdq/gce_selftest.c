@@ -259,6 +259,8 @@ static void gce_st_chain(struct gce_st *st)
 	for (i = 0; i < 3; i++) {
 		w = *(u64 *)(p[i]->va_base + p[i]->cmd_buf_size - 8);
 		ok &= w == GCE_JUMP_ABS_CMD(p[i + 1]->pa_base);
+		/* the seed's (MT8173) form: CMDQ_JUMP_BY_PA << 32 | pa, unshifted */
+		ok &= w == (0x10000001ULL << 32 | lower_32_bits(p[i + 1]->pa_base));
 	}
 	ST_CHECK(st, ok);
 	gce_sim_set_event(GCE_ST_EVT + 1, 1);

@@ -32,17 +32,24 @@
  *         event == arg_b[11:0], then with UPDATE set it to arg_b[27:16]
  *         atomically. Without WAIT: UPDATE only. Waiters are woken (their
  *         timers kicked) whenever an event value changes.
- *  JUMP   relative: pc += (s32)arg_b (multiple of 8, target inside the buffer
- *         or exactly its end). Absolute (arg_a bit 0): target pa =
- *         arg_b << GCE_SIM_SHIFT_PA; only a target inside the current buffer
- *         is followed; leaving the buffer other than through EOC is an ERROR.
- *  EOC    without IRQ_EN: no-op. With IRQ_EN: the packet completes (status 0).
- *         The continuation is read from the packet's last instruction before
- *         the callback runs (the client owns the buffer afterwards): an
- *         absolute JUMP leads to the queued packet with that pa_base, which
- *         must be the next one in submission order (else chain_errors++ and
- *         the next queued packet runs anyway); anything else ends the run.
- *         Instructions between EOC and the last one are not executed.
+ *  JUMP   relative: pc += (s32)arg_b << CMDQ_SHIFT_PA (multiple of 8,
+ *         target inside the buffer or exactly its end). Absolute (arg_a
+ *         bit 0): target pa = arg_b << CMDQ_SHIFT_PA; only a target inside
+ *         the current buffer is followed; leaving the buffer other than
+ *         through EOC is an ERROR. (CMDQ_SHIFT_PA is 0, the seed's MT8173.)
+ *  EOC    without IRQ_EN: no-op. With IRQ_EN: raises the thread's IRQ. As
+ *         on the hardware, whose IRQ handler completes a task only once the
+ *         thread's PC has reached the task's last instruction, an EOC
+ *         followed by more than that last instruction completes nothing:
+ *         the thread runs on (eoc_mid counts these IRQs), to the next EOC
+ *         or past the end of the buffer (an ERROR). The EOC before the
+ *         last instruction, or in the last slot, completes the packet
+ *         (status 0). The continuation is read from the packet's last
+ *         instruction before the callback runs (the client owns the
+ *         buffer afterwards): an absolute JUMP leads to the queued packet
+ *         with that pa_base, which must be the next one in submission
+ *         order (else chain_errors++ and the next queued packet runs
+ *         anyway); anything else ends the run.
  *  LOGIC  upstream encoding; SPR0..3 per thread (reset at task start), GPR
  *         0x20..0x2f global. Shifts by >= 32 give 0.
  * Any other op code or operand error, running past the end of the buffer,
@@ -149,7 +156,7 @@
 #define GCE_IRQ_RING		64	/* completions raised, not yet handled */
 #define GCE_JUMP_ABS_CMD(pa) \
 	((u64)((CMDQ_CODE_JUMP << CMDQ_OP_CODE_SHIFT) | CMDQ_JUMP_ABSOLUTE) << 32 | \
-	 (u32)((pa) >> GCE_SIM_SHIFT_PA))
+	 (u32)((pa) >> CMDQ_SHIFT_PA))
 
 struct gce_done {
 	struct cmdq_pkt *pkt;
@@ -295,7 +302,7 @@ static inline u32 gce_slot(const struct cmdq_pkt *pkt)
 
 static inline bool gce_pa_match(const struct cmdq_pkt *pkt, u32 target)
 {
-	return (u32)(pkt->pa_base >> GCE_SIM_SHIFT_PA) == target;
+	return (u32)(pkt->pa_base >> CMDQ_SHIFT_PA) == target;
 }
 
 /* thread lock held */

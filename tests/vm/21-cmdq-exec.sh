@@ -157,6 +157,26 @@ assert_eq "$(v b1 thread8_last_err)" 1 "the model's last error: bad opcode (1)"
 assert_eq "$(v b1 thread8_last_status)" 0 "the last packet's status: 0"
 assert_eq "$(d b0 b1 helper_cb_enoexec)" 2 "helper: 2 ENOEXEC callbacks"
 
+# --- an EOC before the end raises the IRQ and the thread runs on ---
+# (the hardware's IRQ handler completes a task only when the PC has
+# reached its last instruction); raw words, already finalized
+tmid() { sed -n "s/^thread8_eoc_mid //p" "$GS/threads"; }
+m0=$(tmid)
+# shellcheck disable=SC2046
+assert_eq "$(w2 $($A submit --raw 0x0403011000000001 0x4000000000000001 \
+	0x0403011400000002 0x4000000000000001 0x1000000000000008))" "status OK" \
+	"write, EOC, write, EOC, JUMP(PASS): one completion, OK"
+assert_eq "$(regs 0x14020110 2)" "0x00000001 0x00000002" "the write after the first EOC ran"
+snap e1
+assert_eq "$(v e1 thread8_last_inst)" 4 "4 instructions executed (both EOCs)"
+assert_eq "$(($(tmid) - m0))" 1 "one EOC IRQ raised mid-packet (eoc_mid)"
+# a mid-packet EOC that only finalize's tail follows: still one completion
+# shellcheck disable=SC2046
+assert_eq "$(w2 $($A submit --raw 0x4000000000000001 0x0403011800000003))" "status OK" \
+	"EOC, write (+ EOC, JUMP appended): OK"
+assert_eq "$(regs 0x14020118)" 0x00000003 "the write after the EOC ran"
+assert_eq "$(($(tmid) - m0))" 2 "eoc_mid counted it"
+
 # --- a sync flush that times out leaves the thread usable ---
 # shellcheck disable=SC2046
 assert_eq "$(w2 $($A submit --timeout 30 wfe:event=905))" "status ETIMEDOUT" \

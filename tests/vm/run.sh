@@ -15,11 +15,24 @@
 #        QLAT_SUITE=icount  only tests with it: timing-sensitive tests that
 #                           need the guest on QEMU's instruction counter
 #                           (vmtest.sh -I); default: all
+#        QLAT_SHARD=I/N     only the I-th of every N tests selected (make
+#                           check splits the debug kernel's plain run
+#                           over both lanes this way)
 
 cd "$(dirname "$0")" || exit 1
 . ../../tools/build/kmemleak.sh
 pat=${1:-}
 rc=0
+shard=${QLAT_SHARD:-1/1}
+si=${shard%/*} sn=${shard#*/} idx=0
+case "$si/$sn" in
+[1-9]*/[1-9]*) [ "$si" -le "$sn" ] 2>/dev/null || si=x ;;
+*) si=x ;;
+esac
+if [ "$si" = x ]; then
+	echo "run.sh: QLAT_SHARD=$shard: want I/N with 1 <= I <= N" >&2
+	exit 2
+fi
 for t in [0-9]*.sh; do
 	case "$t" in *"$pat"*) ;; *) continue ;; esac
 	if grep -q '^# vmtest: icount' "$t"; then
@@ -27,6 +40,8 @@ for t in [0-9]*.sh; do
 	else
 		[ "${QLAT_SUITE:-all}" = icount ] && continue
 	fi
+	idx=$((idx + 1))
+	[ $(((idx - 1) % sn + 1)) -eq "$si" ] || continue
 	echo "# ==== $t"
 	start=$(date +%s)
 	out=$(mktemp)
