@@ -26,7 +26,7 @@ KERNELS=${KERNELS:-6.1 6.12 6.12-rt}
 declare -a TIMES=() KLINES=()
 
 now() { date +%s.%N; }
-phase_time() { TIMES+=("$(awk -v a="$2" -v b="$(now)" -v n="$1" 'BEGIN { printf "%-8s %6.1f s", n, b - a }')"); }
+phase_time() { TIMES+=("$(awk -v a="$2" -v b="$(now)" -v n="$1" 'BEGIN { printf "%-16s %6.1f s", n, b - a }')"); }
 
 # Run a TAP producer; record a synthetic failure if it died without saying so.
 run_tap() { # name cmd...
@@ -71,6 +71,7 @@ kbuild() {
 vm_job() {
 	local k=${1%%:*} part=all t0 kd mem=512M
 	[ "$1" = "$k" ] || part=${1#*:}
+	[ "$part" = all ] && rm -f "$LOGS/kernel-$k.times"
 	kbuild "$k" || return
 	kd=$(cat "build/kernels/$k")
 	# KASAN's shadow memory and kmemleak's pool want more than the default
@@ -169,7 +170,12 @@ mkdir -p "$LOGS/.claims"
 case " $PHASES " in *" vm "*)
 	case " $KERNELS " in *" debug "*)
 		echo "# ==== kernel debug: building it in the background (build/test-logs/kernel-debug-prepare.log)"
-		make --no-print-directory KERNEL=debug kernel >"$LOGS/kernel-debug-prepare.log" 2>&1 &
+		rm -f "$LOGS/kernel-debug.times"
+		(
+			t0=$(now)
+			make --no-print-directory KERNEL=debug kernel >"$LOGS/kernel-debug-prepare.log" 2>&1
+			ktime "debug prepare" "$t0"
+		) &
 		;;
 	esac
 	;;
