@@ -356,6 +356,9 @@ static int print_cb(void *ctx, bool final)
 {
 	struct cmdqlat_run *run = ctx;
 
+	/* the final read after detaching: no program adds to it meanwhile */
+	if (final)
+		cmdqlat_bpf__detach(run->skel);
 	return qlat_report(&env.common, &output, run, run->skel->obj, bpf_map__fd(run->skel->maps.counters), bpf_map__fd(run->skel->maps.hists), final);
 }
 

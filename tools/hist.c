@@ -56,12 +56,42 @@ void qlat_hist_merge(struct qlat_hist *dst, const struct qlat_hist *src)
 	dst->sum += src->sum;
 }
 
+/*
+ * A CPU's copy read while its program runs can be caught between the
+ * bucket's increment and the count's (qlat_hist_add() in BPF). The buckets
+ * are the truth: count is their sum, so every snapshot has count == sum of
+ * buckets (OpenMetrics' +Inf bucket == _count); sum and min/max may lack
+ * the value being added at that instant (never in a final read, taken
+ * after detaching); where the buckets say a value lies outside min/max,
+ * they are widened to that bucket's bound.
+ */
 void qlat_hist_merge_percpu(struct qlat_hist *dst, const struct qlat_hist *percpu, int ncpus)
 {
+	struct qlat_hist h;
+	unsigned int i, lo, hi;
+	__u64 n;
 	int cpu;
 
-	for (cpu = 0; cpu < ncpus; cpu++)
-		qlat_hist_merge(dst, &percpu[cpu]);
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		h = percpu[cpu];
+		for (i = 0, n = 0, lo = QLAT_SLOTS, hi = 0; i < QLAT_SLOTS; i++) {
+			n += h.slots[i];
+			if (h.slots[i]) {
+				if (lo == QLAT_SLOTS)
+					lo = i;
+				hi = i;
+			}
+		}
+		if (n && n != h.count) {
+			/* the value half added is in bucket lo or hi */
+			if (!h.count || h.min > qlat_slot_hi(lo))
+				h.min = qlat_slot_lo(lo);
+			if (!h.count || h.max < qlat_slot_lo(hi))
+				h.max = qlat_slot_hi(hi);
+		}
+		h.count = n;
+		qlat_hist_merge(dst, &h);
+	}
 }
 
 /* slot holding the value of rank ceil(q * count) */

@@ -374,6 +374,13 @@ static int print_cb(void *ctx, bool final)
 {
 	struct zclat_run *run = ctx;
 
+	/* the final read after detaching: no program adds to it meanwhile */
+	if (final) {
+		if (run->zc)
+			zclat_bpf__detach(run->zc);
+		else
+			zcstock_bpf__detach(run->stock);
+	}
 	return qlat_report(&env.common, &output, run, run->obj, run->counters_fd, run->hists_fd, final);
 }
 

@@ -120,6 +120,29 @@ static void test_merge(void)
 	tap_eq_u64(all.count, 6000, "merged count = 0 + 1000 + 2000 + 3000");
 }
 
+/* a copy read between a program's bucket increment and its count's */
+static void test_merge_torn(void)
+{
+	struct qlat_hist cpu[2], all;
+	__u64 total = 0;
+	int i;
+
+	qlat_hist_init(&cpu[0]);
+	qlat_hist_init(&cpu[1]);
+	for (i = 0; i < 100; i++)
+		qlat_hist_add(&cpu[0], 1000 + i);
+	cpu[0].slots[qlat_slot(5000)]++;	/* the 101st value, half added */
+	cpu[1].slots[qlat_slot(300)]++;		/* a first value, half added */
+	qlat_hist_init(&all);
+	qlat_hist_merge_percpu(&all, cpu, 2);
+	for (i = 0; i < QLAT_SLOTS; i++)
+		total += all.slots[i];
+	tap_eq_u64(all.count, total, "torn per-CPU copies: count == sum of the buckets");
+	tap_eq_u64(all.count, 102, "... 100 + the two values caught half added");
+	tap_eq_u64(all.min, 256, "a first value caught before min was set: its bucket's low bound");
+	tap_eq_u64(all.max, 8191, "max widened to the bucket the half-added 5000 is in");
+}
+
 static void test_openmetrics(void)
 {
 	struct qlat_hist h;
@@ -190,6 +213,7 @@ int main(void)
 	test_edges();
 	test_quantiles();
 	test_merge();
+	test_merge_torn();
 	test_openmetrics();
 	test_json_roundtrip();
 	return tap_done();
