@@ -29,7 +29,10 @@
 
 static_assert(CMDQ_IOC_NR_PIPES == CMDQ_MAX_PIPES);
 
-/* register writes of pipe p go to subsys 1, offset FRAME_REG_OFF(p, i) */
+/*
+ * register writes of pipe p go to subsys 1, offset FRAME_REG_OFF(p, i):
+ * write i of frame k is reg (i % FRAME_PIPE_REGS) = k << 12 | that index
+ */
 #define FRAME_REG_OFF(p, i)	(0x8000 + (p) * 0x1000 + (i) * 4)
 #define FRAME_GUARD_US		1000	/* commit at least this long before EOF */
 #define FRAME_IDLE_NS		(10 * NSEC_PER_MSEC)
@@ -53,7 +56,7 @@ MODULE_PARM_DESC(frame_pipes, "Display pipes the frame client drives (1..3)");
 
 static unsigned int frame_writes = 16;
 module_param(frame_writes, uint, 0444);
-MODULE_PARM_DESC(frame_writes, "Register writes per frame (1..1024)");
+MODULE_PARM_DESC(frame_writes, "Register writes per frame (1..16384)");
 
 static unsigned int frame_frames;
 module_param(frame_frames, uint, 0444);
@@ -131,8 +134,8 @@ static void frame_commit(struct frame_pipe *fp, u64 idx, u64 deadline_ns)
 	}
 	err = cmdq_pkt_clear_event(pkt, eof) ?: cmdq_pkt_wfe(pkt, eof);
 	for (i = 0; i < fc.writes && !err; i++)
-		err = cmdq_pkt_write(pkt, (u32)(idx << 12) | i, &base,
-				     FRAME_REG_OFF(fp->id, i));
+		err = cmdq_pkt_write(pkt, (u32)(idx << 12) | (i % FRAME_PIPE_REGS), &base,
+				     FRAME_REG_OFF(fp->id, i % FRAME_PIPE_REGS));
 	if (!err)
 		err = cmdq_pkt_finalize(pkt);
 	if (err) {

@@ -35,7 +35,13 @@
 
 #include <cmdq/cmdq.h>
 
-#define FRAME_MAX_WRITES	1024
+/*
+ * Register writes per frame packet: up to 16384 (131 KB of instructions,
+ * 1.6 ms of GCE time at 100 ns each), over the pipe's window of
+ * FRAME_PIPE_REGS registers, round and round
+ */
+#define FRAME_MAX_WRITES	16384
+#define FRAME_PIPE_REGS		1024
 #define FRAME_PROBE_EVENT	(CMDQ_MAX_EVENT - 1)
 
 /* same order as struct cmdq_ioc_frame_pipe_stats */

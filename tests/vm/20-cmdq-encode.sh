@@ -51,7 +51,7 @@ vec clear_underrun "clear_event:event=63" 0x2000003f80000000
 vec set_event "set_event:event=41" 0x2000002980010000
 vec set_event_1023 "set_event:event=1023" 0x200003ff80010000
 vec acquire_event "acquire_event:event=41" 0x2000002980018000
-# JUMP (relative, in bytes)
+# JUMP (relative, in bytes: unshifted, the seed's MT8173; CMDQ_SHIFT_PA 0)
 vec jump_back "jump:value=-16" 0x10000000fffffff0
 vec jump_fwd "jump:value=24" 0x1000000000000018
 vec jump_pass "jump:value=8" 0x1000000000000008

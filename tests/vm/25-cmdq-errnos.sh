@@ -147,6 +147,10 @@ $FR/fault EINVAL stall 9 1 1
 $FR/fault EINVAL stall 0 0 1
 $FR/fault OK clear
 $FR/vblank_us EINVAL 1 2 3
+$FR/writes EINVAL 0
+$FR/writes EINVAL 16385
+$FR/writes OK 16384
+$FR/writes OK 16
 EOT
 diag "$n debugfs write checks"
 
