@@ -11,8 +11,8 @@
 #
 # Env: QLAT_CHECK_PHASES="unit harness vm" (default: all three)
 #      KERNELS="6.1 6.12 6.12-rt" (the default; `make check
-#      KERNELS=...`; add debug for the debug kernel, built from source:
-#      docs/kernels.md)
+#      KERNELS=...`; add debug for the debug kernel, built from source,
+#      in the background from the start: docs/kernels.md)
 #      QLAT_CHECK_LANES=N: kernels run N at a time (default 2 on 2+ CPUs)
 
 set -u

@@ -60,8 +60,24 @@ FUZZ=$!
 "$DRV" -t "$D" -s 1500 -q 128 --swap 250 -E -x 200 >"$OUT/zc-soak.out" 2>"$OUT/zc-soak.err" &
 ZCD=$!
 
-# unloading under load: every module is in use now
-sleep 5
+# unloading under load, once every module is in use: the loader has
+# bound GCE thread 0 (its /dev/cmdq file holds cmdq_dev; on the debug
+# kernel, exec'ing it can take longer than the fixed 5 s this waited once,
+# and rmmod cmdq_dev then rightly succeeded) and vhostdrv has run 2 s
+thr0_bound() {
+	while read -r _k _v; do
+		[ "$_k" = thread0_bound ] && [ "$_v" = 1 ] && return 0
+	done <"$GS/threads"
+	return 1
+}
+sleep 2
+_i=0
+until thr0_bound || [ $_i -ge 600 ]; do
+	sleep 0.1
+	_i=$((_i + 1))
+done
+thr0_bound
+ok $? "the /dev/cmdq load generator bound GCE thread 0 (after 2 + $((_i / 10)) s)"
 for m in cmdq_helper gce_sim cmdq_frame cmdq_dev vhost_zc; do
 	rmmod $m >"$OUT/soak-rmmod.err" 2>&1
 	st=$?
