@@ -61,9 +61,9 @@ FUZZ=$!
 ZCD=$!
 
 # unloading under load, once every module is in use: the loader has
-# bound GCE thread 0 (its /dev/cmdq file holds cmdq_dev; on the debug
-# kernel, exec'ing it can take longer than the fixed 5 s this waited once,
-# and rmmod cmdq_dev then rightly succeeded) and vhostdrv has run 2 s
+# bound GCE thread 0 (its /dev/cmdq file holds cmdq_dev) and vhostdrv
+# has run 2 s (a fixed 5 s once; exec'ing over 9p on the debug kernel
+# can take longer)
 thr0_bound() {
 	while read -r _k _v; do
 		[ "$_k" = thread0_bound ] && [ "$_v" = 1 ] && return 0
