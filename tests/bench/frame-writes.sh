@@ -38,23 +38,12 @@ while getopts p:z:f:c:b:T o; do
 	esac
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-if [ -z "$QLAT_VM" ]; then
-	if [ -z "$T" ]; then
-		export QLAT_VM_QEMU_ARGS="${QLAT_VM_QEMU_ARGS:+$QLAT_VM_QEMU_ARGS }-icount shift=0,sleep=off"
-		set -- -s 1
-	else
-		set --
-	fi
-	exec "$REPO/vmtest.sh" "$@" -t 3600 -e QLAT_BENCH_CLOCK=${T:+tcg} -- \
-		"$REPO/tests/bench/frame-writes.sh" -p "$P" -z "$Z" -f "$F" -c "$COST" -b "$BATCH"
-fi
+. "$REPO/tests/bench/lib.sh"
+[ -n "$QLAT_VM" ] || bench_vm "$T" "$REPO/tests/bench/frame-writes.sh" \
+	-p "$P" -z "$Z" -f "$F" -c "$COST" -b "$BATCH"
 . "$REPO/tests/vm/lib.sh"
 . "$REPO/tests/vm/cmdq_lib.sh"
-if [ "${QLAT_BENCH_CLOCK:-icount}" = icount ]; then
-	CLOCK="QEMU icount shift=0, 1 vCPU: guest time counts instructions"
-else
-	CLOCK="plain TCG, $(nproc) vCPUs: guest time is host time"
-fi
+CLOCK=$(bench_clock)
 
 cmdq_load pipes="$P" hz="$Z" inst_cost_ns="$COST" batch="$BATCH" enable=0 || exit 1
 echo "$P" >"$FR/pipes" && echo "$F" >"$FR/frames" && echo "$Z" >"$FR/hz" || exit 1

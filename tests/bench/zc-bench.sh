@@ -47,24 +47,13 @@ while getopts t:r:q:s:TN c; do
 	esac
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-if [ -z "$QLAT_VM" ]; then
-	if [ -z "$T" ]; then
-		export QLAT_VM_QEMU_ARGS="${QLAT_VM_QEMU_ARGS:+$QLAT_VM_QEMU_ARGS }-icount shift=0,sleep=off"
-		set -- -s 1
-	else
-		set --
-	fi
-	exec "$REPO/vmtest.sh" "$@" -t 3600 -e QLAT_BENCH_CLOCK=${T:+tcg} -- \
-		"$REPO/tests/bench/zc-bench.sh" -t "$D" -r "$R" -q "$Q" -s "$SIZES" \
-		$NOEV
-fi
+. "$REPO/tests/bench/lib.sh"
+# shellcheck disable=SC2086 # NOEV is one option or none
+[ -n "$QLAT_VM" ] || bench_vm "$T" "$REPO/tests/bench/zc-bench.sh" \
+	-t "$D" -r "$R" -q "$Q" -s "$SIZES" $NOEV
 EV=--event-idx
 [ -n "$NOEV" ] && EV=
-if [ "${QLAT_BENCH_CLOCK:-icount}" = icount ]; then
-	CLOCK="QEMU icount shift=0, 1 vCPU: guest time counts instructions, 1 ns = 1 instruction"
-else
-	CLOCK="plain TCG, $(nproc) vCPUs: guest time is host time"
-fi
+CLOCK=$(bench_clock)
 [ -n "$EV" ] && CLOCK="$CLOCK; driver with EVENT_IDX" || CLOCK="$CLOCK; driver without EVENT_IDX"
 DRV=$REPO/build/vhostdrv
 TMP=$(mktemp)
