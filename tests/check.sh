@@ -23,6 +23,7 @@ rm -f "$LOGS"/*.tap
 KDIR=$(cat build/kernel.stamp) || exit 1
 PHASES=${QLAT_CHECK_PHASES:-unit harness vm}
 KERNELS=${KERNELS:-6.1 6.12 6.12-rt}
+case " $KERNELS " in *" debug "*) WITH_DEBUG=1 ;; *) WITH_DEBUG= ;; esac
 declare -a TIMES=() KLINES=()
 
 now() { date +%s.%N; }
@@ -168,7 +169,7 @@ count_line() {
 rm -rf "$LOGS/.claims"
 mkdir -p "$LOGS/.claims"
 case " $PHASES " in *" vm "*)
-	case " $KERNELS " in *" debug "*)
+	if [ -n "$WITH_DEBUG" ]; then
 		echo "# ==== kernel debug: building it in the background (build/test-logs/kernel-debug-prepare.log)"
 		rm -f "$LOGS/kernel-debug.times"
 		(
@@ -176,8 +177,7 @@ case " $PHASES " in *" vm "*)
 			make --no-print-directory KERNEL=debug kernel >"$LOGS/kernel-debug-prepare.log" 2>&1
 			ktime "debug prepare" "$t0"
 		) &
-		;;
-	esac
+	fi
 	;;
 esac
 
@@ -209,27 +209,22 @@ for p in $PHASES; do
 		# Timing-sensitive tests run on QEMU's instruction counter,
 		# which host load does not move.
 		lanes=${QLAT_CHECK_LANES:-$(($(nproc) >= 2 ? 2 : 1))}
-		order= jobs=
-		case " $KERNELS " in *" debug "*) order=debug ;; esac
+		stock=
 		for k in $KERNELS; do
-			[ "$k" = debug ] || order+=" $k"
+			[ "$k" = debug ] || stock+=" $k"
 		done
-		order=${order# }
-		for k in $order; do
-			[ "$k" = debug ] || jobs+=" $k"
-		done
+		order=${stock# } jobs=${stock# }
 		# the debug kernel's suite in three jobs: the first shard of its
 		# plain run first (behind the kernel's build), the other two
 		# after the stock kernels, whichever lane is free first
-		case " $KERNELS " in *" debug "*)
+		if [ -n "$WITH_DEBUG" ]; then
+			order="debug$stock"
 			if [ "$lanes" -gt 1 ]; then
-				jobs="debug:plain1/2$jobs debug:plain2/2 debug:rest"
+				jobs="debug:plain1/2$stock debug:plain2/2 debug:rest"
 			else
-				jobs="debug$jobs"
+				jobs="debug$stock"
 			fi
-			;;
-		esac
-		jobs=${jobs# }
+		fi
 		echo "# ==== kernels $order: jobs $jobs, $lanes at a time"
 		for ((l = 0; l < lanes; l++)); do
 			vm_lane $jobs &

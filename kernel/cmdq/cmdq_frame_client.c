@@ -120,7 +120,7 @@ static void frame_cb(struct cmdq_cb_data data)
 static void frame_commit(struct frame_pipe *fp, u64 idx, u64 deadline_ns)
 {
 	struct cmdq_base base = { .subsys = 1, .base = CMDQ_SUBSYS_BASE(1) };
-	u32 eof = CMDQ_PIPE_EOF(fp->id), i;
+	u32 eof = CMDQ_PIPE_EOF(fp->id), i, r;
 	struct frame_job *job;
 	struct cmdq_pkt *pkt;
 	bool bad;
@@ -133,9 +133,10 @@ static void frame_commit(struct frame_pipe *fp, u64 idx, u64 deadline_ns)
 		return;
 	}
 	err = cmdq_pkt_clear_event(pkt, eof) ?: cmdq_pkt_wfe(pkt, eof);
-	for (i = 0; i < fc.writes && !err; i++)
-		err = cmdq_pkt_write(pkt, (u32)(idx << 12) | (i % FRAME_PIPE_REGS), &base,
-				     FRAME_REG_OFF(fp->id, i % FRAME_PIPE_REGS));
+	for (i = 0; i < fc.writes && !err; i++) {
+		r = i % FRAME_PIPE_REGS;
+		err = cmdq_pkt_write(pkt, (u32)(idx << 12) | r, &base, FRAME_REG_OFF(fp->id, r));
+	}
 	if (!err)
 		err = cmdq_pkt_finalize(pkt);
 	if (err) {
