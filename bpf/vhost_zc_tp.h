@@ -52,6 +52,7 @@ struct tp_vhost_zc_signal {
 	__u32 used_idx;
 	__u64 first_submit_ns;
 	__u64 signal_ns;
+	__u32 submit_ns;	/* __data_loc u64[]: offset | length << 16 */
 };
 
 #endif /* __VHOST_ZC_TP_H */

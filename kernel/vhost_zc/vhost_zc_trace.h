@@ -113,17 +113,23 @@ TRACE_EVENT(vhost_zc_kiocb_dequeue,
  * count used entries were published with one vhost_add_used_and_signal_n()
  * (the guest is interrupted unless it suppressed notifications).
  * first_submit_ns is the oldest submit time in the batch (RX: copy time).
+ * TX also reports each entry's submit time, in used ring order (0: the
+ * entry was submitted before tracing began): nsubmit == count; RX reports
+ * none: nsubmit == 0.
  */
 TRACE_EVENT(vhost_zc_signal,
 	    TP_PROTO(u32 dev, u32 vq, u32 count, u32 used_idx,
-		     u64 first_submit_ns, u64 signal_ns),
-	    TP_ARGS(dev, vq, count, used_idx, first_submit_ns, signal_ns),
+		     u64 first_submit_ns, u64 signal_ns, const u64 *submit_ns,
+		     u32 nsubmit),
+	    TP_ARGS(dev, vq, count, used_idx, first_submit_ns, signal_ns,
+		    submit_ns, nsubmit),
 	    TP_STRUCT__entry(__field(u32, dev)
 			     __field(u32, vq)
 			     __field(u32, count)
 			     __field(u32, used_idx)
 			     __field(u64, first_submit_ns)
 			     __field(u64, signal_ns)
+			     __dynamic_array(u64, submit_ns, nsubmit)
 	    ),
 	    TP_fast_assign(__entry->dev = dev;
 			   __entry->vq = vq;
@@ -131,11 +137,16 @@ TRACE_EVENT(vhost_zc_signal,
 			   __entry->used_idx = used_idx;
 			   __entry->first_submit_ns = first_submit_ns;
 			   __entry->signal_ns = signal_ns;
+			   memcpy(__get_dynamic_array(submit_ns), submit_ns,
+				  nsubmit * sizeof(*submit_ns));
 	    ),
-	    TP_printk("dev=%u vq=%u count=%u used_idx=%u first_submit_ns=%llu signal_ns=%llu",
+	    TP_printk("dev=%u vq=%u count=%u used_idx=%u first_submit_ns=%llu signal_ns=%llu submit_ns=%s",
 		      __entry->dev, __entry->vq, __entry->count,
 		      __entry->used_idx, __entry->first_submit_ns,
-		      __entry->signal_ns)
+		      __entry->signal_ns,
+		      __print_array(__get_dynamic_array(submit_ns),
+				    __get_dynamic_array_len(submit_ns) / sizeof(u64),
+				    sizeof(u64)))
 );
 
 #endif /* _VHOST_ZC_TRACE_H */

@@ -154,6 +154,12 @@ struct vzc_vq {
 	unsigned int done;
 	u64 first_ns;
 	/*
+	 * TX: the submit time of each of those heads (0: not read), which
+	 * vhost_zc_signal reports, so that a consumer needs no map to time
+	 * each buffer from submit to signal; vq.mutex
+	 */
+	u64 submit_ns[VZC_BATCH];
+	/*
 	 * Completed records, oldest first (a singly linked FIFO: a record is
 	 * added once and taken with the rest); the callback side runs in any
 	 * context.

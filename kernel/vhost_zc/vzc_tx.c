@@ -67,7 +67,9 @@ static void vzc_signal(struct vzc_vq *nvq, unsigned int count, u64 first_ns)
 	if (trace_vhost_zc_signal_enabled())
 		trace_vhost_zc_signal(n->id, nvq->index, count,
 				      vq->last_used_idx, first_ns,
-				      ktime_get_ns());
+				      ktime_get_ns(),
+				      nvq->submit_ns,
+				      nvq->index == VZC_VQ_TX ? count : 0);
 }
 
 /* Publish the heads batched in vq->heads (vq.mutex held). */
@@ -103,6 +105,7 @@ static void vzc_used_add(struct vzc_vq *nvq, u16 head, u64 submit_ns)
 		nvq->first_ns = submit_ns;
 	vq->heads[nvq->done].id = cpu_to_vhost32(vq, head);
 	vq->heads[nvq->done].len = 0;
+	nvq->submit_ns[nvq->done] = submit_ns;
 	nvq->done++;
 }
 

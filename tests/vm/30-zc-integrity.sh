@@ -114,29 +114,53 @@ diag "EVENT_IDX: $(v ev kicks) kicks, $(v ev calls) calls, $(zc_d a b signals) u
 
 # The events' timestamps (ftrace): every TX chain has one dequeue event with
 # 0 < submit_ns <= complete_ns <= dequeue_ns, and every signal event's
-# first_submit_ns <= signal_ns.
+# first_submit_ns <= signal_ns. A TX signal's submit_ns[] holds count
+# values, each the submit_ns of a chain dequeued before it and not yet
+# signalled: over the run, every chain exactly once. (ftrace prints the
+# array in hex; mawk's printf cannot, hence hex().)
 NT=500
 echo >$TRACEFS/trace
 echo 1 >$TRACEFS/events/vhost_zc/enable
 zc_run tr -s 1500 -n $NT
 echo 0 >$TRACEFS/events/vhost_zc/enable
 awk '
+function hex(h,  i, v) {
+	v = 0
+	sub(/^0x/, "", h)
+	for (i = 1; i <= length(h); i++)
+		v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+	return sprintf("%.0f", v)
+}
 /vhost_zc_kiocb_dequeue:/ && / vq=1 / {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	n++
 	if (!(f["submit_ns"] > 0 && f["submit_ns"] <= f["complete_ns"] &&
 	      f["complete_ns"] <= f["dequeue_ns"])) bad++
+	pending[f["submit_ns"]]++
 }
 /vhost_zc_signal:/ {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	s++
 	if (!(f["first_submit_ns"] > 0 && f["first_submit_ns"] <= f["signal_ns"])) sbad++
+	if (f["vq"] != 1)
+		next
+	a = f["submit_ns"]
+	gsub(/[{}]/, "", a)
+	k = a == "" ? 0 : split(a, v, ",")
+	if (k != f["count"]) abad++
+	for (i = 1; i <= k; i++) {
+		t = hex(v[i])
+		if (pending[t] > 0) pending[t]--; else abad++
+		an++
+	}
 }
-END { printf "%d %d %d %d\n", n, bad, s, sbad }' $TRACEFS/trace >"$OUT/zc-trace.sum"
-read -r tn tbad ts tsbad <"$OUT/zc-trace.sum"
+END { printf "%d %d %d %d %d %d\n", n, bad, s, sbad, an, abad }' $TRACEFS/trace >"$OUT/zc-trace.sum"
+read -r tn tbad ts tsbad tan tabad <"$OUT/zc-trace.sum"
 assert_eq "$ZC_RC/$tn/$tbad" "0/$NT/0" "ftrace: $NT TX dequeue events, timestamps ordered"
 [ "$ts" -gt 0 ] && [ "$tsbad" -eq 0 ]
 ok $? "ftrace: $ts signal events, first_submit_ns <= signal_ns"
+assert_eq "$tan/$tabad" "$NT/0" \
+	"ftrace: TX signals' submit_ns[] name every dequeued chain once (entries/mismatches)"
 
 # RX through the device: frames injected into the tap arrive intact in the
 # driver's RX ring, 64 KB ones spread over mergeable 2 KB buffers.

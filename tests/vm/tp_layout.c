@@ -40,6 +40,6 @@ int main(void)
 	F(vhost_zc_kiocb_dequeue, dequeue_ns);
 	F(vhost_zc_signal, dev); F(vhost_zc_signal, vq); F(vhost_zc_signal, count);
 	F(vhost_zc_signal, used_idx); F(vhost_zc_signal, first_submit_ns);
-	F(vhost_zc_signal, signal_ns);
+	F(vhost_zc_signal, signal_ns); F(vhost_zc_signal, submit_ns);
 	return 0;
 }
