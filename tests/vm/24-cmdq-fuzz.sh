@@ -22,13 +22,18 @@ ok $? "gce_sim: poll_timeout_us 2000, inst_limit 20000"
 
 exec 3<>/dev/cmdq
 assert_eq "$("$C" -f 3 bind 12)" ok "bind GCE thread 12"
+# the module is pinned by the open file, and only by it, whatever the
+# fuzz's unbind/rebind of timed-out packets does
+assert_eq "$(cat /sys/module/cmdq_dev/refcnt)" 1 "cmdq_dev refcnt: the one open file"
 snap f0
 out1=$("$C" -f 3 fuzz --seed 1 --count $N)
 ok $? "fuzz seed 1: $N submissions, nothing unexpected"
 out2=$("$C" -f 3 fuzz --seed 2 --count $N)
 ok $? "fuzz seed 2: $N submissions, nothing unexpected"
 snap f1
+assert_eq "$(cat /sys/module/cmdq_dev/refcnt)" 1 "cmdq_dev refcnt after the fuzz: still the one open file"
 exec 3>&-
+assert_eq "$(cat /sys/module/cmdq_dev/refcnt)" 0 "cmdq_dev refcnt after close: 0"
 snap f2
 diag "seed 1: $(echo $out1)"
 diag "seed 2: $(echo $out2)"
