@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * empty: the baseline of tests/bench/qlat-overhead.sh. One program per
- * cmdq:* tracepoint, each returning 0 at once, in the three flavours qlat
- * cmdq attaches with (tp_btf, raw_tp, tracepoint). Attached the way qlat
+ * empty: the baseline of tests/bench/qlat-overhead.sh and zc-overhead.sh.
+ * One program per cmdq:* and vhost_zc:* tracepoint, each returning 0 at
+ * once, in the three flavours qlat attaches with (tp_btf, raw_tp,
+ * tracepoint). Attached the way qlat
  * attaches, it costs what the kernel's BPF dispatch costs and nothing
  * more, so "qlat - empty" is what qlat's own work adds per event.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
-#define EMPTY(tp)							\
+#define EMPTY(sys, tp)							\
 SEC("tp_btf/" #tp) int tp##_btf(void *ctx) { return 0; }		\
 SEC("raw_tp/" #tp) int tp##_raw(void *ctx) { return 0; }		\
-SEC("tracepoint/cmdq/" #tp) int tp##_tp(void *ctx) { return 0; }
+SEC("tracepoint/" #sys "/" #tp) int tp##_tp(void *ctx) { return 0; }
 
-EMPTY(cmdq_pkt_finalize)
-EMPTY(cmdq_pkt_flush)
-EMPTY(cmdq_eoc_irq)
-EMPTY(cmdq_pkt_cb)
-EMPTY(cmdq_vblank)
+EMPTY(cmdq, cmdq_pkt_finalize)
+EMPTY(cmdq, cmdq_pkt_flush)
+EMPTY(cmdq, cmdq_eoc_irq)
+EMPTY(cmdq, cmdq_pkt_cb)
+EMPTY(cmdq, cmdq_vblank)
+EMPTY(vhost_zc, vhost_zc_submit)
+EMPTY(vhost_zc, vhost_zc_complete)
+EMPTY(vhost_zc, vhost_zc_kiocb_dequeue)
+EMPTY(vhost_zc, vhost_zc_signal)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

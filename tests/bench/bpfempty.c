@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * bpfempty: loads bpf/empty.bpf.c, the empty baseline programs on the five
- * cmdq:* tracepoints, in one attach flavour, and holds them attached until
- * SIGINT/SIGTERM. For tests/bench/qlat-overhead.sh.
+ * bpfempty: loads bpf/empty.bpf.c, the empty baseline programs on the
+ * tracepoints of one system (cmdq: the five cmdq:* ones; vhost_zc: the four
+ * vhost_zc:* ones), in one attach flavour, and holds them attached until
+ * SIGINT/SIGTERM. For tests/bench/qlat-overhead.sh and zc-overhead.sh.
  *
- *   bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE]
+ *   bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE] [cmdq|vhost_zc]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,8 +33,9 @@ static int has_suffix(const char *s, const char *suffix)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "tp_btf", *suffix;
+	const char *sys = argc > 3 ? argv[3] : "cmdq";
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct bpf_link *links[16];
+	struct bpf_link *links[8];
 	struct bpf_program *prog;
 	struct empty_bpf *skel;
 	int nlinks = 0, i, err = 1;
@@ -46,7 +48,11 @@ int main(int argc, char **argv)
 	else if (!strcmp(mode, "tracepoint"))
 		suffix = "_tp";
 	else {
-		fprintf(stderr, "usage: bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE]\n");
+		fprintf(stderr, "usage: bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE] [cmdq|vhost_zc]\n");
+		return 1;
+	}
+	if (strcmp(sys, "cmdq") && strcmp(sys, "vhost_zc")) {
+		fprintf(stderr, "bpfempty: unknown tracepoint system '%s'\n", sys);
 		return 1;
 	}
 	/* blocked until sigsuspend(), so a signal cannot slip in before it */
@@ -62,7 +68,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, has_suffix(bpf_program__name(prog), suffix));
+		bpf_program__set_autoload(prog, has_suffix(bpf_program__name(prog), suffix) &&
+					  !strncmp(bpf_program__name(prog), sys, strlen(sys)));
 	if (empty_bpf__load(skel)) {
 		fprintf(stderr, "bpfempty: load: %s\n", strerror(errno));
 		goto out;

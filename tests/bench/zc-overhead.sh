@@ -1,50 +1,141 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Benchmark (not a test): what `qlat zc` costs on vhost-zc-net. In one VM
-# run, alternating: vhostdrv TX throughput (1500 B frames, no reader)
-# without qlat and with `qlat zc` attached (tp_btf), and the BPF run time
-# per event of each qlat zc program from the kernel's BPF stats
-# (kernel.bpf_stats_enabled=1, which itself adds two clock reads per run).
+# Benchmark (not a test): what `qlat zc` costs on the traced device. In one
+# VM run, for each frame size and device, rounds of vhostdrv TX throughput
+# (no reader) without qlat, with empty BPF programs on the same
+# tracepoints (build/bpfempty: the kernel's dispatch and the device's
+# clock reads, the floor of any tracer; vhost-zc-net only) and with `qlat
+# zc` attached (tp_btf; --stock on stock vhost_net with
+# experimental_zcopytx=1), back to back; the ratios are taken within a
+# round and the median of the rounds is reported. Then
+# one more run per size and device with the kernel's BPF statistics on
+# (kernel.bpf_stats_enabled=1: two clock reads per program run, so they
+# stay off while throughput is measured) gives the BPF run time per event
+# of each program; under icount that is instructions per run.
 #
-#   tests/bench/zc-overhead.sh [-n FRAMES] [-r ROUNDS]
-N=20000 R=3
-while getopts n:r: c; do
+#   tests/bench/zc-overhead.sh [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-T]
+#
+# DEVICES: "zc" (/dev/vhost-zc-net, `qlat zc`), "stock" (/dev/vhost-net,
+# `qlat zc --stock`); default both. Clock: tests/bench/lib.sh (icount by
+# default, -T plain TCG).
+N=20000 R=3 SIZES="1500 65000" DEVS="zc stock" T=
+while getopts n:r:s:d:T c; do
 	case $c in
-	n) N=$OPTARG ;; r) R=$OPTARG ;;
-	*) echo "usage: $0 [-n FRAMES] [-r ROUNDS]" >&2; exit 2 ;;
+	n) N=$OPTARG ;; r) R=$OPTARG ;; s) SIZES=$OPTARG ;; d) DEVS=$OPTARG ;; T) T=-T ;;
+	*) echo "usage: $0 [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-T]" >&2; exit 2 ;;
 	esac
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-if [ -z "$QLAT_VM" ]; then
-	exec "$REPO/vmtest.sh" -t 1800 -- "$REPO/tests/bench/zc-overhead.sh" -n "$N" -r "$R"
-fi
+. "$REPO/tests/bench/lib.sh"
+[ -n "$QLAT_VM" ] || bench_vm "$T" "$REPO/tests/bench/zc-overhead.sh" \
+	-n "$N" -r "$R" -s "$SIZES" -d "$DEVS"
 B=$REPO/build
 for m in tun tap vhost; do modprobe $m; done
+modprobe vhost_net experimental_zcopytx=1 || exit 1
 insmod "$B/kmod/$(uname -r)/vhost_zc/vhost_zc.ko" || exit 1
-sysctl -q kernel.bpf_stats_enabled=1
+TMP=$(mktemp -d)
 
-pps() { "$B/vhostdrv" -s 1500 -n "$N" -q 128 -N | awk '$1 == "pps" { print $2 }'; }
+# pps DEV SIZE: one vhostdrv run
+pps() {
+	case $1 in
+	zc) d=/dev/vhost-zc-net ;;
+	stock) d=/dev/vhost-net ;;
+	esac
+	"$B/vhostdrv" -D $d -s "$2" -n "$N" -q 128 -N | awk '$1 == "pps" { print $2 }'
+}
 
-base="" with=""
-i=0
-while [ $i -lt "$R" ]; do
-	base="$base $(pps)"
-	rm -f /tmp/zco-ready
-	"$B/qlat" zc --ready-file /tmp/zco-ready >/dev/null 2>&1 &
-	q=$!
-	while [ ! -e /tmp/zco-ready ]; do sleep 0.1; done
-	with="$with $(pps)"
-	bpftool prog show -j >/tmp/zco-progs.json
-	kill -INT $q
-	wait $q
-	i=$((i + 1))
+# qlat_on DEV / qlat_off: attach qlat zc (or --stock) and wait until attached
+qlat_on() {
+	rm -f "$TMP/ready"
+	opt=
+	[ "$1" = stock ] && opt=--stock
+	# shellcheck disable=SC2086
+	"$B/qlat" zc $opt --ready-file "$TMP/ready" >/dev/null 2>&1 &
+	QP=$!
+	while [ ! -e "$TMP/ready" ]; do
+		kill -0 $QP 2>/dev/null || { echo "qlat zc $opt failed to start" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+qlat_off() { kill -INT $QP; wait $QP; }
+
+# empty_on / qlat_off: the empty programs on the vhost_zc tracepoints
+empty_on() {
+	rm -f "$TMP/ready"
+	"$B/bpfempty" tp_btf "$TMP/ready" vhost_zc &
+	QP=$!
+	while [ ! -e "$TMP/ready" ]; do
+		kill -0 $QP 2>/dev/null || { echo "bpfempty failed to start" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+
+# stats VALUES...: "median lowest highest"
+stats() {
+	printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 }
+		END { m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		      print m, a[1], a[NR] }'
+}
+
+echo "# clock: $(bench_clock)"
+echo "# $N frames per run, $R rounds; ratio: median of the per-round with/without [lowest-highest]"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'; }
+rcol() { stats "$@" | awk '{ printf "%.3f [%.3f-%.3f]", $1, $2, $3 }'; }
+printf '%-6s %-6s %9s %9s %9s %22s %22s\n' dev size without empty with \
+	"empty/without" "with/without"
+for dev in $DEVS; do
+	for size in $SIZES; do
+		lb= le= lw= lre= lr=
+		i=0
+		while [ $i -lt "$R" ]; do
+			b=$(pps $dev $size)
+			e=-
+			if [ $dev = zc ]; then
+				empty_on
+				e=$(pps $dev $size)
+				qlat_off
+				le="$le $e" lre="$lre $(ratio $e $b)"
+			fi
+			qlat_on $dev
+			w=$(pps $dev $size)
+			qlat_off
+			lb="$lb $b" lw="$lw $w" lr="$lr $(ratio $w $b)"
+			echo "# $dev $size B round $((i + 1)): without $b empty $e with $w"
+			i=$((i + 1))
+		done
+		ecol=- ercol=-
+		[ -n "$le" ] && ecol=$(stats $le | cut -d' ' -f1) ercol=$(rcol $lre)
+		printf '%-6s %-6s %9.0f %9s %9.0f %22s %22s\n' $dev $size \
+			"$(stats $lb | cut -d' ' -f1)" "$ecol" "$(stats $lw | cut -d' ' -f1)" \
+			"$ercol" "$(rcol $lr)"
+	done
 done
-med() { echo "$@" | tr ' ' '\n' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-echo "frames per run: $N x 1500 B, rounds: $R"
-echo "pps without qlat: $base (median $(med $base))"
-echo "pps with qlat zc: $with (median $(med $with))"
-awk -v a="$(med $base)" -v b="$(med $with)" 'BEGIN { printf "throughput with qlat zc / without: %.3f\n", b / a }'
-echo "BPF run time per event (last round):"
-jq -r '.[] | select(.name | test("^(submit|complete|dequeue|signal)_btf$")) |
-	"  \(.name): \(.run_cnt) runs, \(if .run_cnt > 0 then (.run_time_ns / .run_cnt | floor) else 0 end) ns/run"' \
-	/tmp/zco-progs.json
+
+echo "# BPF run time per event (kernel.bpf_stats_enabled=1, one run each; ns = instructions under icount)"
+sysctl -q kernel.bpf_stats_enabled=1
+for dev in $DEVS; do
+	for size in $SIZES; do
+		if [ $dev = zc ]; then
+			empty_on
+			pps $dev $size >/dev/null
+			bpftool prog show -j >"$TMP/progs.json"
+			qlat_off
+			jq -r --arg s "$size" '[.[] | select(.name | test("^vhost_zc")) |
+				select(.run_cnt > 0)] | "empty \($s) B: \(map(.run_time_ns) | add) ns in \(map(.run_cnt) | add) runs, \(((map(.run_time_ns) | add) / (map(.run_cnt) | add)) | floor) ns/run (the statistics\u0027 own clock reads)"' \
+				"$TMP/progs.json"
+		fi
+		qlat_on $dev
+		pps $dev $size >/dev/null
+		bpftool prog show -j >"$TMP/progs.json"
+		qlat_off
+		jq -r --arg d "$dev" --arg s "$size" '.[] | select(.name | test("_(btf|fentry)$")) |
+			select(.name | test("^vhost_zc_") | not) |
+			select(.run_cnt > 0) |
+			"\($d) \($s) B \(.name): \(.run_cnt) runs, \(.run_time_ns / .run_cnt | floor) ns/run"' \
+			"$TMP/progs.json"
+	done
+done
+sysctl -q kernel.bpf_stats_enabled=0
+rm -rf "$TMP"
+rmmod vhost_zc
+rmmod vhost_net
