@@ -4,7 +4,8 @@
  *
  * Every cmdq:* tracepoint carries the timestamps its latency needs
  * (cmdq_eoc_irq carries flush_ns, cmdq_pkt_cb carries eoc_ns), so each
- * event is one per-CPU array update: no in-flight map, no clock read.
+ * event is one lookup of the per-CPU state and its updates: no in-flight
+ * map, no clock read.
  *
  * Each handler exists in three flavours, selected by the loader before
  * load: tp_btf (module BTF), raw_tp (no BTF needed) and tracepoint
@@ -22,41 +23,41 @@
 const volatile __s32 targ_thread = -1;
 const volatile __s32 targ_pipe = -1;
 
+/* Every counter and histogram: struct cmdqlat_state, include/qlat/cmdqlat.h */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CMDQLAT_NR_HISTS);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct qlat_hist);
-} hists SEC(".maps");
+	__type(value, struct cmdqlat_state);
+} state SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CMDQLAT_NR_COUNTERS);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-static __always_inline void count(__u32 idx)
+static __always_inline struct cmdqlat_state *cq_state(void)
 {
-	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+	__u32 zero = 0;
 
-	if (c)
-		(*c)++;
+	return bpf_map_lookup_elem(&state, &zero);
 }
 
-static __always_inline void hist(__u32 metric, __u32 key, __u64 v)
+/* idx a constant: a plain increment; computed: bounded where it is used */
+static __always_inline void count(struct cmdqlat_state *s, __u32 idx)
 {
-	__u32 idx;
-	struct qlat_hist *h;
+	if (__builtin_constant_p(idx))
+		s->counters[idx]++;
+	else if (idx < CMDQLAT_NR_COUNTERS)
+		s->counters[qlat_clamp(idx, CMDQLAT_NR_COUNTERS - 1)]++;
+}
 
-	if (key >= CMDQLAT_KEYS) {
-		count(CMDQLAT_EV_BADKEY);
+/* metric is a constant at every call: the index folds */
+static __always_inline void hist(struct cmdqlat_state *s, __u32 metric, __u32 key, __u64 v)
+{
+	__u64 idx;
+
+	if (key >= cmdqlat_nkeys(metric)) {
+		count(s, CMDQLAT_EV_BADKEY);
 		return;
 	}
-	idx = metric * CMDQLAT_KEYS + key;
-	h = bpf_map_lookup_elem(&hists, &idx);
-	if (h)
-		qlat_hist_add(h, v);
+	idx = cmdqlat_hist_idx(metric, key);
+	qlat_hist_add(&s->hists[qlat_clamp(idx, CMDQLAT_NR_HISTS - 1)], v);
 }
 
 static __always_inline bool filtered(__s32 thread, __s32 pipe)
@@ -70,21 +71,28 @@ static __always_inline bool filtered(__s32 thread, __s32 pipe)
 
 static __always_inline int on_finalize(__u32 id, __u32 inst)
 {
-	count(CMDQLAT_EV_FINALIZE);
+	struct cmdqlat_state *s = cq_state();
+
+	if (s)
+		count(s, CMDQLAT_EV_FINALIZE);
 	return 0;
 }
 
 static __always_inline int on_flush(__u32 id, __u32 thread, __u32 inst)
 {
-	count(CMDQLAT_EV_FLUSH);
+	struct cmdqlat_state *s = cq_state();
+
+	if (!s)
+		return 0;
+	count(s, CMDQLAT_EV_FLUSH);
 	if (targ_thread >= 0 && thread != targ_thread)
 		return 0;
-	hist(CMDQLAT_INST, thread, inst);
+	hist(s, CMDQLAT_INST, thread, inst);
 	return 0;
 }
 
 /* Evidence record of one EOC: see include/qlat/evidence.h */
-static __always_inline void eoc_evidence(__u32 thread, __u32 id, __s32 status, __s32 pipe,
+static __always_inline void eoc_evidence(struct cmdqlat_state *s, __u32 thread, __u32 id, __s32 status, __s32 pipe,
 					 __u64 flush_ns, __u64 eoc_ns, __u64 deadline_ns,
 					 __u32 missed)
 {
@@ -93,7 +101,7 @@ static __always_inline void eoc_evidence(__u32 thread, __u32 id, __s32 status, _
 
 	if (qlat_over(lat)) {
 		flags |= QLAT_EVF_OVER;
-		count(CMDQLAT_EV_OVER);
+		count(s, CMDQLAT_EV_OVER);
 	}
 	if (pipe >= 0 && missed) {
 		flags |= QLAT_EVF_LATE;
@@ -104,7 +112,7 @@ static __always_inline void eoc_evidence(__u32 thread, __u32 id, __s32 status, _
 	if (status)
 		flags |= QLAT_EVF_FAIL;
 	if (!qlat_emit(eoc_ns, CMDQLAT_REC_EOC, thread, id, lat, aux, flags, pipe))
-		count(CMDQLAT_EV_RB_DROP);
+		count(s, CMDQLAT_EV_RB_DROP);
 }
 
 /*
@@ -116,33 +124,41 @@ static __always_inline int on_eoc(__u32 thread, __u32 id, __s32 status, __s32 pi
 				  __u64 flush_ns, __u64 eoc_ns,
 				  __u64 deadline_ns, __u32 missed)
 {
-	count(status ? CMDQLAT_EV_ERROR : CMDQLAT_EV_EOC);
+	struct cmdqlat_state *s = cq_state();
+
+	if (!s)
+		return 0;
+	count(s, status ? CMDQLAT_EV_ERROR : CMDQLAT_EV_EOC);
 	if (filtered(thread, pipe)) {
-		count(CMDQLAT_EV_FILTERED);
+		count(s, CMDQLAT_EV_FILTERED);
 		return 0;
 	}
 	if (qlat_evidence_on)
-		eoc_evidence(thread, id, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
-	hist(CMDQLAT_FLUSH_EOC, thread, eoc_ns - flush_ns);
+		eoc_evidence(s, thread, id, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
+	hist(s, CMDQLAT_FLUSH_EOC, thread, eoc_ns - flush_ns);
 	if (pipe < 0)
 		return 0;
 	if (pipe >= CMDQLAT_PIPES) {
-		count(CMDQLAT_EV_BADKEY);
+		count(s, CMDQLAT_EV_BADKEY);
 		return 0;
 	}
 	if (missed)
-		hist(CMDQLAT_LATE, pipe, eoc_ns - deadline_ns);
+		hist(s, CMDQLAT_LATE, pipe, eoc_ns - deadline_ns);
 	else if (!status)
-		hist(CMDQLAT_SLACK, pipe, deadline_ns - eoc_ns);
+		hist(s, CMDQLAT_SLACK, pipe, deadline_ns - eoc_ns);
 	return 0;
 }
 
 static __always_inline int on_cb(__u32 thread, __u64 eoc_ns, __u64 cb_ns)
 {
-	count(CMDQLAT_EV_CB);
+	struct cmdqlat_state *s = cq_state();
+
+	if (!s)
+		return 0;
+	count(s, CMDQLAT_EV_CB);
 	if (targ_thread >= 0 && thread != targ_thread)
 		return 0;
-	hist(CMDQLAT_EOC_CB, thread, cb_ns - eoc_ns);
+	hist(s, CMDQLAT_EOC_CB, thread, cb_ns - eoc_ns);
 	return 0;
 }
 
@@ -150,24 +166,29 @@ static __always_inline int on_cb(__u32 thread, __u64 eoc_ns, __u64 cb_ns)
 static __always_inline int on_vblank(__u32 pipe, __u32 type, __u64 ts_ns, __u32 miss,
 				     __u32 id, __s32 thread)
 {
+	struct cmdqlat_state *s;
+
 	if (type > CMDQLAT_VBLANK_UNDERRUN)
 		return 0;
-	count(CMDQLAT_EV_SOF + type);
+	s = cq_state();
+	if (!s)
+		return 0;
+	count(s, CMDQLAT_EV_SOF + type);
 	if (type != CMDQLAT_VBLANK_UNDERRUN)
 		return 0;
 	if (filtered(thread, pipe)) {
-		count(CMDQLAT_EV_FILTERED);
+		count(s, CMDQLAT_EV_FILTERED);
 		return 0;
 	}
 	if (pipe >= CMDQLAT_PIPES) {
-		count(CMDQLAT_EV_BADKEY);
+		count(s, CMDQLAT_EV_BADKEY);
 		return 0;
 	}
-	count(CMDQLAT_EV_MISS_BASE + pipe);
+	count(s, CMDQLAT_EV_MISS_BASE + pipe);
 	if (qlat_evidence_on &&
 	    !qlat_emit(ts_ns, CMDQLAT_REC_UNDERRUN, thread, id, 0, miss,
 		       QLAT_EVF_MISS | (miss == CMDQLAT_MISS_FAILED ? QLAT_EVF_FAIL : 0), pipe))
-		count(CMDQLAT_EV_RB_DROP);
+		count(s, CMDQLAT_EV_RB_DROP);
 	return 0;
 }
 

@@ -5,6 +5,19 @@
 
 #include "qlat/hist.h"
 
+/*
+ * min(v, max) in asm, so that the verifier sees the bound on the very
+ * register that is used next: the compiler may otherwise test one copy of
+ * a value and use another, whose bounds the verifier does not know, as an
+ * index or a helper's size.
+ */
+#define qlat_clamp(v, max) ({						\
+	__u64 __v = (v);						\
+	asm volatile("if %[x] <= %[m] goto +1; %[x] = %[m]"		\
+		     : [x] "+r"(__v) : [m] "i"(max));			\
+	__v;								\
+})
+
 /* floor(log2(v)) for v > 0, without a loop (BPF has no clz) */
 static __always_inline __u32 qlat_log2(__u64 v)
 {

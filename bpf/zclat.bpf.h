@@ -2,7 +2,7 @@
 /*
  * What bpf/zclat.bpf.c (vhost-zc-net) and bpf/zcstock.bpf.c (stock
  * vhost_net) share: the per-CPU histograms and counters the tool reads
- * (include/qlat/zclat.h), and their update helpers.
+ * (struct zclat_state, include/qlat/zclat.h), and their update helpers.
  */
 #ifndef __QLAT_ZCLAT_BPF_H
 #define __QLAT_ZCLAT_BPF_H
@@ -10,40 +10,42 @@
 #include "qlat/zclat.h"
 #include "qlat_hist.bpf.h"
 
+/*
+ * Every counter and histogram in one per-CPU element: an event costs one
+ * map lookup (zc_state()), whatever it updates, and the tool reads it all
+ * with one syscall.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ZCLAT_NR_HISTS);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct qlat_hist);
-} hists SEC(".maps");
+	__type(value, struct zclat_state);
+} state SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ZCLAT_NR_COUNTERS);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-static __always_inline void count_n(__u32 idx, __u64 n)
+static __always_inline struct zclat_state *zc_state(void)
 {
-	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+	__u32 zero = 0;
 
-	if (c)
-		*c += n;
+	return bpf_map_lookup_elem(&state, &zero);
 }
 
-static __always_inline void count(__u32 idx)
+static __always_inline void count_n(struct zclat_state *s, __u32 idx, __u64 n)
 {
-	count_n(idx, 1);
+	if (idx < ZCLAT_NR_COUNTERS)
+		s->counters[idx] += n;
 }
 
-static __always_inline void hist(__u32 metric, __u32 vq, __u64 v)
+static __always_inline void count(struct zclat_state *s, __u32 idx)
 {
-	__u32 idx = metric * ZCLAT_VQS + vq;
-	struct qlat_hist *h = bpf_map_lookup_elem(&hists, &idx);
+	count_n(s, idx, 1);
+}
 
-	if (h)
-		qlat_hist_add(h, v);
+static __always_inline void hist(struct zclat_state *s, __u32 metric, __u32 vq, __u64 v)
+{
+	__u64 idx = metric * ZCLAT_VQS + vq;
+
+	if (idx < ZCLAT_NR_HISTS)
+		qlat_hist_add(&s->hists[qlat_clamp(idx, ZCLAT_NR_HISTS - 1)], v);
 }
 
 #endif /* __QLAT_ZCLAT_BPF_H */

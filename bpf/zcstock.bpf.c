@@ -87,9 +87,9 @@ struct {
 	__type(value, struct zclat_inflight);
 } inflight SEC(".maps");
 
-static __always_inline void hist_tx(__u32 metric, __u64 v)
+static __always_inline void hist_tx(struct zclat_state *s, __u32 metric, __u64 v)
 {
-	hist(metric, VQ_TX, v);
+	hist(s, metric, VQ_TX, v);
 }
 
 /* the function a zero-copy send's ubuf_info completes with */
@@ -106,6 +106,7 @@ SEC("fentry/tun_sendmsg")
 int BPF_PROG(submit_fentry, struct socket *sock, struct msghdr *m, size_t total_len)
 {
 	struct zclat_inflight v = { .submit_ns = bpf_ktime_get_ns() };
+	struct zclat_state *s;
 	struct tun_msg_ctl___q ctl;
 	struct ubuf_info *ubuf;
 	__u64 key;
@@ -118,11 +119,14 @@ int BPF_PROG(submit_fentry, struct socket *sock, struct msghdr *m, size_t total_
 	ubuf = ctl.ptr;
 	if (ubuf_complete_fn(ubuf) != stock_callback)
 		return 0;	/* not vhost_net's (vhost-zc-net uses tun too) */
-	count(ZCLAT_EV_SUBMIT);
-	count(ZCLAT_EV_SUBMIT_ZC);
+	s = zc_state();
+	if (!s)
+		return 0;
+	count(s, ZCLAT_EV_SUBMIT);
+	count(s, ZCLAT_EV_SUBMIT_ZC);
 	key = (__u64)ubuf;
 	if (bpf_map_update_elem(&inflight, &key, &v, BPF_ANY))
-		count(ZCLAT_EV_MAP_FULL);
+		count(s, ZCLAT_EV_MAP_FULL);
 	return 0;
 }
 
@@ -135,36 +139,44 @@ SEC("fentry/vhost_add_used_and_signal")
 int BPF_PROG(copy_fentry, void *dev, struct vhost_virtqueue___q *vq, unsigned int head,
 	     int len)
 {
+	struct zclat_state *s;
+
 	if (!stock_tx_vq(vq))
 		return 0;
-	count(ZCLAT_EV_SUBMIT);
-	count(ZCLAT_EV_SUBMIT_COPY);
+	s = zc_state();
+	if (!s)
+		return 0;
+	count(s, ZCLAT_EV_SUBMIT);
+	count(s, ZCLAT_EV_SUBMIT_COPY);
 	return 0;
 }
 
 static __always_inline int complete(struct ubuf_info *ubuf, bool success)
 {
 	__u64 now = bpf_ktime_get_ns(), key = (__u64)ubuf;
+	struct zclat_state *s = zc_state();
 	struct zclat_inflight *v;
 
+	if (!s)
+		return 0;
 	/* vhost_net acts on the last reference only (clones share the ubuf) */
 	if (BPF_CORE_READ(ubuf, refcnt.refs.counter) != 1) {
-		count(ZCLAT_EV_PARTIAL);
+		count(s, ZCLAT_EV_PARTIAL);
 		return 0;
 	}
-	count(ZCLAT_EV_COMPLETE);
+	count(s, ZCLAT_EV_COMPLETE);
 	if (!success)
-		count(ZCLAT_EV_ZC_COPIED);
+		count(s, ZCLAT_EV_ZC_COPIED);
 	v = bpf_map_lookup_elem(&inflight, &key);
 	if (!v)
 		return 0;	/* counted at submit (map full) or sent before we attached */
 	v->complete_ns = now;
-	hist_tx(ZCLAT_SUBMIT_COMPLETE, now - v->submit_ns);
+	hist_tx(s, ZCLAT_SUBMIT_COMPLETE, now - v->submit_ns);
 	if (qlat_evidence_on &&
 	    !qlat_emit(now, ZCLAT_REC_USED, VQ_TX,
 		       BPF_CORE_READ(container_of(ubuf, struct ubuf_info_msgzc, ubuf), desc),
 		       now - v->submit_ns, 0, success ? 0 : QLAT_EVF_COPY | QLAT_EVF_FAIL, -1))
-		count(ZCLAT_EV_RB_DROP);
+		count(s, ZCLAT_EV_RB_DROP);
 	return 0;
 }
 
@@ -182,6 +194,7 @@ int BPF_PROG(complete_ops_fentry, struct sk_buff *skb, struct ubuf_info *ubuf, b
 }
 
 struct signal_ctx {
+	struct zclat_state *s;
 	__u64 ubufs;	/* nvq->ubuf_info */
 	__u64 now;
 	__u64 worst;
@@ -201,9 +214,9 @@ static long signal_one(__u32 i, void *data)
 		return 0;
 	c->matched++;
 	if (v->complete_ns)
-		hist_tx(ZCLAT_COMPLETE_DEQUEUE, c->now - v->complete_ns);
+		hist_tx(c->s, ZCLAT_COMPLETE_DEQUEUE, c->now - v->complete_ns);
 	lat = c->now - v->submit_ns;
-	hist_tx(ZCLAT_SUBMIT_SIGNAL, lat);
+	hist_tx(c->s, ZCLAT_SUBMIT_SIGNAL, lat);
 	if (lat > c->worst && !(lat >> 63))
 		c->worst = lat;
 	bpf_map_delete_elem(&inflight, &key);
@@ -231,21 +244,24 @@ int BPF_PROG(signal_fentry, void *dev, struct vhost_virtqueue___q *vq,
 	c.first = (h - base) / sizeof(*heads);
 	if (cnt > UIO_MAXIOV || c.first >= UIO_MAXIOV)
 		return 0;
-	count(ZCLAT_EV_SIGNAL);
-	count_n(ZCLAT_EV_SIGNALED, cnt);
-	hist_tx(ZCLAT_BATCH, cnt);
+	c.s = zc_state();
+	if (!c.s)
+		return 0;
+	count(c.s, ZCLAT_EV_SIGNAL);
+	count_n(c.s, ZCLAT_EV_SIGNALED, cnt);
+	hist_tx(c.s, ZCLAT_BATCH, cnt);
 	bpf_loop(cnt, signal_one, &c, 0);
-	count_n(ZCLAT_EV_DEQUEUE, cnt);
-	count_n(ZCLAT_EV_USED_ZC, cnt);
-	count_n(ZCLAT_EV_UNMATCHED, cnt - c.matched);
+	count_n(c.s, ZCLAT_EV_DEQUEUE, cnt);
+	count_n(c.s, ZCLAT_EV_USED_ZC, cnt);
+	count_n(c.s, ZCLAT_EV_UNMATCHED, cnt - c.matched);
 	if (!qlat_evidence_on)
 		return 0;
 	if (qlat_over(c.worst)) {
 		flags |= QLAT_EVF_OVER;
-		count(ZCLAT_EV_OVER);
+		count(c.s, ZCLAT_EV_OVER);
 	}
 	if (!qlat_emit(c.now, ZCLAT_REC_SIGNAL, VQ_TX, cnt, c.worst, 0, flags, -1))
-		count(ZCLAT_EV_RB_DROP);
+		count(c.s, ZCLAT_EV_RB_DROP);
 	return 0;
 }
 
@@ -274,13 +290,16 @@ SEC("fentry/vhost_net_vq_reset")
 int BPF_PROG(reset_fentry, struct vhost_net___q *n)
 {
 	struct purge_ctx c = {};
+	struct zclat_state *s;
 
 	c.lo = (__u64)BPF_CORE_READ(n, vqs[VQ_TX].ubuf_info);
 	if (!c.lo)
 		return 0;
 	c.hi = c.lo + UIO_MAXIOV * bpf_core_type_size(struct ubuf_info_msgzc);
 	bpf_for_each_map_elem(&inflight, purge_one, &c, 0);
-	count_n(ZCLAT_EV_PURGED, c.purged);
+	s = zc_state();
+	if (s)
+		count_n(s, ZCLAT_EV_PURGED, c.purged);
 	return 0;
 }
 

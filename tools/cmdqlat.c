@@ -157,7 +157,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 static int nkeys(int m)
 {
-	return metric_is_pipe(m) ? CMDQLAT_PIPES : CMDQLAT_THREADS;
+	return cmdqlat_nkeys(m);
 }
 
 static const char *miss_name(__u64 kind)
@@ -239,7 +239,7 @@ static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	fprintf(f, "\n");
 	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
 		for (k = 0; k < nkeys(m); k++) {
-			const struct qlat_hist *x = &h[m * CMDQLAT_KEYS + k];
+			const struct qlat_hist *x = &h[cmdqlat_hist_idx(m, k)];
 
 			if (!x->count && !x->overflow)
 				continue;
@@ -277,7 +277,7 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	json_object_object_add(doc, "misses", miss);
 	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
 		for (k = 0; k < nkeys(m); k++) {
-			const struct qlat_hist *x = &h[m * CMDQLAT_KEYS + k];
+			const struct qlat_hist *x = &h[cmdqlat_hist_idx(m, k)];
 			json_object *e;
 
 			if (!x->count && !x->overflow)
@@ -329,7 +329,7 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 			 ns ? "_seconds" : "");
 		qlat_om_family(f, name, "histogram", ns ? "seconds" : NULL, metric_titles[m]);
 		for (k = 0; k < nkeys(m); k++) {
-			const struct qlat_hist *x = &h[m * CMDQLAT_KEYS + k];
+			const struct qlat_hist *x = &h[cmdqlat_hist_idx(m, k)];
 
 			if (!x->count)
 				continue;
@@ -359,7 +359,8 @@ static int print_cb(void *ctx, bool final)
 	/* the final read after detaching: no program adds to it meanwhile */
 	if (final)
 		cmdqlat_bpf__detach(run->skel);
-	return qlat_report(&env.common, &output, run, run->skel->obj, bpf_map__fd(run->skel->maps.counters), bpf_map__fd(run->skel->maps.hists), final);
+	return qlat_report(&env.common, &output, run, run->skel->obj,
+			   bpf_map__fd(run->skel->maps.state), final);
 }
 
 /*
@@ -375,8 +376,8 @@ static bool stop_cb(void *ctx, int timeout_ms)
 
 	if (qlat_evidence_poll(&run->ev, timeout_ms))
 		return true;
-	if (qlat_read_counters(bpf_map__fd(run->skel->maps.counters), cnt,
-			       CMDQLAT_NR_COUNTERS))
+	if (qlat_read_state(bpf_map__fd(run->skel->maps.state), cnt, CMDQLAT_NR_COUNTERS,
+			    NULL, 0))
 		return false;
 	for (i = 0; i < CMDQLAT_PIPES; i++)
 		misses += cnt[CMDQLAT_EV_MISS_BASE + i];
@@ -407,9 +408,11 @@ static struct cmdqlat_bpf *open_load_attach(enum qlat_attach mode, int *errp)
 	skel->rodata->targ_thread = env.thread;
 	skel->rodata->targ_pipe = env.pipe;
 	skel->rodata->qlat_evidence_on = env.common.threshold_ns || env.common.max_misses >= 0;
+	err = qlat_evidence_size(skel->maps.qlat_events, skel->rodata->qlat_evidence_on);
 	skel->rodata->qlat_threshold_ns = env.common.threshold_ns;
 	qlat_select_progs(skel->obj, mode);
-	err = cmdqlat_bpf__load(skel);
+	if (!err)
+		err = cmdqlat_bpf__load(skel);
 	if (!err)
 		err = cmdqlat_bpf__attach(skel);
 	if (err) {

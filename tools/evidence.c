@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "evidence.h"
 #include "trace_helpers.h"
 
@@ -34,6 +35,11 @@ static int evidence_sample(void *ctx, void *data, size_t size)
 		ev->breach_ns = qlat_mono_ns();
 	}
 	return 0;
+}
+
+int qlat_evidence_size(struct bpf_map *rb, bool on)
+{
+	return bpf_map__set_max_entries(rb, on ? QLAT_RB_SIZE : sysconf(_SC_PAGESIZE));
 }
 
 int qlat_evidence_open(struct qlat_evidence *ev, const struct qlat_env *env, int map_fd)

@@ -29,6 +29,11 @@ struct qlat_evidence {
 	__u64 breach_ns;		/* CLOCK_MONOTONIC when the breach was seen */
 };
 
+/*
+ * Before load: the ring buffer at its full size when evidence is on, else
+ * at a ring buffer's minimum, one page, so that it costs no memory.
+ */
+int qlat_evidence_size(struct bpf_map *rb, bool on);
 /* NULL map_fd < 0 or no limits: evidence off (returns 0, ev->rb NULL) */
 int qlat_evidence_open(struct qlat_evidence *ev, const struct qlat_env *env, int map_fd);
 /* Wait up to timeout_ms for records, take them in; returns the breach state */

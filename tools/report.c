@@ -37,7 +37,7 @@ int qlat_file_commit(FILE *f, const char *path)
 }
 
 int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void *ctx,
-		struct bpf_object *obj, int counters_fd, int hists_fd, bool final)
+		struct bpf_object *obj, int state_fd, bool final)
 {
 	struct qlat_snapshot s = { .final = final };
 	unsigned int i;
@@ -47,11 +47,8 @@ int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void 
 	s.cnt = calloc(out->ncounters, sizeof(*s.cnt));
 	s.h = calloc(out->nhists, sizeof(*s.h));
 	s.drop = calloc(out->nprogs, sizeof(*s.drop));
-	if (s.cnt && s.h && s.drop) {
-		err = qlat_read_counters(counters_fd, s.cnt, out->ncounters);
-		if (!err)
-			err = qlat_read_hists(hists_fd, s.h, out->nhists);
-	}
+	if (s.cnt && s.h && s.drop)
+		err = qlat_read_state(state_fd, s.cnt, out->ncounters, s.h, out->nhists);
 	if (err) {
 		fprintf(stderr, "%s: reading maps: %s\n", out->who, strerror(-err));
 		goto out;

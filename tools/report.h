@@ -47,12 +47,14 @@ struct qlat_output {
 };
 
 /*
- * Read the counters and histograms (PERCPU_ARRAYs) and the programs'
- * misses, print them on stdout in env->format, and keep --json-file and
- * --openmetrics-file up to date. Returns QLAT_EXIT_OK or QLAT_EXIT_USAGE.
+ * Read the counters and histograms (ncounters __u64 then nhists struct
+ * qlat_hist, element 0 of the per-CPU map state_fd, with one syscall) and
+ * the programs' misses, print them on stdout in env->format, and keep
+ * --json-file and --openmetrics-file up to date. Returns QLAT_EXIT_OK or
+ * QLAT_EXIT_USAGE.
  */
 int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void *ctx,
-		struct bpf_object *obj, int counters_fd, int hists_fd, bool final);
+		struct bpf_object *obj, int state_fd, bool final);
 
 /*
  * The events a subcommand's BPF programs missed (names[i]: program prefix,

@@ -147,73 +147,86 @@ bool qlat_tp_misses_counted(void)
 	return major > 6 || (major == 6 && minor >= 7);
 }
 
-int qlat_read_counters(int fd, __u64 *out, __u32 n)
+int qlat_read_state(int fd, __u64 *cnt, __u32 ncnt, struct qlat_hist *h, __u32 nh)
 {
+	size_t need = ncnt * sizeof(__u64) + nh * sizeof(struct qlat_hist), stride;
 	int ncpus = libbpf_num_possible_cpus();
-	__u64 *vals;
-	__u32 i;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct qlat_hist *ph = NULL;
+	__u32 key = 0, i;
+	char *vals;
 	int cpu;
 
 	if (ncpus < 0)
 		return ncpus;
-	vals = calloc(ncpus, sizeof(*vals));
-	if (!vals)
+	/* the whole element, whatever part of it the caller wants */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.value_size < need)
+		return -EINVAL;
+	stride = (info.value_size + 7) & ~(size_t)7;	/* per-CPU values: 8-byte aligned */
+	vals = calloc(ncpus, stride);
+	if (h && nh)
+		ph = calloc(ncpus, sizeof(*ph));
+	if (!vals || (h && nh && !ph)) {
+		free(vals);
+		free(ph);
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(fd, &i, vals)) {
-			free(vals);
-			return -errno;
-		}
-		out[i] = 0;
+	}
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		int err = -errno;
+
+		free(vals);
+		free(ph);
+		return err;
+	}
+	for (i = 0; i < ncnt; i++) {
+		cnt[i] = 0;
 		for (cpu = 0; cpu < ncpus; cpu++)
-			out[i] += vals[cpu];
+			cnt[i] += ((__u64 *)(vals + cpu * stride))[i];
+	}
+	for (i = 0; ph && i < nh; i++) {
+		for (cpu = 0; cpu < ncpus; cpu++)
+			memcpy(&ph[cpu], vals + cpu * stride + ncnt * sizeof(__u64) +
+			       i * sizeof(struct qlat_hist), sizeof(struct qlat_hist));
+		qlat_hist_init(&h[i]);
+		qlat_hist_merge_percpu(&h[i], ph, ncpus);
 	}
 	free(vals);
+	free(ph);
 	return 0;
 }
 
-int qlat_read_hists(int fd, struct qlat_hist *out, __u32 n)
+int qlat_ksyms(const char *module, const char *const *names, __u64 *addrs, int n)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct qlat_hist *vals;
-	__u32 i;
+	char line[512], sym[256], tag[136], type;
+	size_t taglen = 0, len;
+	unsigned long long addr;
+	int i, found = 0;
+	FILE *f;
 
-	if (ncpus < 0)
-		return ncpus;
-	vals = calloc(ncpus, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		if (bpf_map_lookup_elem(fd, &i, vals)) {
-			free(vals);
-			return -errno;
-		}
-		qlat_hist_init(&out[i]);
-		qlat_hist_merge_percpu(&out[i], vals, ncpus);
-	}
-	free(vals);
-	return 0;
-}
-
-__u64 qlat_ksym(const char *name, const char *module)
-{
-	char line[512], sym[256], mod[128], type;
-	unsigned long long addr, found = 0;
-	FILE *f = fopen("/proc/kallsyms", "r");
-
+	for (i = 0; i < n; i++)
+		addrs[i] = 0;
+	f = fopen("/proc/kallsyms", "r");
 	if (!f)
 		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		int n;
-
-		mod[0] = 0;
-		n = sscanf(line, "%llx %c %255s [%127[^]]]", &addr, &type, sym, mod);
-		if (n < 3 || strcmp(sym, name))
+	/* a module's lines end in "\t[module]": only those are parsed */
+	if (module)
+		taglen = snprintf(tag, sizeof(tag), "\t[%s]\n", module);
+	while (found < n && fgets(line, sizeof(line), f)) {
+		len = strlen(line);
+		if (module ? len < taglen || memcmp(line + len - taglen, tag, taglen) :
+			     strchr(line, '[') != NULL)
 			continue;
-		if (module && strcmp(mod, module))
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
 			continue;
-		found = addr;
-		break;
+		for (i = 0; i < n; i++) {
+			if (!addrs[i] && !strcmp(sym, names[i])) {
+				addrs[i] = addr;
+				found++;
+			}
+		}
 	}
 	fclose(f);
 	return found;

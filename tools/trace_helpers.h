@@ -61,12 +61,19 @@ __u64 qlat_mono_ns(void);
 /* Seconds since @start_ns (a qlat_mono_ns() value) */
 double qlat_elapsed_s(__u64 start_ns);
 
-/* Sum of the per-CPU values of a PERCPU_ARRAY of __u64 */
-int qlat_read_counters(int fd, __u64 *out, __u32 n);
-/* Merged per-CPU qlat_hist entries of a PERCPU_ARRAY */
-int qlat_read_hists(int fd, struct qlat_hist *out, __u32 n);
+/*
+ * Element 0 of a PERCPU_ARRAY laid out as __u64 counters[ncnt] then struct
+ * qlat_hist hists[nh] (struct cmdqlat_state, struct zclat_state), in one syscall:
+ * the counters summed and the histograms merged over the CPUs. h may be NULL
+ * (counters only).
+ */
+int qlat_read_state(int fd, __u64 *cnt, __u32 ncnt, struct qlat_hist *h, __u32 nh);
 
-/* Address of a symbol in /proc/kallsyms (module: "[mod]" column, or NULL); 0 if absent */
-__u64 qlat_ksym(const char *name, const char *module);
+/*
+ * Addresses of n symbols of one module (NULL: vmlinux) from one pass over
+ * /proc/kallsyms, 0 where absent (or hidden by kptr_restrict); returns how
+ * many were found.
+ */
+int qlat_ksyms(const char *module, const char *const *names, __u64 *addrs, int n);
 
 #endif /* __QLAT_TOOLS_TRACE_HELPERS_H */

@@ -26,6 +26,7 @@ static struct zclat_env {
 	int vq;
 	long dev;
 	bool stock;
+	bool in_flight;
 	long max_inflight;
 } env = {
 	.common = QLAT_ENV_INIT,
@@ -83,7 +84,7 @@ struct zclat_run {
 	struct zclat_bpf *zc;		/* vhost-zc-net tracepoints, or */
 	struct zcstock_bpf *stock;	/* stock vhost_net through fentry */
 	struct bpf_object *obj;
-	int hists_fd, counters_fd;
+	int state_fd;			/* struct zclat_state */
 	enum qlat_attach mode;
 	__u64 start_ns;
 	struct qlat_evidence ev;
@@ -121,6 +122,7 @@ enum {
 	OPT_STOCK = 0x200,
 	OPT_MAX_INFLIGHT,
 	OPT_DEV,
+	OPT_IN_FLIGHT,
 };
 
 static const struct argp_option opts[] = {
@@ -129,9 +131,13 @@ static const struct argp_option opts[] = {
 	{ "dev", OPT_DEV, "ID", 0, "Only vhost-zc-net device ID (debugfs vhost_zc/<ID>)", 0 },
 	{ "stock", OPT_STOCK, NULL, 0,
 	  "Trace stock vhost_net's zero-copy TX (fentry) instead of vhost-zc-net", 0 },
+	{ "in-flight", OPT_IN_FLIGHT, NULL, 0,
+	  "Also attach vhost_zc_submit and _complete, so that submits and completions are "
+	  "counted as they happen (default: when the buffer is used; costs two more events "
+	  "per packet)", 0 },
 	{ "max-inflight", OPT_MAX_INFLIGHT, "N", 0,
-	  "Bound of the in-flight map: buffers in flight with --stock (default 4096), "
-	  "else device queues (default 256); a full map is counted (map_full)", 0 },
+	  "With --stock: bound of the in-flight map, in buffers (default 4096); "
+	  "a full map is counted (map_full)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
@@ -160,6 +166,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_STOCK:
 		env.stock = true;
 		break;
+	case OPT_IN_FLIGHT:
+		env.in_flight = true;
+		break;
 	case OPT_MAX_INFLIGHT:
 		if (qlat_parse_uint(arg, 1 << 20, &v) || !v)
 			argp_error(state, "invalid in-flight bound '%s' (1-1048576)", arg);
@@ -173,6 +182,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--stock attaches with fentry only; drop --attach");
 		if (env.stock && env.dev >= 0)
 			argp_error(state, "--dev selects vhost-zc-net devices, not stock ones");
+		if (!env.stock && env.max_inflight > 0)
+			argp_error(state, "--max-inflight bounds --stock's in-flight map; "
+				   "vhost-zc-net's events need no map");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -245,7 +257,7 @@ static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 		(unsigned long long)cnt[ZCLAT_EV_ZC_COPIED]);
 	qlat_tty_drops(f, prog_events, NR_PROG_EVENTS, drop, drops_counted(run));
 	if (cnt[ZCLAT_EV_MAP_FULL] || cnt[ZCLAT_EV_UNMATCHED])
-		fprintf(f, "not timed: %llu (in-flight map full, see --max-inflight), %llu "
+		fprintf(f, "not timed: %llu (in-flight map full, see --stock --max-inflight), %llu "
 			"(submitted before tracing began)\n",
 			(unsigned long long)cnt[ZCLAT_EV_MAP_FULL],
 			(unsigned long long)cnt[ZCLAT_EV_UNMATCHED]);
@@ -381,7 +393,7 @@ static int print_cb(void *ctx, bool final)
 		else
 			zcstock_bpf__detach(run->stock);
 	}
-	return qlat_report(&env.common, &output, run, run->obj, run->counters_fd, run->hists_fd, final);
+	return qlat_report(&env.common, &output, run, run->obj, run->state_fd, final);
 }
 
 /* Evidence records, and the BPF counter in case the ring lost the record */
@@ -392,7 +404,7 @@ static bool stop_cb(void *ctx, int timeout_ms)
 
 	if (qlat_evidence_poll(&run->ev, timeout_ms))
 		return true;
-	if (qlat_read_counters(run->counters_fd, cnt, ZCLAT_NR_COUNTERS) ||
+	if (qlat_read_state(run->state_fd, cnt, ZCLAT_NR_COUNTERS, NULL, 0) ||
 	    !cnt[ZCLAT_EV_OVER])
 		return false;
 	usleep(2000);	/* the record is submitted right after the counter */
@@ -419,9 +431,21 @@ static int open_zc(struct zclat_run *run, enum qlat_attach mode)
 	skel->rodata->targ_dev = env.dev;
 	skel->rodata->qlat_evidence_on = evidence_on();
 	skel->rodata->qlat_threshold_ns = env.common.threshold_ns;
-	if (env.max_inflight > 0)
-		bpf_map__set_max_entries(skel->maps.batches, env.max_inflight);
+	skel->rodata->counts_live = env.in_flight;
+	err = qlat_evidence_size(skel->maps.qlat_events, evidence_on());
+	if (err) {
+		zclat_bpf__destroy(skel);
+		return err;
+	}
 	qlat_select_progs(skel->obj, mode);
+	if (!env.in_flight) {
+		struct bpf_program *prog;
+
+		bpf_object__for_each_program(prog, skel->obj)
+			if (!strncmp(bpf_program__name(prog), "submit_", 7) ||
+			    !strncmp(bpf_program__name(prog), "complete_", 9))
+				bpf_program__set_autoload(prog, false);
+	}
 	err = zclat_bpf__load(skel);
 	if (!err)
 		err = zclat_bpf__attach(skel);
@@ -432,15 +456,18 @@ static int open_zc(struct zclat_run *run, enum qlat_attach mode)
 	run->zc = skel;
 	run->obj = skel->obj;
 	run->mode = mode;
-	run->hists_fd = bpf_map__fd(skel->maps.hists);
-	run->counters_fd = bpf_map__fd(skel->maps.counters);
+	run->state_fd = bpf_map__fd(skel->maps.state);
 	return 0;
 }
 
 /* stock vhost_net: its static functions' addresses come from kallsyms */
 static int open_stock(struct zclat_run *run)
 {
+	static const char *const syms[] = {
+		"vhost_zerocopy_complete", "vhost_zerocopy_callback", "handle_tx_kick",
+	};
 	struct zcstock_bpf *skel;
+	__u64 addr[3];
 	__u64 cb, kick;
 	bool ops;
 	int err;
@@ -458,13 +485,10 @@ static int open_stock(struct zclat_run *run)
 		return -ENOENT;
 	}
 	/* vhost_zerocopy_complete() since 6.8 (ubuf_info->ops), _callback() before */
-	ops = true;
-	cb = qlat_ksym("vhost_zerocopy_complete", "vhost_net");
-	if (!cb) {
-		ops = false;
-		cb = qlat_ksym("vhost_zerocopy_callback", "vhost_net");
-	}
-	kick = qlat_ksym("handle_tx_kick", "vhost_net");
+	qlat_ksyms("vhost_net", syms, addr, 3);
+	ops = addr[0];
+	cb = ops ? addr[0] : addr[1];
+	kick = addr[2];
 	if (!cb || !kick) {
 		fprintf(stderr, "qlat zc: --stock: vhost_zerocopy_complete (or _callback) and "
 			"handle_tx_kick not in /proc/kallsyms (not root, or kptr_restrict?)\n");
@@ -479,9 +503,11 @@ static int open_stock(struct zclat_run *run)
 	skel->rodata->stock_tx_kick = kick;
 	skel->rodata->qlat_evidence_on = evidence_on();
 	skel->rodata->qlat_threshold_ns = env.common.threshold_ns;
-	if (env.max_inflight > 0)
-		bpf_map__set_max_entries(skel->maps.inflight, env.max_inflight);
-	err = zcstock_bpf__load(skel);
+	err = qlat_evidence_size(skel->maps.qlat_events, evidence_on());
+	if (!err && env.max_inflight > 0)
+		err = bpf_map__set_max_entries(skel->maps.inflight, env.max_inflight);
+	if (!err)
+		err = zcstock_bpf__load(skel);
 	if (!err)
 		err = zcstock_bpf__attach(skel);
 	if (err) {
@@ -492,8 +518,7 @@ static int open_stock(struct zclat_run *run)
 	}
 	run->stock = skel;
 	run->obj = skel->obj;
-	run->hists_fd = bpf_map__fd(skel->maps.hists);
-	run->counters_fd = bpf_map__fd(skel->maps.counters);
+	run->state_fd = bpf_map__fd(skel->maps.state);
 	return 0;
 }
 

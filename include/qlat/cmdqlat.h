@@ -8,7 +8,7 @@
 #define CMDQLAT_THREADS	16	/* GCE threads */
 #define CMDQLAT_PIPES	3	/* display pipes of the timing generator */
 
-/* Histograms: index = metric * CMDQLAT_KEYS + key */
+/* Histograms: one per (metric, key), at cmdqlat_hist_idx(metric, key) */
 enum cmdqlat_metric {
 	CMDQLAT_FLUSH_EOC,	/* key: thread; flush -> EOC/ERROR irq, ns */
 	CMDQLAT_EOC_CB,		/* key: thread; irq -> client callback, ns */
@@ -17,10 +17,38 @@ enum cmdqlat_metric {
 	CMDQLAT_INST,		/* key: thread; instructions per flushed packet */
 	CMDQLAT_NR_METRICS,
 };
-#define CMDQLAT_KEYS	CMDQLAT_THREADS
-#define CMDQLAT_NR_HISTS (CMDQLAT_NR_METRICS * CMDQLAT_KEYS)
+#define CMDQLAT_NR_HISTS (3 * CMDQLAT_THREADS + 2 * CMDQLAT_PIPES)
 
-/* Event counters (per-CPU array, summed by the tool) */
+/* Keys of a metric: pipes for SLACK and LATE, threads for the others */
+static inline __attribute__((always_inline)) unsigned int cmdqlat_nkeys(unsigned int metric)
+{
+	return metric == CMDQLAT_SLACK || metric == CMDQLAT_LATE ? CMDQLAT_PIPES :
+								  CMDQLAT_THREADS;
+}
+
+/*
+ * The histograms of the metrics one after the other, each with its own
+ * number of keys (key < cmdqlat_nkeys(metric)); a constant where metric
+ * is one.
+ */
+static inline __attribute__((always_inline)) unsigned int
+cmdqlat_hist_idx(unsigned int metric, unsigned int key)
+{
+	switch (metric) {
+	case CMDQLAT_FLUSH_EOC:
+		return key;
+	case CMDQLAT_EOC_CB:
+		return CMDQLAT_THREADS + key;
+	case CMDQLAT_SLACK:
+		return 2 * CMDQLAT_THREADS + key;
+	case CMDQLAT_LATE:
+		return 2 * CMDQLAT_THREADS + CMDQLAT_PIPES + key;
+	default:
+		return 2 * CMDQLAT_THREADS + 2 * CMDQLAT_PIPES + key;
+	}
+}
+
+/* Event counters (in struct cmdqlat_state, summed over CPUs by the tool) */
 enum cmdqlat_counter {
 	CMDQLAT_EV_FINALIZE,
 	CMDQLAT_EV_FLUSH,
@@ -37,6 +65,19 @@ enum cmdqlat_counter {
 	CMDQLAT_EV_MISS_BASE,	/* + pipe: packets that missed their deadline (UNDERRUNs) */
 	CMDQLAT_NR_COUNTERS = CMDQLAT_EV_MISS_BASE + CMDQLAT_PIPES,
 };
+
+/*
+ * What the BPF programs count and bin: one per-CPU element (map "state"),
+ * so that an event costs one map lookup, whatever it updates, and the tool
+ * reads it all with one syscall. 29,928 bytes: a per-CPU map's value must
+ * fit the kernel's minimum per-CPU unit (PCPU_MIN_UNIT_SIZE, 32 KiB).
+ */
+struct cmdqlat_state {
+	__u64 counters[CMDQLAT_NR_COUNTERS];
+	struct qlat_hist hists[CMDQLAT_NR_HISTS];
+};
+_Static_assert(sizeof(struct cmdqlat_state) <= 32768,
+	       "struct cmdqlat_state exceeds a per-CPU map value's 32 KiB");
 
 /* cmdq_vblank.type, and cmdq_vblank.miss / cmdq_eoc_irq.miss (CMDQ_MISS_*) */
 #define CMDQLAT_VBLANK_UNDERRUN	2

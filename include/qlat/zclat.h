@@ -32,7 +32,7 @@ enum zclat_counter {
 	ZCLAT_EV_FILTERED,	/* events dropped by --vq/--dev */
 	ZCLAT_EV_BADKEY,	/* vq out of range: counted, not binned */
 	ZCLAT_EV_UNMATCHED,	/* signalled entries with no submit time (attached late) */
-	ZCLAT_EV_MAP_FULL,	/* in-flight/batch map full: the buffer is not timed */
+	ZCLAT_EV_MAP_FULL,	/* --stock: in-flight map full, the buffer is not timed */
 	ZCLAT_EV_PARTIAL,	/* --stock: callback of a cloned skb, not the last */
 	ZCLAT_EV_PURGED,	/* --stock: timed sends never signalled (device released) */
 	ZCLAT_EV_OVER,		/* submit->signal over --threshold */
@@ -40,18 +40,14 @@ enum zclat_counter {
 	ZCLAT_NR_COUNTERS,
 };
 
-/*
- * Submit times of the entries a vq worker has put in the used ring but not
- * yet signalled (vhost-zc-net: kiocb_dequeue ... signal), per device and vq.
- * Only that worker writes its entry. Bounded: entries past ZCLAT_BATCH_MAX,
- * or with no entry because the map is full, count as ZCLAT_EV_MAP_FULL.
- */
-#define ZCLAT_BATCH_MAX	64	/* a power of 2 */
-struct zclat_batch {
-	__u32 n;		/* timed entries in submit_ns[] */
-	__u32 untimed;		/* entries past ZCLAT_BATCH_MAX */
-	__u64 submit_ns[ZCLAT_BATCH_MAX];
+/* What the BPF programs count and bin: one per-CPU element (map "state") */
+struct zclat_state {
+	__u64 counters[ZCLAT_NR_COUNTERS];
+	struct qlat_hist hists[ZCLAT_NR_HISTS];
 };
+
+/* vhost_zc_signal reports at most this many submit times (VZC_BATCH) */
+#define ZCLAT_BATCH_MAX	64
 
 /* --stock: a zero-copy send in flight, keyed by its ubuf_info */
 struct zclat_inflight {

@@ -15,15 +15,27 @@ ok $? "load tun, tap, vhost and vhost_zc.ko"
 
 # the SEC("tracepoint") record layouts (bpf/vhost_zc_tp.h) vs tracefs
 tp_layout_check vhost_zc
-assert_eq "$tp_bad/$tp_fields" 0/28 "all vhost_zc fallback record fields match the tracefs format files"
+assert_eq "$tp_bad/$tp_fields" 0/29 "all vhost_zc fallback record fields match the tracefs format files"
 
 # TX without a reader (-N): the stack frees the frames, zero-copy sends
 # complete with success; then RX frames (-x) for the RX vq.
+# The tracepoint path runs with --in-flight: submit and complete are
+# attached and counted as they happen; by default they are counted at
+# dequeue and their programs are not even loaded.
 for mode in tp_btf raw_tp tracepoint; do
 	out=$OUT/qlat-zc-$mode.json
-	if ! qlat_start "$out" zc --json --attach=$mode; then
+	live=
+	[ $mode = tracepoint ] && live=--in-flight
+	# shellcheck disable=SC2086
+	if ! qlat_start "$out" zc --json --attach=$mode $live; then
 		ok 1 "$mode: qlat zc attached"
 		continue
+	fi
+	progs=$(bpftool prog show -j | jq -r '[.[] | .name | select(test("^(submit|complete)_"))] | sort | join(" ")')
+	if [ -n "$live" ]; then
+		assert_eq "$progs" "complete_tp submit_tp" "$mode $live: submit and complete programs loaded"
+	else
+		assert_eq "$progs" "" "$mode: no submit or complete program loaded"
 	fi
 	zc_snap a
 	zc_run $mode -s 1500 -n $N -q 128 -N -x 50
@@ -126,7 +138,7 @@ ok $? "--threshold, terminal: BREACH line and one marked trigger event"
 
 # bad options: exit 1 with a message
 for bad in "--vq 2" "--threshold 0" "--threshold -5" "--max-inflight 0" \
-	"--stock --attach=raw_tp" "--evidence x"; do
+	"--max-inflight 8" "--stock --attach=raw_tp" "--evidence x"; do
 	# shellcheck disable=SC2086
 	"$QLAT" zc $bad -d 1 >/dev/null 2>"$OUT/qlat-zc-bad.err"
 	st=$?
