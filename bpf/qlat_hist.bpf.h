@@ -18,18 +18,22 @@
 	__v;								\
 })
 
-/* floor(log2(v)) for v > 0, without a loop (BPF has no clz) */
+/*
+ * floor(log2(v)) for 0 < v < 2^63, without a loop (BPF has no clz) and
+ * without a branch: each step's (K - v) >> 63 is 1 exactly when v > K
+ * (v < 2^63). Branches here would double the paths the verifier walks per
+ * step wherever the slot indexes memory (signal_chunk() bins 16 values).
+ */
 static __always_inline __u32 qlat_log2(__u64 v)
 {
-	__u32 r = 0, s;
+	__u64 r, s;
 
-	s = (v > 0xffffffffULL) << 5; v >>= s; r |= s;
-	s = (v > 0xffff) << 4; v >>= s; r |= s;
-	s = (v > 0xff) << 3; v >>= s; r |= s;
-	s = (v > 0xf) << 2; v >>= s; r |= s;
-	s = (v > 0x3) << 1; v >>= s; r |= s;
-	r |= (v >> 1);
-	return r;
+	s = ((0xffffffffULL - v) >> 63) << 5; v >>= s; r = s;
+	s = ((0xffffULL - v) >> 63) << 4; v >>= s; r |= s;
+	s = ((0xffULL - v) >> 63) << 3; v >>= s; r |= s;
+	s = ((0xfULL - v) >> 63) << 2; v >>= s; r |= s;
+	s = ((0x3ULL - v) >> 63) << 1; v >>= s; r |= s;
+	return r | (v >> 1);
 }
 
 /* Slot of v: 0 for 0, floor(log2(v)) + 1 otherwise (inclusive upper bound 2^i - 1) */
