@@ -114,6 +114,7 @@ error_t cmd_parse(int key, char *arg, struct argp_state *state)
 	case OPT_DEPTH:
 	case OPT_OPS:
 	case OPT_MAXOPS:
+	case OPT_RATE:
 		if (parse_u64(arg, &v))
 			argp_error(state, "invalid number '%s'", arg);
 		if (key == OPT_TIMEOUT) {
@@ -129,6 +130,8 @@ error_t cmd_parse(int key, char *arg, struct argp_state *state)
 			a->depth = v;
 		} else if (key == OPT_OPS) {
 			a->ops = v;
+		} else if (key == OPT_RATE) {
+			a->rate = v;
 		} else {
 			a->max_ops = v;
 		}

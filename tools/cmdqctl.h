@@ -49,6 +49,7 @@ struct cmd_args {
 	uint32_t depth;
 	uint32_t ops;
 	uint32_t max_ops;
+	uint64_t rate;
 	int nargs;
 	char **args;
 };
@@ -57,7 +58,7 @@ enum {
 	OPT_ASYNC = 'a', OPT_RAW = 'r', OPT_NOFIN = 'n', OPT_TIMEOUT = 'T',
 	OPT_SEED = 's', OPT_COUNT = 'c', OPT_DURATION = 'D', OPT_DEPTH = 'q',
 	OPT_OPS = 'o', OPT_MAXOPS = 'm', OPT_ONELINE = '1', OPT_VALUES = 'V',
-	OPT_PREFIX = 'p',
+	OPT_PREFIX = 'p', OPT_RATE = 'R',
 };
 
 int cmd_argp(int argc, char **argv, const struct argp_option *opts,

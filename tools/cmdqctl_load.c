@@ -9,12 +9,40 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* packet n of a run at rate a second from t0 is due at t0 + n / rate */
+static void due(const struct timespec *t0, uint64_t n, uint64_t rate, struct timespec *t)
+{
+	uint64_t ns = t0->tv_nsec + n * 1000000000ull / rate;
+
+	t->tv_sec = t0->tv_sec + ns / 1000000000ull;
+	t->tv_nsec = ns % 1000000000ull;
+}
+
+static bool paced(const struct timespec *t0, uint64_t n, uint64_t rate)
+{
+	struct timespec t, now;
+
+	due(t0, n, rate, &t);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t.tv_sec || (now.tv_sec == t.tv_sec && now.tv_nsec >= t.tv_nsec);
+}
+
+static void pace_wait(const struct timespec *t0, uint64_t n, uint64_t rate)
+{
+	struct timespec t;
+
+	due(t0, n, rate, &t);
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+}
+
 int cmd_load(int argc, char **argv)
 {
 	static const struct argp_option opts[] = {
 		{ "duration-ms", OPT_DURATION, "MS", 0, "Run this long (default: until SIGINT/SIGTERM)", 0 },
 		{ "depth", OPT_DEPTH, "N", 0, "Async packets kept in flight (default 16)", 0 },
 		{ "ops", OPT_OPS, "K", 0, "Register writes per packet (default 32)", 0 },
+		{ "rate", OPT_RATE, "PPS", 0,
+		  "Submit at most PPS packets a second (default: as fast as the depth allows)", 0 },
 		{ 0 },
 	};
 	struct cmd_args a = { .depth = 16, .ops = 32 };
@@ -26,7 +54,8 @@ int cmd_load(int argc, char **argv)
 
 	if (cmd_argp(argc, argv, opts, NULL,
 		     "Async load generator: keeps DEPTH packets of OPS writes in flight on the "
-		     "bound thread. Prints load_* totals at the end.", &a))
+		     "bound thread, paced to --rate if given. Prints load_* totals at the end.",
+		     &a))
 		return 2;
 	if (!a.depth || a.depth > CMDQ_IOC_MAX_TICKETS || !a.ops || a.ops > CMDQ_IOC_MAX_OPS)
 		return 2;
@@ -52,7 +81,13 @@ int cmd_load(int argc, char **argv)
 		if (a.duration_ms && (now.tv_sec - t0.tv_sec) * 1000 +
 		    (now.tv_nsec - t0.tv_nsec) / 1000000 >= a.duration_ms)
 			break;
-		if (inflight < a.depth) {
+		if (inflight < a.depth && a.rate && !paced(&t0, submitted, a.rate)) {
+			/* not yet time for the next one: reap, or wait for its time */
+			if (!inflight) {
+				pace_wait(&t0, submitted, a.rate);
+				continue;
+			}
+		} else if (inflight < a.depth) {
 			if (ioctl(devfd, CMDQ_IOC_SUBMIT, &s)) {
 				fprintf(stderr, "cmdqctl: load: submit: %s\n", errname(errno));
 				break;
