@@ -75,8 +75,8 @@ $(bpf_now)
 EOF
 	awk -v l="$label" -v t=$((t1 - t0)) -v c=$((c1 - c0)) -v f=$((f1 - f0)) -v d="$D" 'BEGIN {
 		if (c <= 0) { printf "%-28s no events\n", l; exit }
-		printf "%-28s %12.0f %10d %10.1f %10s\n", l, c / d, c, t / c,
-			f > 0 ? sprintf("%.1f", t / f) : "-" }'
+		pf = f > 0 ? sprintf("%.1f", t / f) : "-"
+		printf "%-28s %12.0f %10d %10.1f %10s\n", l, c / d, c, t / c, pf }'
 }
 
 load() { # RATE THREAD...: one cmdqctl load per thread, at once

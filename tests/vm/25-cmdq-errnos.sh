@@ -186,6 +186,18 @@ diag "load: $*"
 ok $? "the loader got its packets through"
 snap l1
 assert_eq "$(v l1 dev_tasks_live) $(v l1 thread14_bound)" "0 0" "the loader's fd left nothing behind"
+
+# --rate paces the submits: packet n no earlier than n / rate after the start
+"$C" -t 14 load --rate 200 --depth 8 --ops 1 --duration-ms 1000 >"$OUT/rate.out"
+ok $? "load --rate 200 for 1 s"
+# shellcheck disable=SC2046
+set -- $(cat "$OUT/rate.out")
+diag "load --rate 200: $*"
+_n=$(kv load_submitted "$@")
+[ "$_n" -gt 0 ] && [ "$_n" -le 201 ]
+ok $? "--rate 200 for 1 s: $_n packets submitted (1..201)"
+assert_eq "$(($(kv load_reaped "$@") + $(kv load_inflight "$@")))/$(kv load_errors "$@")" "$_n/0" \
+	"--rate: reaped + in flight == submitted, no errors"
 assert_eq "$(v l1 frame_enabled)" 1 "the frame client is still running"
 
 # the frame client does not pin its module: unloading stops it cleanly
