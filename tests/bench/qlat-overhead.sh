@@ -99,7 +99,7 @@ TMP=$(mktemp -d /tmp/qlat-overhead.XXXXXX)
 # private copies (in the guest's tmpfs): a rebuild on the host while this
 # runs must not pull the binaries away
 B=$TMP/bin
-mkdir -p "$B" && cp "$Q" "$REPO/build/cmdqctl" "$REPO/build/bpfempty" \
+mkdir -p "$B" && cp "$Q" "$B/qlat" && cp "$REPO/build/cmdqctl" "$REPO/build/bpfempty" \
 	"$REPO/build/kmod/$(uname -r)"/cmdq/*.ko "$REPO/build/kmod/$(uname -r)"/vhost_zc/*.ko \
 	"$B/" || die "copying the binaries failed"
 CFGS="none empty qlat bpftrace"
