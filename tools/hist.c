@@ -94,19 +94,22 @@ void qlat_hist_merge_percpu(struct qlat_hist *dst, const struct qlat_hist *percp
 	}
 }
 
-/* slot holding the value of rank ceil(q * count) */
+/*
+ * Slot holding the value of rank ceil(q * count), in integers: q is taken
+ * in parts per 10^9 (rounded), so that a q computed in floating point
+ * (1 - 0.99 = 0.010000000000000009, 99.9 / 100 = 0.9990000000000001)
+ * does not pick the next rank when q * count is a whole number.
+ */
 static int quantile_slot(const struct qlat_hist *h, double q)
 {
-	__u64 rank, cum = 0;
+	const unsigned __int128 giga = 1000000000;
+	__u64 ppb, rank, cum = 0;
 	int i;
 
 	if (!h->count)
 		return -1;
-	if (q <= 0)
-		q = 1e-12;
-	if (q > 1)
-		q = 1;
-	rank = (__u64)ceil(q * (double)h->count);
+	ppb = q >= 1 ? giga : q <= 0 ? 0 : (__u64)llround(q * 1e9);
+	rank = (__u64)(((unsigned __int128)h->count * ppb + giga - 1) / giga);
 	if (rank < 1)
 		rank = 1;
 	for (i = 0; i < QLAT_SLOTS; i++) {

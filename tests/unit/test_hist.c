@@ -92,6 +92,27 @@ static void test_quantiles(void)
 		}
 		tap_ok(ok, "distribution %d: quantile bounds bracket the sorted-data quantile", dist);
 	}
+	/*
+	 * q * count a whole number, q from floating point: rank q * count
+	 * exactly, not the next one (1 - 0.99 and 99.9 / 100 are a hair
+	 * above 0.01 and 0.999)
+	 */
+	qlat_hist_init(&h);
+	qlat_hist_add(&h, 5);
+	for (i = 0; i < 99; i++)
+		qlat_hist_add(&h, 200);
+	tap_eq_u64(qlat_hist_quantile(&h, 1 - 0.99), 7,
+		   "p1 of 100 values: rank 1 (slot of 5, bound 7), with q = 1 - 0.99");
+	qlat_hist_init(&h);
+	for (i = 0; i < 999; i++)
+		qlat_hist_add(&h, 10);
+	qlat_hist_add(&h, 1000000);
+	tap_eq_u64(qlat_hist_quantile(&h, 99.9 / 100), 15,
+		   "p99.9 of 1000 values: rank 999 (slot of 10, bound 15), with q = 99.9 / 100");
+	qlat_hist_init(&h);
+	h.count = h.slots[40] = 1ULL << 62;
+	h.min = h.max = 1ULL << 39;
+	tap_eq_u64(qlat_hist_quantile(&h, 0.5), 1ULL << 39, "2^62 values: no overflow in the rank");
 	qlat_hist_init(&h);
 	tap_eq_u64(qlat_hist_quantile(&h, 0.99), 0, "quantile of an empty histogram is 0");
 	qlat_hist_add(&h, 700);
