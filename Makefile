@@ -34,7 +34,9 @@ LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-TOOL_CFLAGS := $(CFLAGS) $(WARNFLAGS) -I$(O) -Iinclude -Itools
+# what `qlat --version` says (and the Debian packages, issue 18)
+QLAT_VERSION := 0.2.0
+TOOL_CFLAGS := $(CFLAGS) $(WARNFLAGS) -I$(O) -Iinclude -Itools -DQLAT_VERSION='"$(QLAT_VERSION)"'
 TOOL_LIBS := -static -lbpf -lelf -lz -ljson-c -lm
 
 # Debian packages for building and for the VM. libc6-dev etc come with

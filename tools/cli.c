@@ -37,6 +37,33 @@ int qlat_parse_uint(const char *s, long max, long *v)
 	return 0;
 }
 
+int qlat_parse_ns(const char *s, __u64 *ns)
+{
+	static const struct { const char *sfx; __u64 mult; } units[] = {
+		{ "", 1 }, { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
+		{ "s", 1000000000 },
+	};
+	unsigned long long v;
+	unsigned int i;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].sfx))
+			continue;
+		if (v > ((1ULL << 63) - 1) / units[i].mult)
+			return -EINVAL;
+		*ns = v * units[i].mult;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG && !verbose)
@@ -150,8 +177,9 @@ static const struct argp_option common_opts[] = {
 	  "Also keep the latest Prometheus text format 0.0.4 in FILE (replaced "
 	  "atomically; for node_exporter's textfile collector)", 0 },
 	{ NULL, 0, NULL, 0, "Limits (exit status 2 when breached):", 20 },
-	{ "threshold", OPT_THRESHOLD, "NS", 0,
-	  "Stop when one event's latency exceeds NS nanoseconds", 0 },
+	{ "threshold", OPT_THRESHOLD, "TIME", 0,
+	  "Stop when one event's latency exceeds TIME (ns; or with a suffix: "
+	  "ns, us, ms, s)", 0 },
 	{ "evidence", OPT_EVIDENCE, "N", 0,
 	  "On a breach, print the last N events leading to it (default 20)", 0 },
 	{ NULL, 0, NULL, 0, "Attaching:", 30 },
@@ -165,7 +193,6 @@ static const struct argp_option common_opts[] = {
 static error_t parse_common(int key, char *arg, struct argp_state *state)
 {
 	struct qlat_env *env = state->input;
-	char *end;
 	long v;
 
 	switch (key) {
@@ -216,11 +243,27 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		env->prom_file = arg;
 		break;
 	case OPT_THRESHOLD:
-		errno = 0;
-		env->threshold_ns = strtoull(arg, &end, 10);
-		if (errno || end == arg || *end || *arg == '-' || !env->threshold_ns ||
-		    env->threshold_ns >> 63)
-			argp_error(state, "invalid threshold '%s' (ns, 1 to 2^63-1)", arg);
+		if (qlat_parse_ns(arg, &env->threshold_ns) || !env->threshold_ns)
+			argp_error(state, "invalid threshold '%s' (1 to 2^63-1 ns; "
+				   "suffix ns, us, ms or s, default ns)", arg);
+		break;
+	case ARGP_KEY_ARG:
+		/* libbpf-tools' positional [interval] [count] */
+		if (state->arg_num == 0) {
+			if (qlat_parse_uint(arg, 86400, &v) || !v)
+				argp_error(state, "invalid interval '%s'", arg);
+			env->interval = v;
+		} else if (state->arg_num == 1) {
+			if (qlat_parse_uint(arg, 1000000, &v) || !v)
+				argp_error(state, "invalid count '%s'", arg);
+			env->count = v;
+		} else {
+			argp_error(state, "too many arguments: [interval [count]] at most");
+		}
+		break;
+	case ARGP_KEY_END:
+		if (env->count && !env->interval)
+			argp_error(state, "a count (-c) needs an interval (-i)");
 		break;
 	case OPT_EVIDENCE:
 		if (qlat_parse_uint(arg, 100000, &v))

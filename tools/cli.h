@@ -49,6 +49,11 @@ extern volatile sig_atomic_t qlat_exiting;
 
 int qlat_parse_format(const char *s, enum qlat_format *f);
 int qlat_parse_uint(const char *s, long max, long *v);
+/*
+ * A time: digits, then no suffix or ns (nanoseconds), us, ms or s, as rtla
+ * takes thresholds; -EINVAL unless the result is below 2^63 ns
+ */
+int qlat_parse_ns(const char *s, __u64 *ns);
 
 /* libbpf's messages (debug and fallback warnings only with -v), SIGINT/SIGTERM */
 void qlat_setup(const struct qlat_env *env);

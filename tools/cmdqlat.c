@@ -146,9 +146,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid miss count '%s'", arg);
 		env.common.max_misses = v;
 		break;
-	case ARGP_KEY_ARG:
-		argp_usage(state);
-		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -432,6 +429,7 @@ int cmdqlat_main(int argc, char **argv)
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.args_doc = "[INTERVAL [COUNT]]",
 		.doc = argp_doc,
 		.children = children,
 	};

@@ -97,6 +97,7 @@ enum {
 };
 
 static const struct argp_option gate_options[] = {
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{ "baseline", 'b', "FILE", 0, "A baseline file or directory (repeatable)", 0 },
 	{ "run", 'r', "FILE", 0, "A run file or directory (repeatable)", 0 },
 	{ "quantiles", OPT_Q, "LIST", 0, "Quantiles to compare (default p50,p99,p99.9)", 1 },
@@ -173,6 +174,9 @@ static error_t gate_parse_opt(int key, char *arg, struct argp_state *state)
 		if (!end || end == arg || (strcmp(end, "=up") && strcmp(end, "=down")))
 			argp_error(state, "invalid direction '%s' (PATTERN=up or PATTERN=down)", arg);
 		add_str(&a->o.direction, &a->o.ndirection, arg);
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case OPT_JSON:
 		a->json = true;

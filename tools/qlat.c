@@ -8,6 +8,9 @@
 #include <string.h>
 #include "qlat.h"
 
+/* every subcommand's --version (-V), from argp */
+const char *argp_program_version = "qlat " QLAT_VERSION;
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -20,7 +23,8 @@ static void usage(FILE *f)
 		"          (vhost-zc-net, or stock vhost_net with --stock)\n"
 		"  gate    compare runs against a baseline: exit 0 pass, 2 regression,\n"
 		"          3 inconclusive\n\n"
-		"Run 'qlat SUBCOMMAND --help' for the options of each.\n");
+		"Run 'qlat SUBCOMMAND --help' for the options of each;\n"
+		"'qlat --version' for the version.\n");
 }
 
 int main(int argc, char **argv)
@@ -32,6 +36,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("%s\n", argp_program_version);
 		return 0;
 	}
 	if (!strcmp(argv[1], "cmdq")) {

@@ -174,9 +174,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid in-flight bound '%s' (1-1048576)", arg);
 		env.max_inflight = v;
 		break;
-	case ARGP_KEY_ARG:
-		argp_usage(state);
-		break;
 	case ARGP_KEY_END:
 		if (env.stock && env.common.attach != QLAT_ATTACH_AUTO)
 			argp_error(state, "--stock attaches with fentry only; drop --attach");
@@ -537,6 +534,7 @@ int zclat_main(int argc, char **argv)
 	static const struct argp argp = {
 		.options = opts,
 		.parser = parse_arg,
+		.args_doc = "[INTERVAL [COUNT]]",
 		.doc = argp_doc,
 		.children = children,
 	};

@@ -105,7 +105,10 @@ static void test_options(void)
 		{ "--threshold", "0", "invalid threshold '0'" },
 		{ "--threshold", "-5", "invalid threshold '-5'" },
 		{ "--threshold", "9223372036854775808", "invalid threshold '9223372036854775808'" },
-		{ "--threshold", "10ms", "invalid threshold '10ms'" },
+		{ "--threshold", "10m", "invalid threshold '10m'" },
+		{ "--threshold", "9223372036854776us", "invalid threshold '9223372036854776us'" },
+		{ "--threshold", "ms", "invalid threshold 'ms'" },
+		{ "-c", "3", "a count (-c) needs an interval (-i)" },
 		{ "--evidence", "100001", "invalid evidence count '100001'" },
 	};
 	struct qlat_env env = QLAT_ENV_INIT;
@@ -124,6 +127,28 @@ static void test_options(void)
 
 		tap_ok(st == QLAT_EXIT_USAGE && strstr(msg, bad[i][2]),
 		       "%s %s: exit %d, '%s'", bad[i][0], bad[i][1], st, msg);
+	}
+	{
+		static const struct { const char *s; __u64 ns; } t[] = {
+			{ "1500", 1500 }, { "1500ns", 1500 }, { "250us", 250000 },
+			{ "10ms", 10000000 }, { "2s", 2000000000 },
+			{ "9223372036854775807", 9223372036854775807ULL },
+		};
+		__u64 ns;
+		int good = 1;
+
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+			good &= !qlat_parse_ns(t[i].s, &ns) && ns == t[i].ns;
+		tap_ok(good && qlat_parse_ns("9223372037s", &ns) == -EINVAL &&
+		       qlat_parse_ns("-5us", &ns) == -EINVAL && qlat_parse_ns("5 ms", &ns) == -EINVAL,
+		       "qlat_parse_ns: bare ns and ns/us/ms/s suffixes; overflow, sign, space refused");
+	}
+	{
+		const char *pos[] = { "2", "5", NULL };
+		struct qlat_env e2 = QLAT_ENV_INIT;
+
+		tap_ok(!parse(&e2, pos, ARGP_NO_EXIT) && e2.interval == 2 && e2.count == 5,
+		       "positional [interval] [count], as libbpf-tools take them");
 	}
 	tap_ok(!qlat_parse_uint("0", 5, &v) && v == 0 && !qlat_parse_uint("5", 5, &v) &&
 	       v == 5 && qlat_parse_uint("6", 5, &v) == -EINVAL &&

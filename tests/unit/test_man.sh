@@ -48,4 +48,18 @@ for page in docs/man/qlat-*.8; do
 	ok $? "every long option of qlat $sub --help is in $page${missing:+ (missing:$missing)}"
 done
 
+# the version is the Makefile's, however it is asked for; gate takes -h
+want="qlat $(sed -n 's/^QLAT_VERSION := //p' Makefile)"
+for a in --version -V "cmdq --version" "zc -V" "gate --version"; do
+	# shellcheck disable=SC2086
+	got=$("$QLAT" $a 2>&1)
+	assert_eq "$got" "$want" "qlat $a"
+done
+out=$("$QLAT" gate -h)
+st=$?
+case "$out" in "Usage: qlat gate"*) ;; *) st=x ;; esac
+assert_eq "$st" 0 "qlat gate -h: its usage, exit 0"
+"$QLAT" cmdq -c 3 >/dev/null 2>&1
+assert_eq $? 1 "qlat cmdq -c 3 without an interval: usage error"
+
 tap_done
