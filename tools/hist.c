@@ -169,14 +169,20 @@ double qlat_unit_div(enum qlat_unit u)
 	}
 }
 
+/*
+ * v (ns, or a count) in unit, exactly: a nanosecond is 0.001 us and
+ * 0.000001 ms, so us get 3 decimals and ms 6 (with 3, the low buckets'
+ * bounds all printed as 0.000)
+ */
 static void fmt_val(char *buf, size_t len, __u64 v, enum qlat_unit unit)
 {
-	double d = qlat_unit_div(unit);
+	__u64 d = (__u64)qlat_unit_div(unit);
 
-	if (d == 1)
+	if (d <= 1)
 		snprintf(buf, len, "%llu", (unsigned long long)v);
 	else
-		snprintf(buf, len, "%.3f", v / d);
+		snprintf(buf, len, "%llu.%0*llu", (unsigned long long)(v / d),
+			 d == 1000 ? 3 : 6, (unsigned long long)(v % d));
 }
 
 #define STARS_MAX 40
@@ -188,7 +194,7 @@ void qlat_hist_print(FILE *f, const struct qlat_hist *h, const char *title,
 	static const char *const qn[] = { "p50", "p90", "p99", "p99.9" };
 	char lo[32], hi[32], b[4][32];
 	__u64 peak = 0;
-	int i, first = -1, last = -1, w;
+	int i, first = -1, last = -1, w, wlo, whi;
 
 	for (i = 0; i < QLAT_SLOTS; i++) {
 		if (!h->slots[i])
@@ -203,22 +209,28 @@ void qlat_hist_print(FILE *f, const struct qlat_hist *h, const char *title,
 	if (first < 0) {
 		fprintf(f, "     (no events)\n");
 	} else {
-		fprintf(f, "%25s : %-12s |%-*s|\n", qlat_unit_name(unit), "count",
-			STARS_MAX, "distribution");
+		/* columns as wide as the widest bound shown (10 at least) */
+		fmt_val(lo, sizeof(lo), qlat_slot_lo(last), unit);
+		fmt_val(hi, sizeof(hi), qlat_slot_hi(last), unit);
+		wlo = strlen(lo) > 10 ? (int)strlen(lo) : 10;
+		whi = strlen(hi) > 10 ? (int)strlen(hi) : 10;
+		fprintf(f, "%*s : %-12s |%-*s|\n", wlo + 4 + whi, qlat_unit_name(unit),
+			"count", STARS_MAX, "distribution");
 		for (i = first; i <= last; i++) {
 			fmt_val(lo, sizeof(lo), qlat_slot_lo(i), unit);
 			fmt_val(hi, sizeof(hi), qlat_slot_hi(i), unit);
 			w = peak ? (int)((h->slots[i] * STARS_MAX + peak - 1) / peak) : 0;
-			fprintf(f, "%12s -> %-10s : %-12llu |%-*.*s|\n", lo, hi,
+			fprintf(f, "%*s -> %-*s : %-12llu |%-*.*s|\n", wlo, lo, whi, hi,
 				(unsigned long long)h->slots[i], STARS_MAX, w,
 				"****************************************");
 		}
 	}
 	fmt_val(lo, sizeof(lo), h->count ? h->min : 0, unit);
 	fmt_val(hi, sizeof(hi), h->max, unit);
-	fprintf(f, "     count %llu  min %s  avg %.3f  max %s",
+	fprintf(f, "     count %llu  min %s  avg %.3f  max %s%s%s",
 		(unsigned long long)h->count, lo,
-		h->count ? (double)h->sum / h->count / qlat_unit_div(unit) : 0.0, hi);
+		h->count ? (double)h->sum / h->count / qlat_unit_div(unit) : 0.0, hi,
+		unit == QLAT_UNIT_NONE ? "" : " ", unit == QLAT_UNIT_NONE ? "" : qlat_unit_name(unit));
 	if (h->overflow)
 		fprintf(f, "  overflow %llu", (unsigned long long)h->overflow);
 	fprintf(f, "\n     ");

@@ -229,6 +229,55 @@ static void test_json_roundtrip(void)
 	json_object_put(o);
 }
 
+/* the column of " : " in each line of s that has one (-1: differing) */
+static int colon_col(const char *s)
+{
+	int col = -2;
+
+	while (*s) {
+		const char *nl = strchr(s, '\n'), *c = strstr(s, " : ");
+
+		if (!nl)
+			nl = s + strlen(s);
+		if (c && c < nl) {
+			if (col == -2)
+				col = (int)(c - s);
+			else if (col != (int)(c - s))
+				return -1;
+		}
+		s = *nl ? nl + 1 : nl;
+	}
+	return col;
+}
+
+static void test_print(void)
+{
+	struct qlat_hist h;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	qlat_hist_init(&h);
+	qlat_hist_add(&h, 1);
+	qlat_hist_add(&h, 3000);
+	qlat_hist_add(&h, 1ULL << 40);	/* 13 digits in ns */
+	f = open_memstream(&buf, &len);
+	qlat_hist_print(f, &h, "t", QLAT_UNIT_NS);
+	fclose(f);
+	tap_ok(colon_col(buf) > 0, "ns: header and rows align their ' : ' past 10 digits (col %d)",
+	       colon_col(buf));
+	tap_ok(strstr(buf, "max 1099511627776 nsecs") != NULL, "ns: the summary line names its unit");
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	qlat_hist_print(f, &h, "t", QLAT_UNIT_MS);
+	fclose(f);
+	tap_ok(colon_col(buf) > 0 && !strstr(buf, "0.000 -> 0.000") &&
+	       strstr(buf, "0.000001 -> 0.000001") && strstr(buf, "msecs\n"),
+	       "ms: 1 ns shows as 0.000001, not 0.000; aligned; unit named");
+	free(buf);
+}
+
 int main(void)
 {
 	test_edges();
@@ -237,5 +286,6 @@ int main(void)
 	test_merge_torn();
 	test_openmetrics();
 	test_json_roundtrip();
+	test_print();
 	return tap_done();
 }
