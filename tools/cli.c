@@ -73,8 +73,20 @@ static int libbpf_print_fn(enum libbpf_print_level level, const char *fmt, va_li
 	return vfprintf(stderr, fmt, args);
 }
 
+/*
+ * The first SIGINT/SIGTERM ends the run with its final print; a second one
+ * while that is under way ends the process at once, as the signal's default
+ * action would (for a print that hangs, e.g. on a full pipe).
+ */
 static void sig_handler(int sig)
 {
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+	if (qlat_exiting) {
+		sigaction(sig, &dfl, NULL);
+		raise(sig);
+		return;
+	}
 	qlat_exiting = 1;
 }
 
@@ -108,8 +120,13 @@ int qlat_run_loop(const struct qlat_env *env, int (*print)(void *ctx, bool final
 	if (env->ready_file) {
 		int fd = open(env->ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
-		if (fd >= 0)
-			close(fd);
+		/* a script waits for this file: say so and stop, not hang it */
+		if (fd < 0) {
+			fprintf(stderr, "qlat: --ready-file %s: %s\n", env->ready_file,
+				strerror(errno));
+			return QLAT_EXIT_USAGE;
+		}
+		close(fd);
 	}
 	while (!qlat_exiting) {
 		double t = now_s(), wake = t + step;

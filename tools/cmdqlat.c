@@ -464,7 +464,8 @@ int cmdqlat_main(int argc, char **argv)
 		qlat_attach_name(run.mode));
 	run.start_ns = qlat_mono_ns();
 	err = qlat_run_loop(&env.common, print_cb, run.ev.rb ? stop_cb : NULL, &run);
-	if (!err && run.ev.breach)
+	/* a breach is the answer a script waits for, even if a print failed */
+	if (run.ev.breach)
 		err = QLAT_EXIT_BREACH;
 	qlat_evidence_close(&run.ev);
 	cmdqlat_bpf__destroy(run.skel);

@@ -66,22 +66,32 @@ int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void 
 		out->tty(stdout, ctx, &s);
 	}
 	fflush(stdout);
-	f = qlat_file_begin(env->json_file);
-	if (f) {
-		out->json(f, ctx, &s);
-		err |= qlat_file_commit(f, env->json_file);
+	/* a file that cannot be opened is an error too (exit 1), not a skip */
+	if (env->json_file) {
+		f = qlat_file_begin(env->json_file);
+		if (f) {
+			out->json(f, ctx, &s);
+			err |= qlat_file_commit(f, env->json_file);
+		}
+		err |= !f;
 	}
-	f = qlat_file_begin(env->om_file);
-	if (f) {
-		out->openmetrics(f, ctx, &s);
-		err |= qlat_file_commit(f, env->om_file);
+	if (env->om_file) {
+		f = qlat_file_begin(env->om_file);
+		if (f) {
+			out->openmetrics(f, ctx, &s);
+			err |= qlat_file_commit(f, env->om_file);
+		}
+		err |= !f;
 	}
-	f = qlat_file_begin(env->prom_file);
-	if (f) {
-		qlat_om_prom = true;
-		out->openmetrics(f, ctx, &s);
-		qlat_om_prom = false;
-		err |= qlat_file_commit(f, env->prom_file);
+	if (env->prom_file) {
+		f = qlat_file_begin(env->prom_file);
+		if (f) {
+			qlat_om_prom = true;
+			out->openmetrics(f, ctx, &s);
+			qlat_om_prom = false;
+			err |= qlat_file_commit(f, env->prom_file);
+		}
+		err |= !f;
 	}
 out:
 	free(s.cnt);

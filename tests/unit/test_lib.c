@@ -6,6 +6,7 @@
  * (trace_helpers.c) and the run loop.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -306,6 +307,44 @@ static void test_run_loop(void)
 	       "stop callback true: the loop ends with one final print (%d looks, %d prints)",
 	       c.stops, c.prints);
 	tap_ok(exists(ready), "--ready-file created once running");
+
+	/* a --ready-file that cannot be created: exit 1 at once, no print */
+	memset(&c, 0, sizeof(c));
+	snprintf(ready, sizeof(ready), "%s/no/such/dir/ready", dir);
+	ret = qlat_run_loop(&env, loop_print, loop_stop, &c);
+	tap_ok(ret == QLAT_EXIT_USAGE && c.stops == 0 && c.prints + c.finals == 0,
+	       "--ready-file not creatable: exit %d before running (1)", ret);
+}
+
+/* SIGINT once: the run ends (qlat_exiting); twice: the process dies of it */
+static void test_signals(void)
+{
+	struct qlat_env env = QLAT_ENV_INIT;
+	int pipefd[2], st = 0;
+	char got = 0;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		qlat_setup(&env);
+		raise(SIGINT);
+		if (qlat_exiting && write(pipefd[1], "1", 1) != 1)
+			_exit(3);
+		raise(SIGINT);
+		_exit(0);	/* not reached if the second one worked */
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &got, 1) != 1)
+		got = 0;
+	close(pipefd[0]);
+	waitpid(pid, &st, 0);
+	tap_ok(got == '1', "first SIGINT: the process runs on, qlat_exiting set");
+	tap_ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT,
+	       "second SIGINT: the process ends by it (status 0x%x)", st);
 }
 
 int main(void)
@@ -319,6 +358,7 @@ int main(void)
 	test_file_commit();
 	test_openmetrics();
 	test_run_loop();
+	test_signals();
 	{
 		char cmd[300];
 

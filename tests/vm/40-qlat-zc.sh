@@ -136,9 +136,37 @@ grep -q '^BREACH: an event took more than 1 ns' "$out.tty" &&
 	[ "$(grep -c '  <== breach$' "$out.tty")" = 1 ]
 ok $? "--threshold, terminal: BREACH line and one marked trigger event"
 
+# the same breach with an output file that cannot be written: the breach's
+# exit status 2 still, and the file's error said
+_r=$(qlat_ready_path)
+"$QLAT" zc --threshold 1us --json-file /nonexistent/zc.json -d 30 --ready-file "$_r" \
+	>"$out.nofile" 2>&1 &
+QPID=$!
+QLAT_ERR=$out.nofile qlat_wait_ready "$_r"
+zc_run breach3 -s 1500 -n 200 -q 32 -N
+wait $QPID
+assert_eq $? 2 "--threshold 1us with an unwritable --json-file: the breach's exit status 2"
+grep -q '/nonexistent/zc.json.tmp: No such file or directory' "$out.nofile"
+ok $? "... and the file's error is printed"
+
+# outputs that cannot be created: exit 1 with a message (was 0), and an
+# uncreatable --ready-file stops qlat at once (a script waiting for it
+# would hang)
+"$QLAT" zc -d 1 --json-file /nonexistent/zc.json >/dev/null 2>"$OUT/qlat-zc-nofile.err"
+st=$?
+[ $st = 1 ] && grep -q 'zc.json.tmp: No such file' "$OUT/qlat-zc-nofile.err"
+ok $? "--json-file in a missing directory: exit 1 with a message (got $st)"
+"$QLAT" zc -d 1 --prometheus-file /nonexistent/zc.prom >/dev/null 2>"$OUT/qlat-zc-nofile.err"
+assert_eq $? 1 "--prometheus-file in a missing directory: exit 1"
+"$QLAT" zc -d 30 --ready-file /nonexistent/ready >/dev/null 2>"$OUT/qlat-zc-noready.err"
+st=$?
+[ $st = 1 ] && grep -q -- '--ready-file /nonexistent/ready: No such file' "$OUT/qlat-zc-noready.err"
+ok $? "--ready-file in a missing directory: exit 1 at once, with a message (got $st)"
+
 # bad options: exit 1 with a message
 for bad in "--vq 2" "--threshold 0" "--threshold -5" "--max-inflight 0" \
-	"--max-inflight 8" "--stock --attach=raw_tp" "--evidence x"; do
+	"--max-inflight 8" "--stock --attach=raw_tp" "--evidence x" "-c 2" \
+	"--threshold 5m" "1 2 3"; do
 	# shellcheck disable=SC2086
 	"$QLAT" zc $bad -d 1 >/dev/null 2>"$OUT/qlat-zc-bad.err"
 	st=$?
