@@ -328,8 +328,7 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 		for (k = 0; k < nkeys(m); k++) {
 			const struct qlat_hist *x = &h[cmdqlat_hist_idx(m, k)];
 
-			if (!x->count)
-				continue;
+			/* every series, empty ones too: a fleet's sums need them */
 			snprintf(labels, sizeof(labels), "%s=\"%d\"",
 				 metric_is_pipe(m) ? "pipe" : "thread", k);
 			qlat_hist_openmetrics(f, x, name, labels, ns);

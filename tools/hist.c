@@ -337,20 +337,29 @@ static void om_le(char *buf, size_t len, __u64 v, bool ns)
 		buf[n++] = '0', buf[n] = '\0';
 }
 
+/*
+ * The buckets are a fixed set, the same on every machine, at every scrape
+ * and for an empty histogram, as client libraries export them, so that
+ * `sum by (le)` over a fleet adds like with like: latencies le = 2^10 - 1 ns
+ * (~1 us) to 2^36 - 1 ns (~69 s), counts le = 0 to 2^20 - 1. The first
+ * bucket also holds what lies below it (buckets are cumulative); what lies
+ * above the last is in +Inf only.
+ */
 void qlat_hist_openmetrics(FILE *f, const struct qlat_hist *h, const char *name,
 			   const char *labels, bool ns)
 {
+	const int first = ns ? QLAT_OM_NS_FIRST : QLAT_OM_N_FIRST;
+	const int last = ns ? QLAT_OM_NS_LAST : QLAT_OM_N_LAST;
 	const char *sep = labels && *labels ? "," : "";
 	char le[48];
 	__u64 cum = 0;
-	int i, last = -1;
+	int i;
 
 	if (!labels)
 		labels = "";
-	for (i = 0; i < QLAT_SLOTS; i++)
-		if (h->slots[i])
-			last = i;
-	for (i = 0; i <= last; i++) {
+	for (i = 0; i < first; i++)
+		cum += h->slots[i];
+	for (i = first; i <= last; i++) {
 		cum += h->slots[i];
 		om_le(le, sizeof(le), qlat_slot_hi(i), ns);
 		fprintf(f, "%s_bucket{%s%sle=\"%s\"} %llu\n", name, labels, sep, le,

@@ -57,4 +57,10 @@ int qlat_hist_from_json(struct qlat_hist *h, json_object *o);
 void qlat_hist_openmetrics(FILE *f, const struct qlat_hist *h, const char *name,
 			   const char *labels, bool ns);
 
+/* the slots of the OpenMetrics export's fixed bucket set (qlat_hist_openmetrics) */
+#define QLAT_OM_NS_FIRST	10	/* le 1023 ns */
+#define QLAT_OM_NS_LAST		36	/* le 2^36 - 1 ns, ~69 s */
+#define QLAT_OM_N_FIRST		0	/* le 0 */
+#define QLAT_OM_N_LAST		20	/* le 2^20 - 1 */
+
 #endif /* __QLAT_TOOLS_HIST_H */

@@ -359,8 +359,7 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 		for (q = 0; q < ZCLAT_VQS; q++) {
 			const struct qlat_hist *x = &h[m * ZCLAT_VQS + q];
 
-			if (!x->count)
-				continue;
+			/* every series, empty ones too: a fleet's sums need them */
 			snprintf(labels, sizeof(labels), "source=\"%s\",vq=\"%d\"", src, q);
 			qlat_hist_openmetrics(f, x, name, labels, ns);
 		}

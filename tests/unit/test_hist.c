@@ -182,8 +182,10 @@ static void test_openmetrics(void)
 	       "le=1023ns bucket includes the value 1023 (cumulative 2 with 0)");
 	tap_ok(strstr(buf, "x_seconds_bucket{pipe=\"0\",le=\"0.000002047\"} 3\n") != NULL,
 	       "le=2047ns bucket cumulative 3");
-	tap_ok(strstr(buf, "x_seconds_bucket{pipe=\"0\",le=\"0.0\"} 1\n") != NULL,
-	       "le=0 bucket holds the zero");
+	tap_ok(strstr(buf, "le=\"0.0\"") == NULL && strstr(buf, "le=\"0.000000511\"") == NULL &&
+	       strstr(buf, "x_seconds_bucket{pipe=\"0\",le=\"0.000001023\"}") ==
+	       strstr(buf, "x_seconds_bucket"),
+	       "the first latency bucket is le=1023ns and holds what lies below it (the zero)");
 	tap_ok(strstr(buf, "le=\"+Inf\"} 3\n") && strstr(buf, "x_seconds_count{pipe=\"0\"} 3\n") &&
 	       strstr(buf, "x_seconds_sum{pipe=\"0\"} 0.000002047\n"),
 	       "+Inf = _count = 3, _sum = 2047ns in seconds");
@@ -196,6 +198,46 @@ static void test_openmetrics(void)
 	tap_ok(strstr(buf, "n_bucket{le=\"1023\"} 2\n") && strstr(buf, "n_count 3\n"),
 	       "unitless output, no labels");
 	free(buf);
+
+	/*
+	 * The same fixed bucket set whatever the data, an empty histogram
+	 * included: latencies 27 (le 1023 ns .. 2^36 - 1 ns) + +Inf, counts
+	 * 21 (le 0 .. 2^20 - 1) + +Inf; a value past the last only in +Inf
+	 */
+	{
+		struct qlat_hist e;
+		int nb[2], i;
+		char *p;
+
+		qlat_hist_init(&e);
+		for (i = 0; i < 2; i++) {
+			buf = NULL;
+			f = open_memstream(&buf, &len);
+			qlat_hist_openmetrics(f, i ? &h : &e, "y_seconds", "t=\"1\"", true);
+			fclose(f);
+			for (nb[i] = 0, p = buf; (p = strstr(p, "_bucket{")); p++)
+				nb[i]++;
+			if (!i)
+				tap_ok(strstr(buf, "y_seconds_bucket{t=\"1\",le=\"68.719476735\"} 0\n") &&
+				       strstr(buf, "le=\"+Inf\"} 0\n") && strstr(buf, "y_seconds_count{t=\"1\"} 0\n"),
+				       "empty histogram: every bucket, +Inf and _count, all 0");
+			free(buf);
+		}
+		tap_ok(nb[0] == 28 && nb[1] == 28, "latency: 28 buckets with data and without (%d, %d)",
+		       nb[0], nb[1]);
+		qlat_hist_init(&e);
+		qlat_hist_add(&e, 1ULL << 40);
+		buf = NULL;
+		f = open_memstream(&buf, &len);
+		qlat_hist_openmetrics(f, &e, "z", "", false);
+		fclose(f);
+		for (nb[0] = 0, p = buf; (p = strstr(p, "_bucket{")); p++)
+			nb[0]++;
+		tap_ok(nb[0] == 22 && strstr(buf, "z_bucket{le=\"1048575\"} 0\n") &&
+		       strstr(buf, "z_bucket{le=\"+Inf\"} 1\n"),
+		       "counts: 22 buckets; a value past the last bucket is in +Inf only");
+		free(buf);
+	}
 }
 
 static void test_json_roundtrip(void)
