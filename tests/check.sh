@@ -118,6 +118,11 @@ vm_job() {
 		# that OpenMetrics text through Prometheus' parsers (promtool)
 		echo "# ==== kernel $k: tests/fleet/promtool.sh"
 		run_tap "kernel-$k-promtool" tests/fleet/promtool.sh "$LOGS/kernel-$k-icount-out"
+		# a fleet of two of them (one that saw nothing) in Prometheus' queries
+		echo "# ==== kernel $k: tests/fleet/rules.sh"
+		run_tap "kernel-$k-fleet" tests/fleet/rules.sh \
+			"$LOGS/kernel-$k-icount-out/gate-normal/cmdq.om" \
+			"$LOGS/kernel-$k-icount-out/gate-empty/cmdq.om"
 		;;
 	esac
 	ktime "$k ${part/\//of}" "$t0"
@@ -129,7 +134,7 @@ vm_job() {
 # 6.12-rt's too)
 ktaps() {
 	local f
-	for f in "$LOGS/kernel-$1-"{build,detectors,vm,vm[0-9]*,icount,promtool}.tap; do
+	for f in "$LOGS/kernel-$1-"{build,detectors,vm,vm[0-9]*,icount,promtool,fleet}.tap; do
 		[ -f "$f" ] && cat "$f"
 	done
 	return 0

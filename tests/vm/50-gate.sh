@@ -8,7 +8,8 @@
 # deliberately slowed (GATE_SLOW=1: pipe 0's GCE thread stalls past its
 # vblank on every 10th frame, vhost_zc copies every TX buffer), it is red
 # (exit 2), and for those two reasons. Each run's OpenMetrics stays in
-# $QLAT_OUT/gate-*/ for the host's promtool check (tests/fleet/promtool.sh).
+# $QLAT_OUT/gate-*/ for the host's promtool check (tests/fleet/promtool.sh),
+# with a third, gate-empty/: a qlat cmdq that saw nothing (tests/fleet/rules.sh).
 . "$(dirname "$0")/lib.sh"
 
 G=$REPO/tests/gate
@@ -57,4 +58,16 @@ for mode in normal slow; do
 	done
 done
 ok $? "OpenMetrics files of both runs end with # EOF"
+
+# A machine of the fleet with nothing to report yet: qlat cmdq attached for
+# a second with no traffic (the timing generator off). With the normal
+# run's file it is the two-machine fleet of tests/fleet/rules.sh.
+. "$REPO/tests/vm/cmdq_lib.sh"
+mkdir -p "$OUT/gate-empty"
+cmdq_load vblank_us=6000 enable=0 &&
+	"$QLAT" cmdq -d 1 --openmetrics-file "$OUT/gate-empty/cmdq.om" >/dev/null 2>&1
+ok $? "empty: qlat cmdq ran 1 s with no traffic and wrote its OpenMetrics"
+cmdq_unload
+assert_eq "$(grep -c '^qlat_cmdq_late_seconds_count{pipe="[0-2]"} 0$' "$OUT/gate-empty/cmdq.om")" 3 \
+	"empty: every pipe's late_seconds series is there, at 0"
 tap_done
