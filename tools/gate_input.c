@@ -414,12 +414,45 @@ static const char *doc_sub(json_object *doc)
 	return "";
 }
 
+/* "final": true, the last document of a run (absent: taken as final) */
+static bool doc_final(json_object *doc)
+{
+	json_object *x;
+
+	return !json_object_object_get_ex(doc, "final", &x) || json_object_get_boolean(x);
+}
+
+static double doc_elapsed(json_object *doc)
+{
+	json_object *x;
+
+	return json_object_object_get_ex(doc, "elapsed_s", &x) ? json_object_get_double(x) : 0;
+}
+
+/*
+ * Document i ends a run of its subcommand: it is final, or the next
+ * document of that subcommand starts a new run (elapsed_s went back: a run
+ * killed before its final print, then another appended), or there is none.
+ * A run's documents are cumulative: its last one holds all of it.
+ */
+static bool ends_run(json_object **docs, size_t ndocs, size_t i)
+{
+	size_t j;
+
+	if (doc_final(docs[i]))
+		return true;
+	for (j = i + 1; j < ndocs; j++)
+		if (!strcmp(doc_sub(docs[i]), doc_sub(docs[j])))
+			return doc_elapsed(docs[j]) < doc_elapsed(docs[i]);
+	return true;
+}
+
 int gate_parse_buffer(struct gate_data *d, int side, const char *buf, size_t len,
 		      const char *name, char *err, size_t errlen)
 {
 	json_tokener *tok = json_tokener_new();
 	json_object **docs = NULL;
-	size_t ndocs = 0, off = 0, i, j, line, col;
+	size_t ndocs = 0, off = 0, i, line, col;
 	char where[512];
 	int ret = 0;
 
@@ -467,13 +500,14 @@ int gate_parse_buffer(struct gate_data *d, int side, const char *buf, size_t len
 		goto out;
 	}
 	for (i = 0; i < ndocs; i++) {
-		/* of several documents of one subcommand, the last (cumulative) one */
-		bool last = true;
+		/*
+		 * of the interval documents of one run, the last (cumulative)
+		 * one; runs appended to one file (>>) are all read, and add up
+		 * as files do
+		 */
+		bool last = ends_run(docs, ndocs, i);
 		struct gate_data scratch;
 
-		for (j = i + 1; j < ndocs; j++)
-			if (!strcmp(doc_sub(docs[i]), doc_sub(docs[j])))
-				last = false;
 		if (ndocs > 1)
 			snprintf(where, sizeof(where), "%s: document %zu", name, i + 1);
 		else

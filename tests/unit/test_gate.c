@@ -112,6 +112,14 @@ static const struct cmdq_shape base_shape = {
 };
 
 /* a `qlat cmdq --json` document */
+/* doc as an interval document (not final) elapsed_s into its run */
+static json_object *interval(json_object *doc, double elapsed_s)
+{
+	json_object_object_add(doc, "final", json_object_new_boolean(0));
+	json_object_object_add(doc, "elapsed_s", json_object_new_double(elapsed_s));
+	return doc;
+}
+
 static json_object *cmdq_doc(const struct cmdq_shape *c, __u64 seed)
 {
 	json_object *d = doc_new("cmdq");
@@ -527,7 +535,7 @@ static void test_merge(void)
 
 	/* several interval documents in one file: the last one counts */
 	quarter.n = 2500, quarter.tail = 50, quarter.packets = 2500, quarter.misses = 25;
-	write_doc("intervals.json", cmdq_doc(&quarter, 14), false);
+	write_doc("intervals.json", interval(cmdq_doc(&quarter, 14), 5.0), false);
 	write_doc("intervals.json", zc_doc(100, 1, 15), true);
 	write_doc("intervals.json", cmdq_doc(&base_shape, 16), true);
 	gate_data_init(&d);
@@ -546,6 +554,34 @@ static void test_merge(void)
 		if (!strcmp(d.series[i].metric, "flush_eoc"))
 			found = d.series[i].h[GATE_BASE].count == 10000;
 	tap_ok(found, "flush_eoc has the last document's 10000 samples, not a sum");
+	gate_data_free(&d);
+
+	/*
+	 * Runs appended to one file (>>): each run's last document counts,
+	 * and the runs add up as files do. Run 1 ends with its final print,
+	 * run 2 was killed after one interval document (no final), run 3
+	 * ends with its final: 10000 + 2500 + 10000 samples.
+	 */
+	write_doc("appended.json", interval(cmdq_doc(&quarter, 17), 5.0), false);
+	write_doc("appended.json", cmdq_doc(&base_shape, 18), true);
+	write_doc("appended.json", interval(cmdq_doc(&quarter, 19), 5.0), true);
+	write_doc("appended.json", interval(cmdq_doc(&quarter, 20), 1.0), true);
+	write_doc("appended.json", cmdq_doc(&base_shape, 21), true);
+	gate_data_init(&d);
+	{
+		FILE *f = fopen(path("appended.json"), "r");
+		static char buf[1 << 20];
+		size_t n = fread(buf, 1, sizeof(buf), f);
+
+		fclose(f);
+		tap_ok(!gate_parse_buffer(&d, GATE_BASE, buf, n, "appended.json", err, sizeof(err)),
+		       "a file of three appended runs parses");
+	}
+	for (i = 0, found = 0; i < d.nseries; i++)
+		if (!strcmp(d.series[i].metric, "flush_eoc"))
+			found = d.series[i].h[GATE_BASE].count == 22500;
+	tap_ok(d.docs[GATE_BASE] == 3 && found,
+	       "appended runs: each run's last document, summed (3 documents, 22500 samples)");
 	gate_data_free(&d);
 }
 
