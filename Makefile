@@ -67,7 +67,7 @@ SKELS := $(BPF_PROGS:%=$(O)/%.skel.h)
 LIB_SRCS := tools/trace_helpers.c tools/cli.c tools/evidence.c tools/report.c \
 	tools/openmetrics.c tools/hist.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
-GATE_SRCS := tools/gate.c tools/gate_input.c tools/gate_decide.c tools/gate_render.c
+GATE_SRCS := tools/gate.c tools/gate_input.c tools/gate_decide.c tools/gate_stats.c tools/gate_render.c
 TOOL_SRCS := tools/qlat.c tools/cmdqlat.c tools/zclat.c $(GATE_SRCS)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(O)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
