@@ -222,8 +222,8 @@ static void quantile_verdict(struct check *c, const struct gate_opts *o)
 		double need = ceil(log(o->alpha / 2) / log(qq > 0.5 ? qq : 1 - qq));
 
 		snprintf(c->reason, sizeof(c->reason),
-			 "cannot fail: too few samples for %s at alpha %g (p >= %.2g; needs %.0f a side)",
-			 c->what, o->alpha, c->pmin, need);
+			 "cannot fail: too few samples for %s at alpha %g (p >= %.2g; needs n >= %.0f)",
+			 c->what, o->alpha, fmin(1, c->pmin), need);
 		return;
 	}
 	gate_fmt_val(v1, sizeof(v1), c->rbound, c->s->ns);
@@ -269,7 +269,7 @@ static void proportion_check(struct checks *cs, struct check *c, const struct ga
 	/* H0: p_run - p_base <= miss_margin; Fisher's exact test for a margin of 0 */
 	if (o->miss_margin > 0) {
 		c->pval = gate_fm_pvalue(c->x[0], c->n[0], c->x[1], c->n[1], o->miss_margin,
-					 &c->exact);
+					 GATE_BB_GAMMA * o->alpha, &c->exact);
 	} else {
 		c->pval = gate_fisher(c->x[0], c->n[0], c->x[1], c->n[1]);
 		c->exact = true;

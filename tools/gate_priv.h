@@ -75,7 +75,10 @@ double gate_fisher(__u64 x0, __u64 n0, __u64 x1, __u64 n1);
 double gate_fm_z(double x0, double n0, double x1, double n1, double delta);
 double gate_fm_rmle_bisect(double x0, double n0, double x1, double n1, double delta);
 /* one-sided test of H0: p1 - p0 <= delta > 0, exact unconditional (or asymptotic) */
-double gate_fm_pvalue(__u64 x0, __u64 n0, __u64 x1, __u64 n1, double delta, bool *exact);
+double gate_fm_pvalue(__u64 x0, __u64 n0, __u64 x1, __u64 n1, double delta, double gamma,
+		      bool *exact);
+/* Berger-Boos gamma of gate_fm_pvalue(), as a fraction of alpha */
+#define GATE_BB_GAMMA	1e-3
 double gate_quantile_pvalue(const struct qlat_hist *run, const struct qlat_hist *base, double q,
 			    bool above, double rel, double abs_m, double gamma, double *pmin,
 			    __u64 *rbound, __u64 *bbound);

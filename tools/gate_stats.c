@@ -321,21 +321,50 @@ static double fm_region_prob(struct fm_ctx *f, double r0)
 	return s;
 }
 
+/* Clopper-Pearson: the rate p with P(Bin(n, p) >= x) = e (lower) or P(Bin(n, p) <= x) = e */
+static double cp_bound(double x, double n, double e, bool lower)
+{
+	double lo = 0, hi = 1, mid, t;
+	struct dist d;
+	int i;
+
+	if (lower && x <= 0)
+		return 0;
+	if (!lower && x >= n)
+		return 1;
+	for (i = 0; i < 60; i++) {
+		mid = (lo + hi) / 2;
+		binom_init(&d, n, mid);
+		t = lower ? dist_upper(&d, x) : dist_lower(&d, x);
+		/* both tails rise away from the bound: lower: with p; upper: as p falls */
+		if ((lower && t > e) || (!lower && t < e))
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return lower ? lo : hi;
+}
+
 /*
  * One-sided p-value of H0: p_run - p_base <= delta (delta > 0): the exact
- * unconditional test with the Farrington-Manning statistic, i.e. the
- * largest probability, over the baseline's rate, of a Z at least the one
- * observed, on the boundary p_run = p_base + delta (the region is closed
- * upward in the run's count, so the boundary is where the supremum is).
- * The supremum is taken on a grid of FM_GRID rates, refined twice around
- * its best point. Beyond FM_EXACT_MAX trials on a side, the normal
- * approximation of the same Z (Farrington-Manning's own test). *exact says
- * which.
+ * unconditional test with the Farrington-Manning statistic Z, i.e. the
+ * largest probability, over the null, of a Z at least the one observed.
+ * The region {Z >= z} is closed upward in the run's count, so for a given
+ * baseline rate r0 the largest probability is at p_run = min(1, r0 + delta).
+ * Berger & Boos (1994): r0 is only searched within a Clopper-Pearson
+ * interval of confidence 1 - gamma from the baseline's count, and gamma is
+ * added to the result (still a valid p-value; it keeps the supremum away
+ * from degenerate rates far from the data). The supremum is taken on a
+ * grid of FM_GRID rates, refined twice around its best point. Beyond
+ * FM_EXACT_MAX trials on a side, the normal approximation of the same Z
+ * (Farrington-Manning's own test). *exact says which.
  */
-double gate_fm_pvalue(__u64 x0, __u64 n0, __u64 x1, __u64 n1, double delta, bool *exact)
+double gate_fm_pvalue(__u64 x0, __u64 n0, __u64 x1, __u64 n1, double delta, double gamma,
+		      bool *exact)
 {
 	struct fm_ctx f = { .n0 = n0, .n1 = n1, .delta = delta, .x0 = x0, .x1 = x1 };
 	double z = gate_fm_z(x0, n0, x1, n1, delta), best = 0, lo, hi, step, r, p;
+	double clo, chi;
 	int i, pass, bi = 0;
 
 	*exact = false;
@@ -354,8 +383,8 @@ double gate_fm_pvalue(__u64 x0, __u64 n0, __u64 x1, __u64 n1, double delta, bool
 		return 0.5 * erfc(z / M_SQRT2);
 	}
 	memset(f.bmin, 0xff, (n0 + 1) * sizeof(*f.bmin));
-	lo = 0;
-	hi = 1 - delta;
+	clo = lo = cp_bound(x0, n0, gamma / 2, true);
+	chi = hi = cp_bound(x0, n0, gamma / 2, false);
 	for (pass = 0; pass < 3; pass++) {
 		int np = pass ? FM_REFINE : FM_GRID;
 
@@ -369,16 +398,16 @@ double gate_fm_pvalue(__u64 x0, __u64 n0, __u64 x1, __u64 n1, double delta, bool
 			}
 		}
 		r = lo + bi * step;
-		lo = fmax(0, r - step);
-		hi = fmin(1 - delta, r + step);
+		lo = fmax(clo, r - step);
+		hi = fmin(chi, r + step);
 		bi = 0;
 	}
 	free(f.bmin);
 	free(f.pmf);
 	free(f.tail);
 	*exact = true;
-	/* + the pmf mass left out of the windows (< e^-46 per term) */
-	return fmin(1, best + 1e-12);
+	/* + gamma, + the pmf mass left out of the windows (< e^-46 a term) */
+	return fmin(1, best + gamma + 1e-12);
 }
 
 /* ---- quantiles on buckets --------------------------------------------------- */
