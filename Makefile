@@ -91,7 +91,7 @@ endif
 .PHONY: soak install-files all deps kernel modules kmods bpf tools unit-tests check run gate install clean FORCE
 
 all: modules $(O)/kernel.stamp $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout \
-	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty
+	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty $(O)/tests/gate_aa
 
 # --- dependencies ---------------------------------------------------------
 
@@ -215,6 +215,12 @@ $(O)/tests/test_lib: tests/unit/test_lib.c $(O)/libqlat.a $(wildcard tests/unit/
 	$(msg) CC $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_lib.c $(O)/libqlat.a $(TOOL_LIBS)
+
+# resampled A/A and stall pairs from tests/gate/baseline (tests/gate/aa.sh)
+$(O)/tests/gate_aa: tests/unit/gate_aa.c tools/hist.c $(wildcard tools/*.h include/qlat/*.h)
+	$(msg) CC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ tests/unit/gate_aa.c tools/hist.c -ljson-c -lm
 
 # libFuzzer target of qlat gate's JSON input (run by tests/unit/fuzz.sh);
 # libFuzzer comes with libclang-rt-dev
