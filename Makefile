@@ -67,7 +67,7 @@ SKELS := $(BPF_PROGS:%=$(O)/%.skel.h)
 LIB_SRCS := tools/trace_helpers.c tools/cli.c tools/evidence.c tools/report.c \
 	tools/openmetrics.c tools/hist.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
-GATE_SRCS := tools/gate.c tools/gate_input.c tools/gate_decide.c tools/gate_render.c
+GATE_SRCS := tools/gate.c tools/gate_input.c tools/gate_decide.c tools/gate_stats.c tools/gate_render.c
 TOOL_SRCS := tools/qlat.c tools/cmdqlat.c tools/zclat.c $(GATE_SRCS)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(O)/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -91,7 +91,7 @@ endif
 .PHONY: soak install-files all deps kernel modules kmods bpf tools unit-tests check run gate install clean FORCE
 
 all: modules $(O)/kernel.stamp $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout \
-	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty
+	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty $(O)/tests/gate_aa
 
 # --- dependencies ---------------------------------------------------------
 
@@ -215,6 +215,12 @@ $(O)/tests/test_lib: tests/unit/test_lib.c $(O)/libqlat.a $(wildcard tests/unit/
 	$(msg) CC $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_lib.c $(O)/libqlat.a $(TOOL_LIBS)
+
+# resampled A/A and stall pairs from tests/gate/baseline (tests/gate/aa.sh)
+$(O)/tests/gate_aa: tests/unit/gate_aa.c tools/hist.c $(wildcard tools/*.h include/qlat/*.h)
+	$(msg) CC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ tests/unit/gate_aa.c tools/hist.c -ljson-c -lm
 
 # libFuzzer target of qlat gate's JSON input (run by tests/unit/fuzz.sh);
 # libFuzzer comes with libclang-rt-dev

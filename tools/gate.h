@@ -83,7 +83,7 @@ struct gate_opts {
 	int nq;
 	double rel_margin;		/* fraction of the baseline bound */
 	double abs_margin;		/* in the metric's unit (ns) */
-	double alpha;			/* significance of the proportion tests */
+	double alpha;			/* family-wise significance of all the tests */
 	double miss_margin;		/* absolute margin on a miss fraction */
 	unsigned long long min_samples;
 	char **ratios;			/* "NUM/DEN[+DEN...]" counter proportions */
@@ -92,6 +92,7 @@ struct gate_opts {
 	int nignore;
 	char **direction;		/* "PATTERN=up|down", later ones win */
 	int ndirection;
+	bool no_correction;		/* --correction none: each test at alpha */
 };
 
 void gate_opts_default(struct gate_opts *o);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * qlat gate: the decisions. Per series and quantile with conservative
- * bucket bounds, per miss counter and counter ratio with a one-sided
- * two-proportion z-test; the rules are in docs/gate.md.
+ * qlat gate: the decisions. Per series and quantile from confidence
+ * bounds of order statistics on buckets, per miss counter and counter
+ * ratio with an exact test (Fisher's, or the exact unconditional test with
+ * a margin), all under Holm's correction; the statistics are in
+ * gate_stats.c, the rules in docs/gate.md.
  */
 #include <fnmatch.h>
 #include <math.h>
@@ -135,8 +137,10 @@ static void quantile_checks(struct checks *cs, const struct gate_series *s,
 {
 	const struct qlat_hist *b = &s->h[GATE_BASE], *r = &s->h[GATE_RUN];
 	bool down = lower_is_worse(o, s->sub, s->metric);
-	char v1[32], v2[32], qn[24];
+	char qn[24];
 	struct check *c;
+	__u64 x, y;
+	double pm;
 	int i;
 
 	if (!s->present[GATE_BASE] || !s->present[GATE_RUN]) {
@@ -161,70 +165,81 @@ static void quantile_checks(struct checks *cs, const struct gate_series *s,
 			 o->min_samples);
 		return;
 	}
+	if (b->count > GATE_MAX_N || r->count > GATE_MAX_N) {
+		c = series_check(cs, s, K_STATUS, "samples");
+		c->v = V_INCONCLUSIVE;
+		snprintf(c->reason, sizeof(c->reason), "more than %llu samples on a side",
+			 GATE_MAX_N);
+		return;
+	}
 	for (i = 0; i < o->nq; i++) {
-		double q = down ? 1 - o->q[i] : o->q[i], margin, bb;
+		double q = down ? 1 - o->q[i] : o->q[i];
 
 		gate_qname(qn, sizeof(qn), q);
 		c = series_check(cs, s, K_QUANTILE, qn);
+		c->s = s;
 		c->q = q;
 		c->down = down;
+		/* the buckets of the point estimates, for reading */
 		c->lo[GATE_BASE] = qlat_hist_quantile_lo(b, q);
 		c->hi[GATE_BASE] = qlat_hist_quantile(b, q);
 		c->lo[GATE_RUN] = qlat_hist_quantile_lo(r, q);
 		c->hi[GATE_RUN] = qlat_hist_quantile(r, q);
-		if (!down) {
-			/* the run's smallest possible value vs the baseline's largest */
-			bb = c->hi[GATE_BASE];
-			margin = fmax(o->rel_margin * bb, o->abs_margin);
-			c->limit = bb + margin;
-			if (c->lo[GATE_RUN] > c->limit)
-				c->v = V_REGRESSION;
-			else if (c->hi[GATE_RUN] + margin < c->lo[GATE_BASE])
-				c->v = V_IMPROVED;
-			if (c->hi[GATE_BASE])
-				c->change = (double)c->hi[GATE_RUN] / c->hi[GATE_BASE] - 1;
-		} else {
-			/* the run's largest possible value vs the baseline's smallest */
-			bb = c->lo[GATE_BASE];
-			margin = fmax(o->rel_margin * bb, o->abs_margin);
-			c->limit = bb - margin;
-			if (c->hi[GATE_RUN] < c->limit)
-				c->v = V_REGRESSION;
-			else if (c->lo[GATE_RUN] > c->hi[GATE_BASE] + margin)
-				c->v = V_IMPROVED;
-			if (c->lo[GATE_BASE])
-				c->change = (double)c->lo[GATE_RUN] / c->lo[GATE_BASE] - 1;
-		}
-		gate_fmt_val(v1, sizeof(v1), down ? c->hi[GATE_RUN] : c->lo[GATE_RUN], s->ns);
-		gate_fmt_val(v2, sizeof(v2), c->limit, s->ns);
-		if (c->v == V_REGRESSION)
-			snprintf(c->reason, sizeof(c->reason), "run %s %s %s limit %s",
-				 down ? "<=" : ">=", v1, down ? "<" : ">", v2);
-		else if (c->v == V_IMPROVED)
-			snprintf(c->reason, sizeof(c->reason), "better beyond the margin");
+		if (!down && c->hi[GATE_BASE])
+			c->change = (double)c->hi[GATE_RUN] / c->hi[GATE_BASE] - 1;
+		else if (down && c->lo[GATE_BASE])
+			c->change = (double)c->lo[GATE_RUN] / c->lo[GATE_BASE] - 1;
+		/* the decision: confidence bounds from order statistics (gate_stats.c) */
+		c->pval = gate_quantile_pvalue(r, b, q, !down, o->rel_margin, o->abs_margin,
+					       o->alpha, &c->pmin, &x, &y);
+		c->pimp = gate_quantile_pvalue(r, b, q, down, o->rel_margin, o->abs_margin,
+					       o->alpha, &pm, &x, &y);
+		c->tested = c->pmin <= o->alpha;
+		c->exact = true;
 	}
 }
 
-/* one-sided p-value of H0: p_run - p_base <= margin, pooled two-proportion z */
-static double prop_pvalue(const __u64 *x, const __u64 *n, double margin, double *zp)
+/* the bounds of a quantile check at the level it was tested at, and its reason */
+static void quantile_verdict(struct check *c, const struct gate_opts *o)
 {
-	double p1 = (double)x[0] / n[0], p2 = (double)x[1] / n[1];
-	double p = ((double)x[0] + x[1]) / ((double)n[0] + n[1]);
-	double se = sqrt(p * (1 - p) * (1.0 / n[0] + 1.0 / n[1]));
-	double d = p2 - p1 - margin, z;
+	const struct qlat_hist *b = &c->s->h[GATE_BASE], *r = &c->s->h[GATE_RUN];
+	char v1[32], v2[32];
+	__u64 bb;
+	double pm, m;
 
-	if (!(se > 0)) {
-		*zp = 0;
-		return d > 0 ? 0 : 1;
+	gate_quantile_pvalue(r, b, c->q, !c->down, o->rel_margin, o->abs_margin,
+			     c->tested ? c->level : o->alpha, &pm, &c->rbound, &bb);
+	if (!c->down) {
+		m = fmax(o->rel_margin * bb, o->abs_margin);
+		c->limit = bb == ~0ULL ? INFINITY : bb + m;
+	} else {
+		m = fmax(o->rel_margin * bb, o->abs_margin);
+		c->limit = bb - m;
 	}
-	z = d / se;
-	*zp = z;
-	return 0.5 * erfc(z / M_SQRT2);
+	if (!c->tested) {
+		/* 2 q^n <= alpha (or 2 (1 - q)^n): the samples one side needs */
+		double qq = c->down ? 1 - c->q : c->q;
+		double need = ceil(log(o->alpha / 2) / log(qq > 0.5 ? qq : 1 - qq));
+
+		snprintf(c->reason, sizeof(c->reason),
+			 "cannot fail: too few samples for %s at alpha %g (p >= %.2g; needs n >= %.0f)",
+			 c->what, o->alpha, fmin(1, c->pmin), need);
+		return;
+	}
+	gate_fmt_val(v1, sizeof(v1), c->rbound, c->s->ns);
+	gate_fmt_val(v2, sizeof(v2), c->limit, c->s->ns);
+	if (c->v == V_REGRESSION)
+		snprintf(c->reason, sizeof(c->reason), "run %s %s %s limit %s, p=%.2g%s",
+			 c->down ? "<=" : ">=", v1, c->down ? "<" : ">", v2, c->padj,
+			 o->no_correction ? "" : " (Holm)");
+	else if (c->v == V_IMPROVED)
+		snprintf(c->reason, sizeof(c->reason), "better beyond the margin, p=%.2g%s",
+			 c->padj_imp, o->no_correction ? "" : " (Holm)");
 }
 
 static void proportion_check(struct checks *cs, struct check *c, const struct gate_opts *o)
 {
-	double z, p1, p2;
+	double p1, p2;
 	int s;
 
 	for (s = 0; s < GATE_SIDES; s++) {
@@ -242,27 +257,112 @@ static void proportion_check(struct checks *cs, struct check *c, const struct ga
 			 o->min_samples);
 		return;
 	}
+	if (c->n[0] > GATE_MAX_N || c->n[1] > GATE_MAX_N) {
+		c->v = V_INCONCLUSIVE;
+		snprintf(c->reason, sizeof(c->reason), "more than %llu trials on a side",
+			 GATE_MAX_N);
+		return;
+	}
 	p1 = (double)c->x[0] / c->n[0];
 	p2 = (double)c->x[1] / c->n[1];
 	c->change = p1 > 0 ? p2 / p1 - 1 : (p2 > 0 ? INFINITY : 0);
-	c->pval = prop_pvalue(c->x, c->n, o->miss_margin, &z);
-	if (c->pval < o->alpha && p2 > p1 + o->miss_margin) {
-		c->v = V_REGRESSION;
-		snprintf(c->reason, sizeof(c->reason), "p=%.2g < alpha %g", c->pval, o->alpha);
-		return;
+	/* H0: p_run - p_base <= miss_margin; Fisher's exact test for a margin of 0 */
+	if (o->miss_margin > 0) {
+		c->pval = gate_fm_pvalue(c->x[0], c->n[0], c->x[1], c->n[1], o->miss_margin,
+					 GATE_BB_GAMMA * o->alpha, &c->exact);
+	} else {
+		c->pval = gate_fisher(c->x[0], c->n[0], c->x[1], c->n[1]);
+		c->exact = true;
 	}
-	if (p2 < p1) {
-		__u64 rx[2] = { c->x[1], c->x[0] }, rn[2] = { c->n[1], c->n[0] };
-		double pi = prop_pvalue(rx, rn, 0, &z);
-
-		if (pi < o->alpha) {
-			c->v = V_IMPROVED;
-			snprintf(c->reason, sizeof(c->reason), "lower, p=%.2g", pi);
-			return;
-		}
-	}
-	snprintf(c->reason, sizeof(c->reason), "p=%.2g", c->pval);
+	/* an improvement: H0: p_run >= p_base */
+	c->pimp = gate_fisher(c->x[1], c->n[1], c->x[0], c->n[0]);
+	c->tested = true;
 	(void)cs;
+}
+
+static void proportion_verdict(struct check *c, const struct gate_opts *o)
+{
+	const char *holm = o->no_correction ? "" : " (Holm)";
+	const char *approx = c->exact ? "" : ", asymptotic";
+	double p1 = (double)c->x[0] / c->n[0], p2 = (double)c->x[1] / c->n[1];
+
+	if (c->v == V_REGRESSION && p2 > p1 + o->miss_margin)
+		snprintf(c->reason, sizeof(c->reason), "p=%.2g%s <= alpha %g%s", c->padj, holm,
+			 o->alpha, approx);
+	else if (c->v == V_IMPROVED)
+		snprintf(c->reason, sizeof(c->reason), "lower, p=%.2g%s", c->padj_imp, holm);
+	else
+		snprintf(c->reason, sizeof(c->reason), "p=%.2g%s%s", c->padj, holm, approx);
+}
+
+/*
+ * The family: every check with a p-value that can fail at alpha. Holm's
+ * step-down procedure over its regression p-values keeps the probability
+ * of any false regression in one gate run at most alpha; improvements
+ * (which never fail a gate) are a family of their own.
+ */
+static void family(struct checks *cs, const struct gate_opts *o)
+{
+	double *p = calloc(cs->n + 1, sizeof(double)), *pi = calloc(cs->n + 1, sizeof(double));
+	double *a = calloc(cs->n + 1, sizeof(double)), *ai = calloc(cs->n + 1, sizeof(double));
+	double *lv = calloc(cs->n + 1, sizeof(double));
+	size_t i, m = 0, untestable = 0;
+
+	if (!p || !pi || !a || !ai || !lv)
+		exit(GATE_EXIT_USAGE);
+	for (i = 0; i < cs->n; i++) {
+		struct check *c = &cs->c[i];
+
+		if (c->kind == K_STATUS || c->v == V_INCONCLUSIVE)
+			continue;
+		if (!c->tested) {
+			untestable++;
+			continue;
+		}
+		p[m] = c->pval;
+		pi[m++] = c->pimp;
+	}
+	if (o->no_correction) {
+		for (i = 0; i < m; i++) {
+			a[i] = p[i];
+			ai[i] = pi[i];
+			lv[i] = o->alpha;
+		}
+	} else {
+		gate_holm(p, a, lv, m, o->alpha);
+		gate_holm(pi, ai, NULL, m, o->alpha);
+	}
+	for (i = 0, m = 0; i < cs->n; i++) {
+		struct check *c = &cs->c[i];
+
+		if (c->kind == K_STATUS || c->v == V_INCONCLUSIVE)
+			continue;
+		c->padj = c->padj_imp = 1;
+		if (c->tested) {
+			c->padj = a[m];
+			c->padj_imp = ai[m];
+			c->level = lv[m++];
+			if (c->padj <= o->alpha && (c->kind == K_QUANTILE ||
+			    (double)c->x[1] / c->n[1] > (double)c->x[0] / c->n[0] + o->miss_margin))
+				c->v = V_REGRESSION;
+			else if (c->padj_imp <= o->alpha)
+				c->v = V_IMPROVED;
+		}
+		if (c->kind == K_QUANTILE)
+			quantile_verdict(c, o);
+		else
+			proportion_verdict(c, o);
+	}
+	if (m && !o->no_correction)
+		note(cs, "%zu tests at family-wise alpha %g (Holm)", m, o->alpha);
+	if (untestable)
+		note(cs, "%zu quantile check(s) cannot fail: too few samples for their quantile at alpha %g",
+		     untestable, o->alpha);
+	free(p);
+	free(pi);
+	free(a);
+	free(ai);
+	free(lv);
 }
 
 /* the label key whose values index a subcommand's misses[] */
@@ -491,6 +591,7 @@ int gate_decide(struct checks *cs, const struct gate_data *d, const struct gate_
 			quantile_checks(cs, &d->series[i], o);
 	miss_checks(cs, d, o);
 	ratio_checks(cs, d, o);
+	family(cs, o);
 	if (!d->nseries && !d->nmisses) {
 		struct check *c = new_check(cs, K_STATUS, "(all)");
 

@@ -121,6 +121,8 @@ static void print_json(FILE *f, const struct checks *cs, const struct gate_data 
 	json_object_object_add(opt, "alpha", json_object_new_double(o->alpha));
 	json_object_object_add(opt, "miss_margin", json_object_new_double(o->miss_margin));
 	json_object_object_add(opt, "min_samples", json_object_new_uint64(o->min_samples));
+	json_object_object_add(opt, "correction", json_object_new_string(
+		o->no_correction ? "none" : "holm"));
 	json_object_object_add(doc, "options", opt);
 	for (s = 0; s < GATE_SIDES; s++) {
 		json_object *side = json_object_new_object(), *fl = json_object_new_array();
@@ -166,10 +168,24 @@ static void print_json(FILE *f, const struct checks *cs, const struct gate_data 
 			json_object_object_add(e, "direction", json_object_new_string(
 				c->down ? "lower_is_worse" : "higher_is_worse"));
 			json_object_object_add(e, "unit", json_object_new_string(c->ns ? "ns" : "count"));
-			json_object_object_add(e, "limit", json_object_new_double(c->limit));
+			/* the bounds at the level the check was tested at */
+			json_object_object_add(e, "limit", isfinite(c->limit) ?
+					       json_object_new_double(c->limit) : NULL);
+			json_object_object_add(e, "run_bound", c->rbound && c->rbound != ~0ULL ?
+					       json_object_new_uint64(c->rbound) : NULL);
 		}
-		if (c->kind == K_PROPORTION && c->v != V_INCONCLUSIVE)
+		if (c->kind != K_STATUS && c->v != V_INCONCLUSIVE) {
 			json_object_object_add(e, "p_value", json_object_new_double(c->pval));
+			json_object_object_add(e, "p_adjusted", json_object_new_double(c->padj));
+			json_object_object_add(e, "p_improved", json_object_new_double(c->padj_imp));
+			json_object_object_add(e, "testable", json_object_new_boolean(c->tested));
+			if (c->tested)
+				json_object_object_add(e, "level", json_object_new_double(c->level));
+			if (c->kind == K_PROPORTION)
+				json_object_object_add(e, "test", json_object_new_string(
+					o->miss_margin > 0 ? (c->exact ? "exact-unconditional-fm" :
+					"farrington-manning") : "fisher"));
+		}
 		json_object_object_add(e, "change", isfinite(c->change) ?
 				       json_object_new_double(c->change) : NULL);
 		json_object_object_add(e, "verdict", json_object_new_string(gate_verdict_names[c->v]));

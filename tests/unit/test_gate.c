@@ -7,6 +7,8 @@
  *   test_gate                 run the tests (TAP)
  *   test_gate --fixtures DIR  write sample baseline/run documents to DIR
  *   test_gate --gate ARGS...  run `qlat gate ARGS...` (without BPF)
+ *
+ * QLAT_GATE_KEEP=1 keeps the fixtures (the directory is printed at the end).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,8 +17,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <math.h>
 #include "tap.h"
-#include "gate.h"
+#include "gate_priv.h"
 
 static char dir[256];
 
@@ -585,6 +588,207 @@ static void test_merge(void)
 	gate_data_free(&d);
 }
 
+/*
+ * a cmdq document of np pipes: packets[i] with a deadline on pipe i, of
+ * which misses[i] missed (slack and late histograms, misses[])
+ */
+static json_object *pipes_doc(int np, const __u64 *packets, const __u64 *misses, __u64 seed)
+{
+	json_object *d = doc_new("cmdq"), *m;
+	struct qlat_hist h;
+	int i;
+
+	rng_state = seed;
+	json_object_object_get_ex(d, "misses", &m);
+	for (i = 0; i < np; i++) {
+		qlat_hist_init(&h);
+		fill(&h, packets[i] - misses[i], 4000000, 8000000);
+		doc_hist(d, "slack", "pipe", i, &h, true);
+		if (misses[i]) {
+			qlat_hist_init(&h);
+			fill(&h, misses[i], 100000, 900000);
+			doc_hist(d, "late", "pipe", i, &h, true);
+		}
+		json_object_array_add(m, json_object_new_uint64(misses[i]));
+	}
+	return d;
+}
+
+/* a document of one series "m thread=0" from a histogram */
+static void hist_doc(const char *name, const struct qlat_hist *h)
+{
+	json_object *d = doc_new("x");
+
+	doc_hist(d, "m", "thread", 0, h, true);
+	write_doc(name, d, false);
+}
+
+static void test_counts_exact(void)
+{
+	__u64 n300[3] = { 300, 300, 300 }, n1000[1] = { 1000 };
+	__u64 none[3] = { 0, 0, 0 }, six[1] = { 6 }, twelve[1] = { 12 };
+	__u64 eight3[3] = { 8, 8, 8 }, eight2[3] = { 8, 8, 0 }, holm3[3] = { 30, 8, 8 };
+	bool exact;
+	double p;
+
+	/* the figures: 0/300 vs 6/300 */
+	p = gate_fisher(0, 300, 6, 300);
+	tap_ok(fabs(p - 0.015236) < 1e-5, "Fisher one-sided, 0/300 vs 6/300: p = %.5f (0.01524)", p);
+	p = gate_fisher(3, 30, 7, 11);
+	tap_ok(fabs(p - 0.0012605805) < 1e-9, "Fisher 3/30 vs 7/11: p = %.10f (0.0012605805)", p);
+	write_doc("six-b.json", pipes_doc(1, n300, none, 30), false);
+	write_doc("six-r.json", pipes_doc(1, n300, six, 31), false);
+	expect_exit(gate("--ignore", "slack", "--ignore", "late", path("six-b.json"),
+			 path("six-r.json"), NULL), 0,
+		    "0/300 -> 6/300 at alpha 0.01 is not a regression (Fisher p = 0.015; the z-test said 0.0069)");
+	tap_ok(row_has("cmdq misses pipe=0", "misses", "p=0.015"), "the row says p=0.015");
+	expect_exit(gate("--alpha", "0.02", "--ignore", "slack", "--ignore", "late",
+			 path("six-b.json"), path("six-r.json"), NULL), 2,
+		    "and is one at alpha 0.02");
+
+	/* a margin: H0 p_run - p_base <= 0.02; 0/1000 vs 12/300 */
+	p = gate_fm_pvalue(0, 1000, 12, 300, 0.02, 1e-5, &exact);
+	tap_ok(exact && p > 0.015 && p < 0.025,
+	       "exact unconditional FM, 0/1000 vs 12/300, margin 0.02: p = %.4f (~P(Poisson(6) >= 12) = 0.020)",
+	       p);
+	write_doc("m12-b.json", pipes_doc(1, n1000, none, 32), false);
+	write_doc("m12-r.json", pipes_doc(1, n300, twelve, 33), false);
+	expect_exit(gate("--miss-margin", "0.02", "--ignore", "slack", "--ignore", "late",
+			 path("m12-b.json"), path("m12-r.json"), NULL), 0,
+		    "0/1000 -> 12/300 with --miss-margin 0.02 is not a regression (the pooled z said p = 0.0007)");
+	/* the brute-force values (supremum over a fine grid, every table enumerated) */
+	p = gate_fm_pvalue(0, 30, 5, 30, 0.05, 1e-5, &exact);
+	tap_ok(fabs(p - 0.0405147) < 2e-5, "FM exact 0/30 vs 5/30, margin 0.05: p = %.6f (0.040515)", p);
+	p = gate_fm_pvalue(1, 40, 9, 35, 0.1, 1e-5, &exact);
+	tap_ok(fabs(p - 0.0606110) < 2e-5, "FM exact 1/40 vs 9/35, margin 0.1: p = %.6f (0.060611)", p);
+	p = gate_fm_pvalue(0, 300, 30, 300, 0.01, 1e-5, &exact);
+	tap_ok(p < 1e-4, "the stall: 0/300 -> 30/300, margin 0.01: p = %.2g", p);
+	{
+		/* the closed-form restricted MLE agrees with bisection; Z rises with the run's count */
+		static const double deltas[] = { 0.001, 0.01, 0.1, 0.3 };
+		int a, b, k, bad = 0, nonmono = 0;
+
+		for (k = 0; k < 4; k++) {
+			for (a = 0; a <= 40; a++) {
+				double prev = -INFINITY;
+
+				for (b = 0; b <= 30; b++) {
+					double z = gate_fm_z(a, 40, b, 30, deltas[k]);
+					double r = gate_fm_rmle_bisect(a, 40, b, 30, deltas[k]);
+					double r1 = r + deltas[k], v = r1 * (1 - r1) / 30 + r * (1 - r) / 40;
+					double zb = (b / 30.0 - a / 40.0 - deltas[k]) / sqrt(v);
+
+					if (v > 0 && fabs(z - zb) > 1e-6 * fmax(1, fabs(zb)))
+						bad++;
+					if (z < prev - 1e-9)
+						nonmono++;
+					prev = z;
+				}
+			}
+		}
+		tap_ok(!bad && !nonmono,
+		       "FM Z: closed form = bisection (%d off), rises with the run's count (%d not)",
+		       bad, nonmono);
+	}
+	/* large counts: log space, no overflow; the normal approximation is close there */
+	p = gate_binom_upper(2000000, 0.5, 1002000);
+	tap_ok(fabs(p - 0.5 * erfc(1999.5 / 707.10678 / M_SQRT2)) < 2e-5,
+	       "P(Bin(2e6, 0.5) >= 1002000) = %.5f (normal: 0.00234)", p);
+	p = gate_fisher(10000, 3000000, 10500, 3000000);
+	tap_ok(p > 1e-4 && p < 5e-4, "Fisher on millions: 10000/3e6 vs 10500/3e6, p = %.2g", p);
+
+	/* Holm: three pipes each at p = 0.0037 */
+	write_doc("h-b.json", pipes_doc(3, n300, none, 34), false);
+	write_doc("h-r.json", pipes_doc(3, n300, eight2, 35), false);
+	expect_exit(gate("--correction", "none", "--ignore", "slack", "--ignore", "late",
+			 path("h-b.json"), path("h-r.json"), NULL), 2,
+		    "two pipes 0/300 -> 8/300 (p = 0.0037 each) regress without correction");
+	expect_exit(gate("--ignore", "slack", "--ignore", "late", path("h-b.json"),
+			 path("h-r.json"), NULL), 0,
+		    "and not under Holm over the 3 pipes (3 x 0.0037 > 0.01)");
+	tap_ok(row_has("cmdq misses pipe=0", "misses", "p=0.011"), "Holm-adjusted p = 0.011");
+	write_doc("h3-r.json", pipes_doc(3, n300, eight3, 36), false);
+	expect_exit(gate("--ignore", "slack", "--ignore", "late", path("h-b.json"),
+			 path("h3-r.json"), NULL), 0, "three pipes at 0.0037: none under Holm");
+	write_doc("h4-r.json", pipes_doc(3, n300, holm3, 37), false);
+	expect_exit(gate("--ignore", "slack", "--ignore", "late", path("h-b.json"),
+			 path("h4-r.json"), NULL), 2,
+		    "0 -> 30, 8, 8: Holm steps down (3 x 4e-10, 2 x 0.0037, 0.0037)");
+	tap_ok(row_has("cmdq misses pipe=0", "misses", "REGRESSION") &&
+	       row_has("cmdq misses pipe=1", "misses", "REGRESSION") &&
+	       row_has("cmdq misses pipe=2", "misses", "REGRESSION"),
+	       "all three regress (Bonferroni would have stopped at the first)");
+	{
+		double pv[4] = { 0.01, 0.04, 0.03, 0.005 }, adj[4], lv[4];
+
+		gate_holm(pv, adj, lv, 4, 0.05);
+		tap_ok(fabs(adj[3] - 0.02) < 1e-12 && fabs(adj[0] - 0.03) < 1e-12 &&
+		       fabs(adj[2] - 0.06) < 1e-12 && fabs(adj[1] - 0.06) < 1e-12 &&
+		       fabs(lv[3] - 0.0125) < 1e-12 && fabs(lv[1] - 0.05) < 1e-12,
+		       "Holm adjusted p-values of 0.01 0.04 0.03 0.005: %.3g %.3g %.3g %.3g",
+		       adj[0], adj[1], adj[2], adj[3]);
+	}
+}
+
+static void test_quantile_bounds(void)
+{
+	struct qlat_hist b, r;
+	__u64 rb, bb;
+	double p, pmin;
+
+	/* n = 1000: p99.9 is the 999th value; two high values in the run are sampling error */
+	rng_state = 40;
+	qlat_hist_init(&b);
+	fill(&b, 1000, 10000, 16000);
+	qlat_hist_init(&r);
+	fill(&r, 998, 10000, 16000);
+	fill(&r, 2, 40000, 50000);
+	hist_doc("q-b.json", &b);
+	hist_doc("q-r.json", &r);
+	expect_exit(gate("--quantiles", "p99.9", path("q-b.json"), path("q-r.json"), NULL), 0,
+		    "n=1000: a p99.9 made of the two largest values is not a regression");
+	tap_ok(row_has("x m thread=0", "p99.9", "cannot fail"),
+	       "and the row says it cannot fail with so few samples");
+	/* n = 10000, p99.9: 15 high values against 5 (Poisson(10) >= 15 has p = 0.08) */
+	qlat_hist_init(&b);
+	fill(&b, 9995, 10000, 16000);
+	fill(&b, 5, 40000, 50000);
+	qlat_hist_init(&r);
+	fill(&r, 9985, 10000, 16000);
+	fill(&r, 15, 40000, 50000);
+	hist_doc("q2-b.json", &b);
+	hist_doc("q2-r.json", &r);
+	expect_exit(gate("--quantiles", "p99.9", path("q2-b.json"), path("q2-r.json"), NULL), 0,
+		    "n=10000: p99.9 one bucket up on 15 values vs 5 is within sampling error");
+	/*
+	 * ... and 60 high values against none are not: the baseline's p99.9 is
+	 * below 16 us (P(no value above it) = 0.999^10000 = 4.5e-5), the run's
+	 * above 40 us (P(60 or more values above it | Poisson(10)) ~ 1e-25)
+	 */
+	qlat_hist_init(&b);
+	fill(&b, 10000, 10000, 16000);
+	hist_doc("q4-b.json", &b);
+	qlat_hist_init(&r);
+	fill(&r, 9940, 10000, 16000);
+	fill(&r, 60, 40000, 50000);
+	hist_doc("q3-r.json", &r);
+	expect_exit(gate("--quantiles", "p99.9", path("q4-b.json"), path("q3-r.json"), NULL), 2,
+		    "n=10000: 60 values one bucket up against none are a p99.9 regression");
+	expect_exit(gate("--quantiles", "p99.9", path("q2-b.json"), path("q3-r.json"), NULL), 0,
+		    "but not against a baseline that had 5 there (its upper bound is that bucket)");
+	/* the p-value of disjoint buckets is 2 q^n (all n values on each side) */
+	qlat_hist_init(&b);
+	fill(&b, 1000, 10000, 16000);
+	qlat_hist_init(&r);
+	fill(&r, 1000, 40000, 50000);
+	p = gate_quantile_pvalue(&r, &b, 0.99, true, 0.1, 0, 0.01, &pmin, &rb, &bb);
+	tap_ok(fabs(p - 2 * pow(0.99, 1000)) < 1e-9 * p && fabs(pmin - p) < 1e-9 * p,
+	       "disjoint buckets, n=1000, p99: p = 2 x 0.99^1000 = %.3g", p);
+	tap_ok(rb == r.min && bb == b.max,
+	       "bounds at the exact min and max: run >= %llu, baseline <= %llu", (unsigned long long)rb,
+	       (unsigned long long)bb);
+}
+
 static void test_report(void)
 {
 	char html[1 << 16];
@@ -629,8 +833,10 @@ int main(int argc, char **argv)
 	test_labels();
 	test_errors();
 	test_merge();
+	test_counts_exact();
+	test_quantile_bounds();
 	test_report();
-	if (!tap_failed) {
+	if (!tap_failed && !getenv("QLAT_GATE_KEEP")) {
 		char cmd[300];
 
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
