@@ -296,29 +296,39 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	json_object_put(doc);
 }
 
+/* one sample of a counter family, its labels escaped (qlat_om_label) */
+static void om_counter(FILE *f, const char *name, const char *label, const char *value,
+		       __u64 v)
+{
+	char labels[128] = "";
+
+	qlat_om_label(labels, sizeof(labels), label, value);
+	fprintf(f, "%s_total{%s} %llu\n", name, labels, (unsigned long long)v);
+}
+
 static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
 	struct cmdqlat_run *run = ctx;
 	const __u64 *cnt = s->cnt, *drop = s->drop;
 	const struct qlat_hist *h = s->h;
-	char name[96], labels[64];
+	char name[96], labels[64], key[16];
 	int i, m, k;
 
 	qlat_om_family(f, "qlat_cmdq_events", "counter", NULL,
 		       "cmdq tracepoint events seen by qlat.");
 	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
-		fprintf(f, "qlat_cmdq_events_total{event=\"%s\"} %llu\n", counter_names[i],
-		       (unsigned long long)cnt[i]);
+		om_counter(f, "qlat_cmdq_events", "event", counter_names[i], cnt[i]);
 	qlat_om_family(f, "qlat_cmdq_dropped", "counter", NULL,
 		       "Events a BPF program missed (recursion on a CPU).");
 	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++)
-		fprintf(f, "qlat_cmdq_dropped_total{event=\"%s\"} %llu\n", prog_events[i],
-		       (unsigned long long)drop[i]);
+		om_counter(f, "qlat_cmdq_dropped", "event", prog_events[i], drop[i]);
 	qlat_om_family(f, "qlat_cmdq_deadline_misses", "counter", NULL,
 		       "Packets that missed their deadline (UNDERRUN events).");
-	for (i = 0; i < CMDQLAT_PIPES; i++)
-		fprintf(f, "qlat_cmdq_deadline_misses_total{pipe=\"%d\"} %llu\n", i,
-		       (unsigned long long)cnt[CMDQLAT_EV_MISS_BASE + i]);
+	for (i = 0; i < CMDQLAT_PIPES; i++) {
+		snprintf(key, sizeof(key), "%d", i);
+		om_counter(f, "qlat_cmdq_deadline_misses", "pipe", key,
+			   cnt[CMDQLAT_EV_MISS_BASE + i]);
+	}
 	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
 		bool ns = metric_is_ns(m);
 
@@ -329,8 +339,9 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 			const struct qlat_hist *x = &h[cmdqlat_hist_idx(m, k)];
 
 			/* every series, empty ones too: a fleet's sums need them */
-			snprintf(labels, sizeof(labels), "%s=\"%d\"",
-				 metric_is_pipe(m) ? "pipe" : "thread", k);
+			labels[0] = '\0';
+			qlat_om_label_int(labels, sizeof(labels),
+					  metric_is_pipe(m) ? "pipe" : "thread", k);
 			qlat_hist_openmetrics(f, x, name, labels, ns);
 		}
 	}

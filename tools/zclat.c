@@ -325,31 +325,46 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	json_object_put(doc);
 }
 
+/* the labels of a sample: source="...", then name="value" unless name is NULL */
+static void om_labels(char *buf, size_t len, const char *src, const char *name,
+		      const char *value)
+{
+	buf[0] = '\0';
+	qlat_om_label(buf, len, "source", src);
+	if (name)
+		qlat_om_label(buf, len, name, value);
+}
+
 static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
 	struct zclat_run *run = ctx;
 	const __u64 *cnt = s->cnt, *drop = s->drop;
 	const struct qlat_hist *h = s->h;
 	const char *src = run->stock ? "vhost_net" : "vhost_zc";
-	char name[96], labels[64];
+	char name[96], labels[128], key[16];
 	__u64 copied, total;
 	int i, m, q;
 
 	qlat_om_family(f, "qlat_zc_events", "counter", NULL,
 		       "vhost zero-copy events seen by qlat.");
-	for (i = 0; i < ZCLAT_NR_COUNTERS; i++)
-		fprintf(f, "qlat_zc_events_total{source=\"%s\",event=\"%s\"} %llu\n", src,
-			counter_names[i], (unsigned long long)cnt[i]);
+	for (i = 0; i < ZCLAT_NR_COUNTERS; i++) {
+		om_labels(labels, sizeof(labels), src, "event", counter_names[i]);
+		fprintf(f, "qlat_zc_events_total{%s} %llu\n", labels,
+			(unsigned long long)cnt[i]);
+	}
 	qlat_om_family(f, "qlat_zc_dropped", "counter", NULL,
 		       "Events a BPF program missed (recursion on a CPU).");
-	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++)
-		fprintf(f, "qlat_zc_dropped_total{source=\"%s\",event=\"%s\"} %llu\n", src,
-			prog_events[i], (unsigned long long)drop[i]);
+	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++) {
+		om_labels(labels, sizeof(labels), src, "event", prog_events[i]);
+		fprintf(f, "qlat_zc_dropped_total{%s} %llu\n", labels,
+			(unsigned long long)drop[i]);
+	}
 	copy_fallback(cnt, &copied, &total);
 	qlat_om_family(f, "qlat_zc_copy_fallback_ratio", "gauge", NULL,
 		       "TX buffers copied instead of zero-copy, of all TX buffers.");
+	om_labels(labels, sizeof(labels), src, NULL, NULL);
 	if (total)
-		fprintf(f, "qlat_zc_copy_fallback_ratio{source=\"%s\"} %.6f\n", src,
+		fprintf(f, "qlat_zc_copy_fallback_ratio{%s} %.6f\n", labels,
 			(double)copied / total);
 	for (m = 0; m < ZCLAT_NR_METRICS; m++) {
 		bool ns = metric_is_ns(m);
@@ -360,7 +375,8 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 			const struct qlat_hist *x = &h[m * ZCLAT_VQS + q];
 
 			/* every series, empty ones too: a fleet's sums need them */
-			snprintf(labels, sizeof(labels), "source=\"%s\",vq=\"%d\"", src, q);
+			snprintf(key, sizeof(key), "%d", q);
+			om_labels(labels, sizeof(labels), src, "vq", key);
 			qlat_hist_openmetrics(f, x, name, labels, ns);
 		}
 	}
