@@ -101,18 +101,23 @@ static const char argp_doc[] =
 "EXAMPLES:\n"
 "    qlat cmdq                  # trace until Ctrl-C, then print\n"
 "    qlat cmdq -i 1 -u          # print every second, in usecs\n"
+"    qlat cmdq -T --json 1 10   # every second, 10 times, JSON with timestamps\n"
 "    qlat cmdq -d 10 --json     # 10 s, one JSON document\n"
 "    qlat cmdq --pipe 0         # only packets released by pipe 0\n"
 "    qlat cmdq --attach=raw_tp  # force the raw tracepoint path\n";
 
 enum {
 	OPT_MAX_MISSES = 0x200,
+	OPT_THREAD,
+	OPT_PIPE,
 };
 
 static const struct argp_option opts[] = {
 	{ NULL, 0, NULL, 0, "Selecting:", 1 },
-	{ "thread", 'T', "THREAD", 0, "Only GCE thread THREAD (0-15)", 0 },
-	{ "pipe", 'p', "PIPE", 0, "Only packets released by display pipe PIPE (0-2)", 0 },
+	/* long only: -T is a timestamp and -p a PID in libbpf-tools */
+	{ "thread", OPT_THREAD, "THREAD", 0, "Only GCE thread THREAD (0-15)", 0 },
+	{ "pipe", OPT_PIPE, "PIPE", 0, "Only packets released by display pipe PIPE (0-2)", 0 },
+	{ NULL, 'p', "PID", OPTION_HIDDEN, NULL, 0 },
 	/* in the common "Limits" group (20) of qlat_common_argp */
 	{ "max-misses", OPT_MAX_MISSES, "N", 0,
 	  "Stop when more than N packets have missed their vblank deadline", 20 },
@@ -131,12 +136,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'h':
 		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
 		break;
-	case 'T':
+	case 'p':
+		argp_error(state, "-p: no PID filter here: the EOC, callback and vblank events "
+			   "run in interrupt context, in no process's name. A display pipe is "
+			   "--pipe PIPE");
+		break;
+	case OPT_THREAD:
 		if (qlat_parse_uint(arg, CMDQLAT_THREADS - 1, &v))
 			argp_error(state, "invalid thread '%s' (0-%d)", arg, CMDQLAT_THREADS - 1);
 		env.thread = v;
 		break;
-	case 'p':
+	case OPT_PIPE:
 		if (qlat_parse_uint(arg, CMDQLAT_PIPES - 1, &v))
 			argp_error(state, "invalid pipe '%s' (0-%d)", arg, CMDQLAT_PIPES - 1);
 		env.pipe = v;
@@ -257,7 +267,7 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	const __u64 *cnt = s->cnt, *drop = s->drop;
 	const struct qlat_hist *h = s->h;
 	bool final = s->final;
-	json_object *doc = qlat_json_doc("cmdq", qlat_attach_name(run->mode), final,
+	json_object *doc = qlat_json_doc("cmdq", qlat_attach_name(run->mode), s,
 					  qlat_elapsed_s(run->start_ns));
 	json_object *c = json_object_new_object();
 	json_object *miss = json_object_new_array();
@@ -470,8 +480,9 @@ int cmdqlat_main(int argc, char **argv)
 		cmdqlat_bpf__destroy(run.skel);
 		return QLAT_EXIT_USAGE;
 	}
-	fprintf(stderr, "qlat cmdq: tracing cmdq:* via %s; Ctrl-C to end\n",
-		qlat_attach_name(run.mode));
+	if (!env.common.quiet)
+		fprintf(stderr, "qlat cmdq: tracing cmdq:* via %s; Ctrl-C to end\n",
+			qlat_attach_name(run.mode));
 	run.start_ns = qlat_mono_ns();
 	err = qlat_run_loop(&env.common, print_cb, run.ev.rb ? stop_cb : NULL, &run);
 	/* a breach is the answer a script waits for, even if a print failed */

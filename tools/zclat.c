@@ -120,6 +120,7 @@ static const char argp_doc[] =
 
 enum {
 	OPT_STOCK = 0x200,
+	OPT_VQ,
 	OPT_MAX_INFLIGHT,
 	OPT_DEV,
 	OPT_IN_FLIGHT,
@@ -127,7 +128,9 @@ enum {
 
 static const struct argp_option opts[] = {
 	{ NULL, 0, NULL, 0, "Selecting:", 1 },
-	{ "vq", 'q', "VQ", 0, "Only virtqueue VQ (0 RX, 1 TX)", 0 },
+	/* long only: -q is quiet (rtla), as in the common options */
+	{ "vq", OPT_VQ, "VQ", 0, "Only virtqueue VQ (0 RX, 1 TX)", 0 },
+	{ NULL, 'p', "PID", OPTION_HIDDEN, NULL, 0 },
 	{ "dev", OPT_DEV, "ID", 0, "Only vhost-zc-net device ID (debugfs vhost_zc/<ID>)", 0 },
 	{ "stock", OPT_STOCK, NULL, 0,
 	  "Trace stock vhost_net's zero-copy TX (fentry) instead of vhost-zc-net", 0 },
@@ -153,7 +156,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'h':
 		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
 		break;
-	case 'q':
+	case 'p':
+		argp_error(state, "-p: no PID filter here: the events run in vhost workers "
+			   "and in whatever context frees a buffer, not in a guest's process. "
+			   "A vhost-zc-net device is --dev ID (debugfs vhost_zc/<ID>)");
+		break;
+	case OPT_VQ:
 		if (qlat_parse_uint(arg, ZCLAT_VQS - 1, &v))
 			argp_error(state, "invalid vq '%s' (0-%d)", arg, ZCLAT_VQS - 1);
 		env.vq = v;
@@ -282,7 +290,8 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	const __u64 *cnt = s->cnt, *drop = s->drop;
 	const struct qlat_hist *h = s->h;
 	bool final = s->final;
-	json_object *doc = qlat_json_doc("zc", attach_name(run), final, qlat_elapsed_s(run->start_ns));
+	json_object *doc = qlat_json_doc("zc", attach_name(run), s,
+					  qlat_elapsed_s(run->start_ns));
 	json_object *c = json_object_new_object();
 	json_object *cf = json_object_new_object();
 	json_object *hs = json_object_new_array();
@@ -585,8 +594,9 @@ int zclat_main(int argc, char **argv)
 		destroy(&run);
 		return QLAT_EXIT_USAGE;
 	}
-	fprintf(stderr, "qlat zc: tracing %s via %s; Ctrl-C to end\n",
-		run.stock ? "stock vhost_net" : "vhost_zc:*", attach_name(&run));
+	if (!env.common.quiet)
+		fprintf(stderr, "qlat zc: tracing %s via %s; Ctrl-C to end\n",
+			run.stock ? "stock vhost_net" : "vhost_zc:*", attach_name(&run));
 	run.start_ns = qlat_mono_ns();
 	err = qlat_run_loop(&env.common, print_cb, run.ev.rb ? stop_cb : NULL, &run);
 	/* a breach is the answer a script waits for, even if a print failed */
