@@ -75,7 +75,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_
 # Modules go to $(O)/kmod/<uname -r of the kernel>/<dir>/, where the VM
 # tests find the ones of the kernel they run on. KDIR and KABI are set on
 # the command line of the sub-make that builds them (see `modules`).
-KMODS := cmdq vhost_zc testkmod
+KMODS := cmdq vhost_zc testkmod cmdqtest
 KABI = $(shell cat $(KDIR)/abi 2>/dev/null)
 KMOD_DIR = $(O)/kmod/$(KABI)
 KMOD_STAMPS = $(KMODS:%=$(KMOD_DIR)/%/.built)
@@ -122,7 +122,7 @@ kernel: $(O)/kernels/$(KERNEL)
 # Built from a mirror of symlinks in $(O)/kmod/<name>, so that no build
 # output lands in the source tree, against the private kbuild dir of the
 # cache (headers + vmlinux => module BTF). Debian's kbuild has no
-# resolve_btfids, hence RESOLVE_BTFIDS=true.
+# resolve_btfids, hence RESOLVE_BTFIDS=true. $(4): more make arguments.
 
 define kmod_rule
 $(KMOD_DIR)/$(1)/.built: $(2) $(KDIR)/.ready
@@ -132,7 +132,7 @@ $(KMOD_DIR)/$(1)/.built: $(2) $(KDIR)/.ready
 	$$(Q)ln -sf $(abspath $(wildcard $(3)/*.c $(3)/*.h $(3)/Kbuild)) $(KMOD_DIR)/$(1)/
 	$$(Q)$$(MAKE) --no-print-directory -s -C $(KDIR)/kbuild M=$(abspath $(KMOD_DIR)/$(1)) \
 		RESOLVE_BTFIDS=true QLAT_INC=$(abspath include) \
-		VHOST_INC=$(KDIR)/src/drivers/vhost modules
+		VHOST_INC=$(KDIR)/src/drivers/vhost $(4) modules
 	$$(Q)for m in $(KMOD_DIR)/$(1)/*.ko; do \
 		readelf -S $$$$m | grep -q '\.BTF' || { echo "$$$$m: no module BTF" >&2; exit 1; }; \
 	done
@@ -145,6 +145,9 @@ KSRC = $(wildcard $(1)/*.c $(1)/*.h $(1)/Kbuild)
 $(eval $(call kmod_rule,cmdq,$(call KSRC,kernel/cmdq) $(wildcard include/cmdq/*.h),kernel/cmdq))
 $(eval $(call kmod_rule,vhost_zc,$(call KSRC,kernel/vhost_zc),kernel/vhost_zc))
 $(eval $(call kmod_rule,testkmod,$(call KSRC,tests/kmod),tests/kmod))
+# fires cmdq_helper's exported tracepoints: its header, its Module.symvers
+$(eval $(call kmod_rule,cmdqtest,$(call KSRC,tests/kmod/cmdq) $(KMOD_DIR)/cmdq/.built,tests/kmod/cmdq,\
+	CMDQ_SRC=$(abspath kernel/cmdq) KBUILD_EXTRA_SYMBOLS=$(abspath $(KMOD_DIR)/cmdq/Module.symvers)))
 endif
 
 kmods: $(KMOD_STAMPS)

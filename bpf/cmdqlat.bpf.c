@@ -47,13 +47,26 @@ static __always_inline void count(struct cmdqlat_state *s, __u32 idx)
 		s->counters[qlat_clamp(idx, CMDQLAT_NR_COUNTERS - 1)]++;
 }
 
+/*
+ * The counters more than one program updates: badkey (flush, eoc, cb,
+ * vblank), filtered and evidence_dropped (eoc, vblank). One of those
+ * programs can interrupt another on the same CPU: the EOC, callback and
+ * vblank events of an IRQ land in a flush's run in process context, and on
+ * PREEMPT_RT, where the EOC handler is a thread, the vblank timer's hardirq
+ * lands in an EOC's run. Atomic: see qlat_count_shared().
+ */
+static __always_inline void count_shared(struct cmdqlat_state *s, __u32 idx)
+{
+	qlat_count_shared(&s->counters[idx], 1);
+}
+
 /* metric is a constant at every call: the index folds */
 static __always_inline void hist(struct cmdqlat_state *s, __u32 metric, __u32 key, __u64 v)
 {
 	__u64 idx;
 
 	if (key >= cmdqlat_nkeys(metric)) {
-		count(s, CMDQLAT_EV_BADKEY);
+		count_shared(s, CMDQLAT_EV_BADKEY);
 		return;
 	}
 	idx = cmdqlat_hist_idx(metric, key);
@@ -112,7 +125,7 @@ static __always_inline void eoc_evidence(struct cmdqlat_state *s, __u32 thread, 
 	if (status)
 		flags |= QLAT_EVF_FAIL;
 	if (!qlat_emit(eoc_ns, CMDQLAT_REC_EOC, thread, id, lat, aux, flags, pipe))
-		count(s, CMDQLAT_EV_RB_DROP);
+		count_shared(s, CMDQLAT_EV_RB_DROP);
 }
 
 /*
@@ -130,7 +143,7 @@ static __always_inline int on_eoc(__u32 thread, __u32 id, __s32 status, __s32 pi
 		return 0;
 	count(s, status ? CMDQLAT_EV_ERROR : CMDQLAT_EV_EOC);
 	if (filtered(thread, pipe)) {
-		count(s, CMDQLAT_EV_FILTERED);
+		count_shared(s, CMDQLAT_EV_FILTERED);
 		return 0;
 	}
 	if (qlat_evidence_on)
@@ -139,7 +152,7 @@ static __always_inline int on_eoc(__u32 thread, __u32 id, __s32 status, __s32 pi
 	if (pipe < 0)
 		return 0;
 	if (pipe >= CMDQLAT_PIPES) {
-		count(s, CMDQLAT_EV_BADKEY);
+		count_shared(s, CMDQLAT_EV_BADKEY);
 		return 0;
 	}
 	if (missed)
@@ -177,18 +190,18 @@ static __always_inline int on_vblank(__u32 pipe, __u32 type, __u64 ts_ns, __u32 
 	if (type != CMDQLAT_VBLANK_UNDERRUN)
 		return 0;
 	if (filtered(thread, pipe)) {
-		count(s, CMDQLAT_EV_FILTERED);
+		count_shared(s, CMDQLAT_EV_FILTERED);
 		return 0;
 	}
 	if (pipe >= CMDQLAT_PIPES) {
-		count(s, CMDQLAT_EV_BADKEY);
+		count_shared(s, CMDQLAT_EV_BADKEY);
 		return 0;
 	}
 	count(s, CMDQLAT_EV_MISS_BASE + pipe);
 	if (qlat_evidence_on &&
 	    !qlat_emit(ts_ns, CMDQLAT_REC_UNDERRUN, thread, id, 0, miss,
 		       QLAT_EVF_MISS | (miss == CMDQLAT_MISS_FAILED ? QLAT_EVF_FAIL : 0), pipe))
-		count(s, CMDQLAT_EV_RB_DROP);
+		count_shared(s, CMDQLAT_EV_RB_DROP);
 	return 0;
 }
 

@@ -43,8 +43,27 @@ static __always_inline __u32 qlat_slot(__u64 v)
 }
 
 /*
- * Add v to a per-CPU histogram. No atomics: the map is per-CPU and a BPF
- * program runs with migration disabled.
+ * Add n to a per-CPU counter that several programs update. A program runs
+ * with migration disabled and never nests in itself on a CPU (the kernel
+ * skips such a run and counts it in recursion_misses, which qlat reports
+ * as dropped), so a slot only one program writes takes a plain increment.
+ * But a program in hardirq (or softirq) context can interrupt another
+ * program on the same CPU between its load and its store, and one of the
+ * two increments is lost: a slot that programs of different contexts
+ * share is added to atomically (BPF_ATOMIC, lock add on x86; two BPF
+ * instructions where load, add, store are three). Only counters of rare
+ * events (bad keys, filtered events, lost evidence) are shared: the
+ * common path stays plain.
+ */
+static __always_inline void qlat_count_shared(__u64 *c, __u64 n)
+{
+	__sync_fetch_and_add(c, n);
+}
+
+/*
+ * Add v to a per-CPU histogram. No atomics: the map is per-CPU, a BPF
+ * program runs with migration disabled, and each histogram has one writer
+ * program (see qlat_count_shared()).
  */
 static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 {

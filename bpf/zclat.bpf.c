@@ -31,11 +31,11 @@ const volatile bool counts_live = false;
 static __always_inline bool skip(struct zclat_state *s, __u32 dev, __u32 vq)
 {
 	if ((targ_dev >= 0 && dev != targ_dev) || (targ_vq >= 0 && vq != targ_vq)) {
-		count(s, ZCLAT_EV_FILTERED);
+		count_shared(s, ZCLAT_EV_FILTERED);
 		return true;
 	}
 	if (vq >= ZCLAT_VQS) {
-		count(s, ZCLAT_EV_BADKEY);
+		count_shared(s, ZCLAT_EV_BADKEY);
 		return true;
 	}
 	return false;
@@ -94,7 +94,7 @@ static __always_inline int on_dequeue(__u32 dev, __u32 vq, __u32 head, __u32 len
 		       dequeue_ns - complete_ns,
 		       (zerocopy && success ? 0 : QLAT_EVF_COPY) |
 		       (success ? 0 : QLAT_EVF_FAIL), dev))
-		count(s, ZCLAT_EV_RB_DROP);
+		count_shared(s, ZCLAT_EV_RB_DROP);
 	return 0;
 }
 
@@ -173,7 +173,7 @@ static __always_inline int on_signal(__u32 dev, __u32 vq, __u32 cnt, __u32 used_
 		count(s, ZCLAT_EV_OVER);
 	}
 	if (!qlat_emit(signal_ns, ZCLAT_REC_SIGNAL, vq, cnt, c.worst, used_idx, flags, dev))
-		count(s, ZCLAT_EV_RB_DROP);
+		count_shared(s, ZCLAT_EV_RB_DROP);
 	return 0;
 }
 

@@ -40,6 +40,19 @@ static __always_inline void count(struct zclat_state *s, __u32 idx)
 	count_n(s, idx, 1);
 }
 
+/*
+ * The counters more than one program updates, where one can interrupt
+ * another on the same CPU: filtered and badkey (every vhost_zc program;
+ * vhost_zc_complete runs wherever the stack frees the buffer, softirq
+ * included, inside a vhost worker's run) and evidence_dropped (--stock's
+ * ubuf callback and the worker's signal). Atomic: see qlat_count_shared().
+ */
+static __always_inline void count_shared(struct zclat_state *s, __u32 idx)
+{
+	if (idx < ZCLAT_NR_COUNTERS)
+		qlat_count_shared(&s->counters[idx], 1);
+}
+
 static __always_inline void hist(struct zclat_state *s, __u32 metric, __u32 vq, __u64 v)
 {
 	__u64 idx = metric * ZCLAT_VQS + vq;

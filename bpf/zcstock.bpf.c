@@ -176,7 +176,7 @@ static __always_inline int complete(struct ubuf_info *ubuf, bool success)
 	    !qlat_emit(now, ZCLAT_REC_USED, VQ_TX,
 		       BPF_CORE_READ(container_of(ubuf, struct ubuf_info_msgzc, ubuf), desc),
 		       now - v->submit_ns, 0, success ? 0 : QLAT_EVF_COPY | QLAT_EVF_FAIL, -1))
-		count(s, ZCLAT_EV_RB_DROP);
+		count_shared(s, ZCLAT_EV_RB_DROP);
 	return 0;
 }
 
@@ -261,7 +261,7 @@ int BPF_PROG(signal_fentry, void *dev, struct vhost_virtqueue___q *vq,
 		count(c.s, ZCLAT_EV_OVER);
 	}
 	if (!qlat_emit(c.now, ZCLAT_REC_SIGNAL, VQ_TX, cnt, c.worst, 0, flags, -1))
-		count(c.s, ZCLAT_EV_RB_DROP);
+		count_shared(c.s, ZCLAT_EV_RB_DROP);
 	return 0;
 }
 

@@ -181,6 +181,12 @@ static const struct argp_option common_opts[] = {
 	{ "interval", 'i', "SEC", 0, "Print every SEC seconds (cumulative)", 0 },
 	{ "count", 'c', "N", 0, "Stop after N intervals", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 0 },
+	{ "timestamp", 'T', NULL, 0,
+	  "A wall-clock timestamp in every JSON document (the terminal header always has the time)",
+	  0 },
+	{ "quiet", 'q', NULL, 0,
+	  "Print only the final report on stdout (the files are still kept up to date every "
+	  "interval), and no start-up message", 0 },
 	{ "microseconds", 'u', NULL, 0, "Terminal output in usecs", 0 },
 	{ "milliseconds", 'm', NULL, 0, "Terminal output in msecs", 0 },
 	{ "json", OPT_JSON, NULL, 0, "One JSON document per interval", 0 },
@@ -230,6 +236,12 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		if (qlat_parse_uint(arg, 86400 * 365, &v) || !v)
 			argp_error(state, "invalid duration '%s'", arg);
 		env->duration = v;
+		break;
+	case 'T':
+		env->timestamp = true;
+		break;
+	case 'q':
+		env->quiet = true;
 		break;
 	case 'u':
 		env->unit = QLAT_UNIT_US;

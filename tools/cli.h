@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The command line and run loop every qlat subcommand shares: the common
- * options (-i -c -d -u -m --json ... --attach --threshold --evidence),
+ * options (-i -c -d -T -q -u -m --json ... --attach --threshold --evidence),
  * libbpf logging, signals, and the -i/-c/-d loop.
  */
 #ifndef __QLAT_TOOLS_CLI_H
@@ -22,6 +22,8 @@ enum qlat_format { QLAT_FMT_TTY, QLAT_FMT_JSON, QLAT_FMT_OPENMETRICS };
 
 struct qlat_env {
 	bool verbose;
+	bool timestamp;		/* -T: wall-clock time in every JSON document */
+	bool quiet;		/* -q: stdout gets the final report only */
 	enum qlat_attach attach;
 	enum qlat_format format;
 	enum qlat_unit unit;
@@ -38,7 +40,7 @@ struct qlat_env {
 };
 
 /*
- * The options every subcommand shares (-i -c -d -u -m --json ... --attach
+ * The options every subcommand shares (-i -c -d -T -q -u -m --json ... --attach
  * --threshold --evidence), as an argp child whose input is a struct
  * qlat_env. QLAT_ENV_INIT gives the defaults.
  */

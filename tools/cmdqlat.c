@@ -101,18 +101,23 @@ static const char argp_doc[] =
 "EXAMPLES:\n"
 "    qlat cmdq                  # trace until Ctrl-C, then print\n"
 "    qlat cmdq -i 1 -u          # print every second, in usecs\n"
+"    qlat cmdq -T --json 1 10   # every second, 10 times, JSON with timestamps\n"
 "    qlat cmdq -d 10 --json     # 10 s, one JSON document\n"
 "    qlat cmdq --pipe 0         # only packets released by pipe 0\n"
 "    qlat cmdq --attach=raw_tp  # force the raw tracepoint path\n";
 
 enum {
 	OPT_MAX_MISSES = 0x200,
+	OPT_THREAD,
+	OPT_PIPE,
 };
 
 static const struct argp_option opts[] = {
 	{ NULL, 0, NULL, 0, "Selecting:", 1 },
-	{ "thread", 'T', "THREAD", 0, "Only GCE thread THREAD (0-15)", 0 },
-	{ "pipe", 'p', "PIPE", 0, "Only packets released by display pipe PIPE (0-2)", 0 },
+	/* long only: -T is a timestamp and -p a PID in libbpf-tools */
+	{ "thread", OPT_THREAD, "THREAD", 0, "Only GCE thread THREAD (0-15)", 0 },
+	{ "pipe", OPT_PIPE, "PIPE", 0, "Only packets released by display pipe PIPE (0-2)", 0 },
+	{ NULL, 'p', "PID", OPTION_HIDDEN, NULL, 0 },
 	/* in the common "Limits" group (20) of qlat_common_argp */
 	{ "max-misses", OPT_MAX_MISSES, "N", 0,
 	  "Stop when more than N packets have missed their vblank deadline", 20 },
@@ -131,12 +136,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'h':
 		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
 		break;
-	case 'T':
+	case 'p':
+		argp_error(state, "-p: no PID filter here: the EOC, callback and vblank events "
+			   "run in interrupt context, in no process's name. A display pipe is "
+			   "--pipe PIPE");
+		break;
+	case OPT_THREAD:
 		if (qlat_parse_uint(arg, CMDQLAT_THREADS - 1, &v))
 			argp_error(state, "invalid thread '%s' (0-%d)", arg, CMDQLAT_THREADS - 1);
 		env.thread = v;
 		break;
-	case 'p':
+	case OPT_PIPE:
 		if (qlat_parse_uint(arg, CMDQLAT_PIPES - 1, &v))
 			argp_error(state, "invalid pipe '%s' (0-%d)", arg, CMDQLAT_PIPES - 1);
 		env.pipe = v;
@@ -257,7 +267,7 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	const __u64 *cnt = s->cnt, *drop = s->drop;
 	const struct qlat_hist *h = s->h;
 	bool final = s->final;
-	json_object *doc = qlat_json_doc("cmdq", qlat_attach_name(run->mode), final,
+	json_object *doc = qlat_json_doc("cmdq", qlat_attach_name(run->mode), s,
 					  qlat_elapsed_s(run->start_ns));
 	json_object *c = json_object_new_object();
 	json_object *miss = json_object_new_array();
@@ -296,29 +306,39 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	json_object_put(doc);
 }
 
+/* one sample of a counter family, its labels escaped (qlat_om_label) */
+static void om_counter(FILE *f, const char *name, const char *label, const char *value,
+		       __u64 v)
+{
+	char labels[128] = "";
+
+	qlat_om_label(labels, sizeof(labels), label, value);
+	fprintf(f, "%s_total{%s} %llu\n", name, labels, (unsigned long long)v);
+}
+
 static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
 	struct cmdqlat_run *run = ctx;
 	const __u64 *cnt = s->cnt, *drop = s->drop;
 	const struct qlat_hist *h = s->h;
-	char name[96], labels[64];
+	char name[96], labels[64], key[16];
 	int i, m, k;
 
 	qlat_om_family(f, "qlat_cmdq_events", "counter", NULL,
 		       "cmdq tracepoint events seen by qlat.");
 	for (i = 0; i < CMDQLAT_EV_MISS_BASE; i++)
-		fprintf(f, "qlat_cmdq_events_total{event=\"%s\"} %llu\n", counter_names[i],
-		       (unsigned long long)cnt[i]);
+		om_counter(f, "qlat_cmdq_events", "event", counter_names[i], cnt[i]);
 	qlat_om_family(f, "qlat_cmdq_dropped", "counter", NULL,
 		       "Events a BPF program missed (recursion on a CPU).");
 	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++)
-		fprintf(f, "qlat_cmdq_dropped_total{event=\"%s\"} %llu\n", prog_events[i],
-		       (unsigned long long)drop[i]);
+		om_counter(f, "qlat_cmdq_dropped", "event", prog_events[i], drop[i]);
 	qlat_om_family(f, "qlat_cmdq_deadline_misses", "counter", NULL,
 		       "Packets that missed their deadline (UNDERRUN events).");
-	for (i = 0; i < CMDQLAT_PIPES; i++)
-		fprintf(f, "qlat_cmdq_deadline_misses_total{pipe=\"%d\"} %llu\n", i,
-		       (unsigned long long)cnt[CMDQLAT_EV_MISS_BASE + i]);
+	for (i = 0; i < CMDQLAT_PIPES; i++) {
+		snprintf(key, sizeof(key), "%d", i);
+		om_counter(f, "qlat_cmdq_deadline_misses", "pipe", key,
+			   cnt[CMDQLAT_EV_MISS_BASE + i]);
+	}
 	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
 		bool ns = metric_is_ns(m);
 
@@ -329,8 +349,9 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 			const struct qlat_hist *x = &h[cmdqlat_hist_idx(m, k)];
 
 			/* every series, empty ones too: a fleet's sums need them */
-			snprintf(labels, sizeof(labels), "%s=\"%d\"",
-				 metric_is_pipe(m) ? "pipe" : "thread", k);
+			labels[0] = '\0';
+			qlat_om_label_int(labels, sizeof(labels),
+					  metric_is_pipe(m) ? "pipe" : "thread", k);
 			qlat_hist_openmetrics(f, x, name, labels, ns);
 		}
 	}
@@ -459,8 +480,9 @@ int cmdqlat_main(int argc, char **argv)
 		cmdqlat_bpf__destroy(run.skel);
 		return QLAT_EXIT_USAGE;
 	}
-	fprintf(stderr, "qlat cmdq: tracing cmdq:* via %s; Ctrl-C to end\n",
-		qlat_attach_name(run.mode));
+	if (!env.common.quiet)
+		fprintf(stderr, "qlat cmdq: tracing cmdq:* via %s; Ctrl-C to end\n",
+			qlat_attach_name(run.mode));
 	run.start_ns = qlat_mono_ns();
 	err = qlat_run_loop(&env.common, print_cb, run.ev.rb ? stop_cb : NULL, &run);
 	/* a breach is the answer a script waits for, even if a print failed */

@@ -49,10 +49,11 @@ json_object *qlat_hist_json(const struct qlat_hist *h, bool ns);
 int qlat_hist_from_json(struct qlat_hist *h, json_object *o);
 /*
  * OpenMetrics histogram samples (no TYPE/HELP lines): cumulative
- * name_bucket{labels,le="B"} for every bucket up to the last non-empty one,
- * le="+Inf", name_sum and name_count. Bucket bounds are inclusive, so
- * le="1023" counts values <= 1023 exactly. Values are in seconds when
- * ns is true (OpenMetrics base unit), else plain.
+ * name_bucket{labels,le="B"} for every bucket of the fixed set below,
+ * le="+Inf", name_sum and name_count. labels is a label set built with
+ * qlat_om_label() (values escaped), or "" or NULL for none. Bucket bounds
+ * are inclusive, so le="1023" counts values <= 1023 exactly. Values are in
+ * seconds when ns is true (OpenMetrics base unit), else plain.
  */
 void qlat_hist_openmetrics(FILE *f, const struct qlat_hist *h, const char *name,
 			   const char *labels, bool ns);

@@ -4,6 +4,7 @@
 #define __QLAT_TOOLS_OPENMETRICS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /*
@@ -17,5 +18,16 @@ extern bool qlat_om_prom;
 void qlat_om_family(FILE *f, const char *name, const char *type, const char *unit,
 		    const char *help);
 void qlat_om_end(FILE *f);
+
+/*
+ * Append the label name="value" to the label set in buf (a NUL-terminated
+ * string of len bytes at most, "" for none; a comma before it unless it is
+ * the first), the value escaped as both text formats require: backslash as
+ * \\, double quote as \", line feed as \n. Every label value qlat
+ * writes goes through here. 0, or -ENOSPC with buf as it was.
+ */
+int qlat_om_label(char *buf, size_t len, const char *name, const char *value);
+/* the same for a number */
+int qlat_om_label_int(char *buf, size_t len, const char *name, long long value);
 
 #endif /* __QLAT_TOOLS_OPENMETRICS_H */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "report.h"
 #include "trace_helpers.h"
@@ -55,6 +56,15 @@ int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void 
 	}
 	for (i = 0; i < out->nprogs; i++)
 		s.drop[i] = qlat_prog_misses(obj, out->prog_events[i]);
+	if (env->timestamp) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s.timestamp = ts.tv_sec + (ts.tv_nsec / 1000000) / 1e3;
+	}
+	/* -q: the intervals only keep the files up to date */
+	if (!final && env->quiet)
+		goto files;
 	switch (env->format) {
 	case QLAT_FMT_JSON:
 		out->json(stdout, ctx, &s);
@@ -66,6 +76,7 @@ int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void 
 		out->tty(stdout, ctx, &s);
 	}
 	fflush(stdout);
+files:
 	/* a file that cannot be opened is an error too (exit 1), not a skip */
 	if (env->json_file) {
 		f = qlat_file_begin(env->json_file);
@@ -131,8 +142,8 @@ json_object *qlat_json_drops(const char *const *names, unsigned int n,
 	return d;
 }
 
-json_object *qlat_json_doc(const char *subcommand, const char *attach, bool final,
-			   double elapsed_s)
+json_object *qlat_json_doc(const char *subcommand, const char *attach,
+			   const struct qlat_snapshot *s, double elapsed_s)
 {
 	json_object *doc = json_object_new_object();
 
@@ -140,7 +151,14 @@ json_object *qlat_json_doc(const char *subcommand, const char *attach, bool fina
 	json_object_object_add(doc, "subcommand", json_object_new_string(subcommand));
 	json_object_object_add(doc, "schema", json_object_new_int(1));
 	json_object_object_add(doc, "attach", json_object_new_string(attach));
-	json_object_object_add(doc, "final", json_object_new_boolean(final));
+	json_object_object_add(doc, "final", json_object_new_boolean(s->final));
 	json_object_object_add(doc, "elapsed_s", json_object_new_double(elapsed_s));
+	if (s->timestamp) {
+		char ts[32];
+
+		/* milliseconds, written as such (not json-c's 17 digits) */
+		snprintf(ts, sizeof(ts), "%.3f", s->timestamp);
+		json_object_object_add(doc, "timestamp", json_object_new_double_s(s->timestamp, ts));
+	}
 	return doc;
 }

@@ -23,17 +23,21 @@
 FILE *qlat_file_begin(const char *path);
 int qlat_file_commit(FILE *f, const char *path);
 
-/* JSON document head every subcommand writes: tool, subcommand, schema, attach, final, elapsed_s */
-json_object *qlat_json_doc(const char *subcommand, const char *attach, bool final,
-			   double elapsed_s);
-
 /* One reading of a subcommand's BPF maps, for its printers */
 struct qlat_snapshot {
 	__u64 *cnt;		/* counters, summed over CPUs */
 	struct qlat_hist *h;	/* histograms, merged over CPUs */
 	__u64 *drop;		/* recursion misses per prog_events[] entry */
 	bool final;
+	double timestamp;	/* -T: seconds since the epoch (CLOCK_REALTIME) at the read; else 0 */
 };
+
+/*
+ * JSON document head every subcommand writes: tool, subcommand, schema,
+ * attach, final, elapsed_s, and with -T timestamp (s->timestamp)
+ */
+json_object *qlat_json_doc(const char *subcommand, const char *attach,
+			   const struct qlat_snapshot *s, double elapsed_s);
 
 /* What a subcommand reports and how it prints it */
 struct qlat_output {

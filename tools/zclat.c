@@ -120,6 +120,7 @@ static const char argp_doc[] =
 
 enum {
 	OPT_STOCK = 0x200,
+	OPT_VQ,
 	OPT_MAX_INFLIGHT,
 	OPT_DEV,
 	OPT_IN_FLIGHT,
@@ -127,7 +128,9 @@ enum {
 
 static const struct argp_option opts[] = {
 	{ NULL, 0, NULL, 0, "Selecting:", 1 },
-	{ "vq", 'q', "VQ", 0, "Only virtqueue VQ (0 RX, 1 TX)", 0 },
+	/* long only: -q is quiet (rtla), as in the common options */
+	{ "vq", OPT_VQ, "VQ", 0, "Only virtqueue VQ (0 RX, 1 TX)", 0 },
+	{ NULL, 'p', "PID", OPTION_HIDDEN, NULL, 0 },
 	{ "dev", OPT_DEV, "ID", 0, "Only vhost-zc-net device ID (debugfs vhost_zc/<ID>)", 0 },
 	{ "stock", OPT_STOCK, NULL, 0,
 	  "Trace stock vhost_net's zero-copy TX (fentry) instead of vhost-zc-net", 0 },
@@ -153,7 +156,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'h':
 		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
 		break;
-	case 'q':
+	case 'p':
+		argp_error(state, "-p: no PID filter here: the events run in vhost workers "
+			   "and in whatever context frees a buffer, not in a guest's process. "
+			   "A vhost-zc-net device is --dev ID (debugfs vhost_zc/<ID>)");
+		break;
+	case OPT_VQ:
 		if (qlat_parse_uint(arg, ZCLAT_VQS - 1, &v))
 			argp_error(state, "invalid vq '%s' (0-%d)", arg, ZCLAT_VQS - 1);
 		env.vq = v;
@@ -282,7 +290,8 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	const __u64 *cnt = s->cnt, *drop = s->drop;
 	const struct qlat_hist *h = s->h;
 	bool final = s->final;
-	json_object *doc = qlat_json_doc("zc", attach_name(run), final, qlat_elapsed_s(run->start_ns));
+	json_object *doc = qlat_json_doc("zc", attach_name(run), s,
+					  qlat_elapsed_s(run->start_ns));
 	json_object *c = json_object_new_object();
 	json_object *cf = json_object_new_object();
 	json_object *hs = json_object_new_array();
@@ -325,31 +334,46 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	json_object_put(doc);
 }
 
+/* the labels of a sample: source="...", then name="value" unless name is NULL */
+static void om_labels(char *buf, size_t len, const char *src, const char *name,
+		      const char *value)
+{
+	buf[0] = '\0';
+	qlat_om_label(buf, len, "source", src);
+	if (name)
+		qlat_om_label(buf, len, name, value);
+}
+
 static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
 	struct zclat_run *run = ctx;
 	const __u64 *cnt = s->cnt, *drop = s->drop;
 	const struct qlat_hist *h = s->h;
 	const char *src = run->stock ? "vhost_net" : "vhost_zc";
-	char name[96], labels[64];
+	char name[96], labels[128], key[16];
 	__u64 copied, total;
 	int i, m, q;
 
 	qlat_om_family(f, "qlat_zc_events", "counter", NULL,
 		       "vhost zero-copy events seen by qlat.");
-	for (i = 0; i < ZCLAT_NR_COUNTERS; i++)
-		fprintf(f, "qlat_zc_events_total{source=\"%s\",event=\"%s\"} %llu\n", src,
-			counter_names[i], (unsigned long long)cnt[i]);
+	for (i = 0; i < ZCLAT_NR_COUNTERS; i++) {
+		om_labels(labels, sizeof(labels), src, "event", counter_names[i]);
+		fprintf(f, "qlat_zc_events_total{%s} %llu\n", labels,
+			(unsigned long long)cnt[i]);
+	}
 	qlat_om_family(f, "qlat_zc_dropped", "counter", NULL,
 		       "Events a BPF program missed (recursion on a CPU).");
-	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++)
-		fprintf(f, "qlat_zc_dropped_total{source=\"%s\",event=\"%s\"} %llu\n", src,
-			prog_events[i], (unsigned long long)drop[i]);
+	for (i = 0; drops_counted(run) && i < (int)NR_PROG_EVENTS; i++) {
+		om_labels(labels, sizeof(labels), src, "event", prog_events[i]);
+		fprintf(f, "qlat_zc_dropped_total{%s} %llu\n", labels,
+			(unsigned long long)drop[i]);
+	}
 	copy_fallback(cnt, &copied, &total);
 	qlat_om_family(f, "qlat_zc_copy_fallback_ratio", "gauge", NULL,
 		       "TX buffers copied instead of zero-copy, of all TX buffers.");
+	om_labels(labels, sizeof(labels), src, NULL, NULL);
 	if (total)
-		fprintf(f, "qlat_zc_copy_fallback_ratio{source=\"%s\"} %.6f\n", src,
+		fprintf(f, "qlat_zc_copy_fallback_ratio{%s} %.6f\n", labels,
 			(double)copied / total);
 	for (m = 0; m < ZCLAT_NR_METRICS; m++) {
 		bool ns = metric_is_ns(m);
@@ -360,7 +384,8 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 			const struct qlat_hist *x = &h[m * ZCLAT_VQS + q];
 
 			/* every series, empty ones too: a fleet's sums need them */
-			snprintf(labels, sizeof(labels), "source=\"%s\",vq=\"%d\"", src, q);
+			snprintf(key, sizeof(key), "%d", q);
+			om_labels(labels, sizeof(labels), src, "vq", key);
 			qlat_hist_openmetrics(f, x, name, labels, ns);
 		}
 	}
@@ -569,8 +594,9 @@ int zclat_main(int argc, char **argv)
 		destroy(&run);
 		return QLAT_EXIT_USAGE;
 	}
-	fprintf(stderr, "qlat zc: tracing %s via %s; Ctrl-C to end\n",
-		run.stock ? "stock vhost_net" : "vhost_zc:*", attach_name(&run));
+	if (!env.common.quiet)
+		fprintf(stderr, "qlat zc: tracing %s via %s; Ctrl-C to end\n",
+			run.stock ? "stock vhost_net" : "vhost_zc:*", attach_name(&run));
 	run.start_ns = qlat_mono_ns();
 	err = qlat_run_loop(&env.common, print_cb, run.ev.rb ? stop_cb : NULL, &run);
 	/* a breach is the answer a script waits for, even if a print failed */

@@ -5,7 +5,7 @@
 # linux-source (extracted into the kernel cache by
 # tools/build/kernel-cache.sh):
 # - scripts/checkpatch.pl --strict: 0 errors, 0 warnings, 0 checks in
-#   every kernel/*/*.[ch], include/cmdq/*.h and tests/kmod/*.c;
+#   every kernel/*/*.[ch], include/cmdq/*.h and tests/kmod/*.c, tests/kmod/*/*.c;
 # - scripts/kernel-doc: no warning in any of them, and every function a
 #   module exports (EXPORT_SYMBOL, EXPORT_SYMBOL_GPL) has a kernel-doc
 #   comment.
@@ -62,7 +62,7 @@ ok $? "self-check: kernel-doc warns of the undescribed parameter"
 perl "$CP" --strict --no-tree -f "$TMP/bad.c" | grep -q '^total: 0 errors, 0 warnings, 1 checks'
 ok $? "self-check: checkpatch --strict finds the missing spaces around '+'"
 
-files=$(ls kernel/*/*.[ch] include/cmdq/*.h tests/kmod/*.c)
+files=$(ls kernel/*/*.[ch] include/cmdq/*.h tests/kmod/*.c tests/kmod/*/*.c)
 [ -n "$files" ]
 ok $? "kernel sources found ($(echo $files | wc -w))"
 

@@ -268,6 +268,47 @@ static void test_openmetrics(void)
 	free(m.buf);
 }
 
+/* label values: \ " and newline escaped, one helper for every label */
+static void test_om_labels(void)
+{
+	char buf[64] = "", small[16] = "pipe=\"0\"";
+	struct mem m;
+	const char *s;
+
+	tap_ok(!qlat_om_label(buf, sizeof(buf), "source", "vhost_zc") &&
+	       !strcmp(buf, "source=\"vhost_zc\""), "label: name=\"value\" (%s)", buf);
+	tap_ok(!qlat_om_label(buf, sizeof(buf), "dev", "a\\b\"c\nd") &&
+	       !strcmp(buf, "source=\"vhost_zc\",dev=\"a\\\\b\\\"c\\nd\""),
+	       "label: a second one after a comma; \\ \" and newline escaped (%s)", buf);
+	buf[0] = '\0';
+	tap_ok(!qlat_om_label(buf, sizeof(buf), "v", "\\\\\"\n\n") &&
+	       !strcmp(buf, "v=\"\\\\\\\\\\\"\\n\\n\""), "label: escapes back to back (%s)", buf);
+	buf[0] = '\0';
+	tap_ok(!qlat_om_label_int(buf, sizeof(buf), "thread", 15) &&
+	       !strcmp(buf, "thread=\"15\""), "label: a number (%s)", buf);
+	/* 16 bytes: pipe="0" (8) + ,x="\"" (7) + NUL fits exactly; one more does not */
+	tap_ok(!qlat_om_label(small, sizeof(small), "x", "\"") &&
+	       !strcmp(small, "pipe=\"0\",x=\"\\\"\""), "label: fits to the last byte (%s)", small);
+	strcpy(small, "pipe=\"0\"");
+	tap_ok(qlat_om_label(small, sizeof(small), "x", "\"\"") == -ENOSPC &&
+	       !strcmp(small, "pipe=\"0\""), "label: too long: -ENOSPC, the set unchanged");
+
+	/* through a histogram's samples: the labels as given, le last */
+	buf[0] = '\0';
+	qlat_om_label(buf, sizeof(buf), "dev", "a\\b\"c\nd");
+	mem_open(&m);
+	{
+		struct qlat_hist h = { .count = 0 };
+
+		qlat_hist_openmetrics(m.f, &h, "x", buf, false);
+	}
+	s = mem_close(&m);
+	tap_ok(!strncmp(s, "x_bucket{dev=\"a\\\\b\\\"c\\nd\",le=\"0\"} 0\n", 36) &&
+	       strstr(s, "\nx_count{dev=\"a\\\\b\\\"c\\nd\"} 0\n"),
+	       "histogram samples carry the escaped label set; no raw newline inside a sample");
+	free(m.buf);
+}
+
 /* ---- run loop ----------------------------------------------------------- */
 
 struct loop_ctx {
@@ -357,6 +398,7 @@ int main(void)
 	test_attach_names();
 	test_file_commit();
 	test_openmetrics();
+	test_om_labels();
 	test_run_loop();
 	test_signals();
 	{

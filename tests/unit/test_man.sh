@@ -62,4 +62,30 @@ assert_eq "$st" 0 "qlat gate -h: its usage, exit 0"
 "$QLAT" cmdq -c 3 >/dev/null 2>&1
 assert_eq $? 1 "qlat cmdq -c 3 without an interval: usage error"
 
+# libbpf-tools/rtla letters (#17): -T timestamps, -q quiet take no
+# argument (before, -T was a thread and -q a vq: "-c" became the THREAD);
+# -p is no PID filter and says which option selects a pipe or a device;
+# the filters are long options. Each case stops at parsing, before BPF.
+cli() { # want-status want-stderr-substring args...
+	_st=$1 _msg=$2
+	shift 2
+	_err=$("$QLAT" "$@" 2>&1 >/dev/null)
+	_got=$?
+	case "$_err" in *"$_msg"*) ;; *) _got="$_got, stderr: $(echo "$_err" | head -n 1)" ;; esac
+	assert_eq "$_got" "$_st" "qlat $*: exit $_st, '$_msg'"
+}
+cli 1 "a count (-c) needs an interval (-i)" cmdq -T -c 3
+cli 1 "a count (-c) needs an interval (-i)" cmdq -q -c 3
+cli 1 "a count (-c) needs an interval (-i)" zc -q -T -c 3
+cli 1 "a count (-c) needs an interval (-i)" cmdq --timestamp --quiet -c 3
+cli 1 "-p: no PID filter here" cmdq -p 0
+cli 1 "A display pipe is --pipe PIPE" cmdq -p 1234
+cli 1 "A vhost-zc-net device is --dev ID" zc -p 1234
+cli 1 "a count (-c) needs an interval (-i)" cmdq --thread 15 --pipe 2 -c 3
+cli 1 "a count (-c) needs an interval (-i)" zc --vq 1 -c 3
+cli 1 "invalid thread '16' (0-15)" cmdq --thread 16
+cli 1 "invalid pipe '3' (0-2)" cmdq --pipe 3
+cli 1 "invalid vq '2' (0-1)" zc --vq 2
+cli 1 "too many arguments" cmdq -T 1 10 4
+
 tap_done

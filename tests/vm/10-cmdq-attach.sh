@@ -145,6 +145,38 @@ ok $? "rmmod gce_sim"
 qlat_start "$OUT/cmdq-auto.json" cmdq --json && qlat_stop
 assert_eq "$(jq -r .attach "$OUT/cmdq-auto.json")" tp_btf "auto attach picks tp_btf"
 
+# -T and -q, as libbpf-tools and rtla spell them (#17): timestamps on
+# every interval's document; quiet: stdout gets the final document only,
+# stderr nothing, while the interval files stay up to date
+t0=$(date +%s)
+"$QLAT" cmdq -T --json 1 3 >"$OUT/cmdq-T.json" 2>"$OUT/cmdq-T.err"
+st=$?
+t1=$(date +%s)
+assert_eq "$st $(wc -l <"$OUT/cmdq-T.json")" "0 3" "-T --json 1 3: exit 0, 3 documents"
+assert_eq "$(jq -sc '[.[].final]' "$OUT/cmdq-T.json")" "[false,false,true]" \
+	"-T --json 1 3: two intervals, then the final document"
+assert_eq "$(jq -s --argjson a "$t0" --argjson b "$((t1 + 1))" \
+	'[.[].timestamp] | (all(. >= $a and . < $b)) and . == sort and (unique | length) == 3' \
+	"$OUT/cmdq-T.json")" true "-T: each timestamp within the run ($t0..$t1 s), rising"
+out=$OUT/cmdq-q.json
+if qlat_start "$out" cmdq -q -T --json --json-file "$OUT/cmdq-q.file" -i 1; then
+	i=0
+	while [ ! -e "$OUT/cmdq-q.file" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	assert_eq "$(jq -r .final "$OUT/cmdq-q.file" 2>&1)" false \
+		"-q -i 1: the interval's document in --json-file"
+	assert_eq "$(wc -c <"$out")" 0 "-q -i 1: no interval document on stdout"
+	qlat_stop
+	assert_eq "$? $(wc -l <"$out") $(wc -c <"$out.err")" "0 1 0" \
+		"-q: exit 0, one document on stdout, nothing on stderr"
+	assert_eq "$(jq -r .final "$out")" true "-q: the document on stdout is the final one"
+	# the same snapshot; elapsed_s is taken as each one is written
+	assert_eq "$(jq -c 'del(.elapsed_s)' "$OUT/cmdq-q.file" | cksum)" \
+		"$(jq -c 'del(.elapsed_s)' "$out" | cksum)" \
+		"-q: --json-file holds that final document too"
+else
+	ok 1 "-q: qlat attached"
+fi
+
 unload_mod cmdq_helper
 ok $? "rmmod cmdq_helper"
 tap_done
