@@ -20,6 +20,9 @@
 #   make gate       the project's own latency gate vs tests/gate/baseline
 #                   (GATE_SLOW=1: slowed drivers, must fail; GATE_UPDATE=1: refresh)
 #   make install    DESTDIR=... prefix=/usr/local
+#   make deb        the Debian packages qlat and qlat-dkms, in build/
+#                   (docs/packaging.md); make deb-check installs them in
+#                   the VM (DKMS build in the guest, ~25 min)
 #   make clean
 
 QLAT_CACHE ?= $(HOME)/.cache/qlat
@@ -36,8 +39,12 @@ CFLAGS ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 # what `qlat --version` says (and the Debian packages, issue 18)
 QLAT_VERSION := 0.2.0
-TOOL_CFLAGS := $(CFLAGS) $(WARNFLAGS) -I$(O) -Iinclude -Itools -DQLAT_VERSION='"$(QLAT_VERSION)"'
-TOOL_LIBS := -static -lbpf -lelf -lz -ljson-c -lm
+TOOL_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -I$(O) -Iinclude -Itools -DQLAT_VERSION='"$(QLAT_VERSION)"'
+# static by default: a dynamically linked host program costs ~0.2 s per
+# exec over the VM's 9p root (docs/vmtest.md); the Debian package links
+# dynamically (STATIC=, tools/deb/rules)
+STATIC ?= -static
+TOOL_LIBS := $(LDFLAGS) $(STATIC) -lbpf -lelf -lz -ljson-c -lm
 
 # Debian packages for building and for the VM. libc6-dev etc come with
 # build-essential; kernel headers/image/source are handled by kernel-cache.sh
@@ -47,7 +54,7 @@ DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
 	zlib1g-dev libjson-c-dev qemu-system-x86 busybox-static \
 	xz-utils zstd binutils jq bc bpftrace linux-perf iproute2 \
 	libclang-rt-dev libpng-dev chromium groff-base prometheus perl \
-	flex bison
+	flex bison debhelper dh-dkms dkms lintian help2man
 
 # Target kernels by name. $(O)/kernels/NAME holds NAME's kernel dir in the
 # cache, resolved by tools/build/kernel-cache.sh on every make (one
@@ -88,7 +95,7 @@ Q := @
 msg = @printf '  %-8s %s\n'
 endif
 
-.PHONY: soak install-files all deps kernel modules kmods bpf tools unit-tests check run gate install clean FORCE
+.PHONY: deb deb-check install-tools soak install-files all deps kernel modules kmods bpf tools unit-tests check run gate install clean FORCE
 
 all: modules $(O)/kernel.stamp $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout \
 	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty $(O)/tests/gate_aa
@@ -157,9 +164,17 @@ modules: $(O)/kernels/$(KERNEL)
 
 # --- BPF ------------------------------------------------------------------
 
+# VMLINUX_H=FILE: use that vmlinux.h (the Debian package's build, which
+# has no kernel cache: `make deb` puts 6.1's into the staged tree)
+ifeq ($(VMLINUX_H),)
 $(O)/vmlinux.h: $(O)/kernels/$(BPF_KERNEL)
 	$(msg) GEN $@
 	$(Q)$(BPFTOOL) btf dump file "$$(cat $<)/vmlinux" format c > $@.tmp && mv $@.tmp $@
+else
+$(O)/vmlinux.h: $(VMLINUX_H)
+	$(Q)mkdir -p $(O)
+	$(Q)cp $< $@
+endif
 
 $(O)/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h $(wildcard bpf/*.h include/qlat/*.h)
 	$(msg) BPF $@
@@ -192,13 +207,13 @@ $(O)/qlat: $(TOOL_OBJS) $(O)/libqlat.a
 CMDQCTL_SRCS := $(wildcard tools/cmdqctl*.c)
 $(O)/cmdqctl: $(CMDQCTL_SRCS) tools/cmdqctl.h include/uapi/linux/cmdq.h
 	$(msg) LINK $@
-	$(Q)$(CC) $(TOOL_CFLAGS) -static -o $@ $(CMDQCTL_SRCS)
+	$(Q)$(CC) $(TOOL_CFLAGS) $(LDFLAGS) $(STATIC) -o $@ $(CMDQCTL_SRCS)
 
 # userspace virtio-net driver for vhost-net devices (tests, benchmarks)
 VHOSTDRV_SRCS := $(wildcard tools/vhostdrv*.c)
 $(O)/vhostdrv: $(VHOSTDRV_SRCS) tools/vhostdrv.h
 	$(msg) LINK $@
-	$(Q)$(CC) $(TOOL_CFLAGS) -static -pthread -o $@ $(VHOSTDRV_SRCS)
+	$(Q)$(CC) $(TOOL_CFLAGS) $(LDFLAGS) $(STATIC) -pthread -o $@ $(VHOSTDRV_SRCS)
 
 tools: $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv
 
@@ -288,15 +303,33 @@ soak: deps
 install: all
 	$(Q)$(MAKE) --no-print-directory install-files KDIR="$$(cat $(O)/kernel.stamp)"
 
-install-files:
+install-files: install-tools
+	install -d $(DESTDIR)/lib/modules/$(KABI)/extra/qlat
+	install -m 0644 $(KMOD_DIR)/cmdq/*.ko $(DESTDIR)/lib/modules/$(KABI)/extra/qlat/
+	install -m 0644 $(KMOD_DIR)/vhost_zc/*.ko $(DESTDIR)/lib/modules/$(KABI)/extra/qlat/
+
+# the tools and their man pages (also the Debian package's install step)
+install-tools:
 	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/man/man8
 	install -m 0755 $(O)/qlat $(DESTDIR)$(prefix)/sbin/qlat
 	install -m 0755 $(O)/vhostdrv $(DESTDIR)$(prefix)/sbin/vhostdrv
 	install -m 0755 $(O)/cmdqctl $(DESTDIR)$(prefix)/sbin/cmdqctl
-	$(if $(wildcard docs/man/*.8),install -m 0644 $(wildcard docs/man/*.8) $(DESTDIR)$(prefix)/share/man/man8/)
-	install -d $(DESTDIR)/lib/modules/$(KABI)/extra/qlat
-	install -m 0644 $(KMOD_DIR)/cmdq/*.ko $(DESTDIR)/lib/modules/$(KABI)/extra/qlat/
-	install -m 0644 $(KMOD_DIR)/vhost_zc/*.ko $(DESTDIR)/lib/modules/$(KABI)/extra/qlat/
+	install -m 0644 $(wildcard docs/man/*.8) $(DESTDIR)$(prefix)/share/man/man8/
+
+# Debian packages (docs/packaging.md): qlat and qlat-dkms in $(O)/, built
+# by dpkg-buildpackage from a staged copy of the tree in $(O)/deb/ with
+# tools/deb/ as its debian/ dir; 6.1's vmlinux.h and the vhost.h of each
+# kernel series of the matrix (linux-headers lacks it) go along
+DEB_SERIES_KERNELS := 6.1 6.12
+deb: $(O)/vmlinux.h $(DEB_SERIES_KERNELS:%=$(O)/kernels/%)
+	$(Q)QLAT_VERSION=$(QLAT_VERSION) O=$(O) tools/deb/stage.sh $(DEB_SERIES_KERNELS)
+
+# the packages installed in the VM: DKMS builds the modules in the guest
+# (tests/vm/70-deb.sh; ~25 min per kernel under TCG, hence not in check)
+deb-check: deps
+	$(Q)$(MAKE) --no-print-directory all deb
+	$(Q)./vmtest.sh -k "$$(cat $(O)/kernels/$(KERNEL))" -m 1G -t 5400 -e QLAT_DEB_VM=1 \
+		-- tests/vm/run.sh 70-deb
 
 clean:
 	rm -rf $(O)

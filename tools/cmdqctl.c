@@ -10,6 +10,8 @@
  */
 #include "cmdqctl.h"
 
+const char *argp_program_version = "cmdqctl " QLAT_VERSION;
+
 /* ---- global options ------------------------------------------------------ */
 
 struct cmdqctl_globals g = { .dev = "/dev/cmdq", .fd = -1, .thread = -1 };

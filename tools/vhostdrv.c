@@ -13,6 +13,8 @@
  */
 #include "vhostdrv.h"
 
+const char *argp_program_version = "vhostdrv " QLAT_VERSION;
+
 struct opts o = {
 	.dev = "/dev/vhost-zc-net", .tap = "vzt0", .size = 1500,
 	.count = 1000, .depth = 128, .ring = 256, .verify = true,
