@@ -101,7 +101,7 @@ static struct socket *vzc_get_socket(int fd)
 
 static long vzc_set_backend(struct vzc *n, unsigned int index, int fd)
 {
-	struct socket *sock, *oldsock;
+	struct socket *sock, *oldsock, *put;
 	struct vhost_virtqueue *vq;
 	struct vzc_vq *nvq;
 	int r;
@@ -153,26 +153,38 @@ static long vzc_set_backend(struct vzc *n, unsigned int index, int fd)
 		vzc_flush_used(nvq);
 	}
 	vhost_vq_set_backend(vq, sock);
-	nvq->zcopy = index == VZC_VQ_TX && sock &&
-		     sock_flag(sock->sk, SOCK_ZEROCOPY);
 	r = vhost_vq_init_access(vq);
 	if (!r)
 		r = vzc_enable_vq(n, nvq);
 	if (r) {
+		/*
+		 * As vhost-net (err_used): the old backend stays, polled
+		 * again; its buffers were all given back meanwhile, so the
+		 * vq simply goes on with it.
+		 */
 		vzc_disable_vq(n, nvq);
-		vhost_vq_set_backend(vq, NULL);
-		nvq->zcopy = false;
+		vhost_vq_set_backend(vq, oldsock);
+		vzc_enable_vq(n, nvq);
+		put = sock;
+	} else {
+		/* a new backend starts a new zero-copy backoff window */
+		nvq->tx_packets = 0;
+		nvq->tx_zcopy_err = 0;
+		put = oldsock;
 	}
+	sock = vzc_backend(nvq);
+	nvq->zcopy = index == VZC_VQ_TX && sock &&
+		     sock_flag(sock->sk, SOCK_ZEROCOPY);
 	mutex_unlock(&vq->mutex);
 
-	if (r && sock)
-		sockfd_put(sock);
-	if (oldsock) {
-		vhost_dev_flush(&n->dev);
-		sockfd_put(oldsock);
+	if (put) {
+		/* the old one: no work may still use it */
+		if (put == oldsock)
+			vhost_dev_flush(&n->dev);
+		sockfd_put(put);
 	}
-	/* the new backend may have work waiting */
-	if (!r && sock)
+	/* kicks that came while no backend was set, or new work waiting */
+	if (sock)
 		vhost_poll_queue(&vq->poll);
 	goto out;
 
