@@ -110,7 +110,7 @@ static void handle_rx(struct vzc *n)
 	__virtio16 num_buffers;
 	struct iov_iter fixup;
 	struct socket *sock;
-	bool mergeable;
+	bool mergeable, set_num_buffers;
 
 	mutex_lock_nested(&vq->mutex, VZC_VQ_RX);
 	sock = vzc_backend(nvq);
@@ -127,6 +127,9 @@ static void handle_rx(struct vzc *n)
 	vq_log = unlikely(vhost_has_feature(vq, VHOST_F_LOG_ALL)) ?
 		 vq->log : NULL;
 	mergeable = vhost_has_feature(vq, VIRTIO_NET_F_MRG_RXBUF);
+	/* virtio 1.x: the device MUST set num_buffers, 1 without MRG_RXBUF */
+	set_num_buffers = mergeable ||
+			  vhost_has_feature(vq, VIRTIO_F_VERSION_1);
 
 	do {
 		u64 now;
@@ -184,7 +187,7 @@ static void handle_rx(struct vzc *n)
 			iov_iter_advance(&fixup, sizeof(hdr));
 		}
 		num_buffers = cpu_to_vhost16(vq, headcount);
-		if (likely(mergeable) &&
+		if (likely(set_num_buffers) &&
 		    copy_to_iter(&num_buffers, sizeof(num_buffers), &fixup) !=
 		    sizeof(num_buffers)) {
 			vzc_vq_err(nvq, "Failed num_buffers write\n");
