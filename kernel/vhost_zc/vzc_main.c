@@ -44,6 +44,7 @@ static const char * const vzc_stat_names[VZC_NR_STATS] = {
 	[VZC_SIGNALS] = "signals",
 	[VZC_REQUEUES] = "requeues",
 	[VZC_VQ_ERRORS] = "errors",
+	[VZC_IOTLB_MISSES] = "iotlb_misses",
 };
 
 static struct dentry *vzc_dbg_root;

@@ -120,6 +120,7 @@ enum vzc_stat {
 	VZC_SIGNALS,		/* add_used_and_signal_n batches */
 	VZC_REQUEUES,		/* work runs ended over weight */
 	VZC_VQ_ERRORS,		/* bad guest input seen (vq_err) */
+	VZC_IOTLB_MISSES,	/* descriptor fetches that waited for the IOTLB */
 	VZC_NR_STATS
 };
 

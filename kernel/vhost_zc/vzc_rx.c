@@ -59,7 +59,9 @@ static int vzc_get_rx_bufs(struct vzc_vq *nvq, struct vring_used_elem *heads,
 				      ARRAY_SIZE(vq->iov) - seg, &out, &in,
 				      log, log_num);
 		if (unlikely(r < 0)) {
-			vzc_add(nvq->n, VZC_VQ_ERRORS, 1);
+			/* an IOTLB miss waits for the update, which requeues us */
+			vzc_add(nvq->n, r == -EAGAIN ? VZC_IOTLB_MISSES :
+				VZC_VQ_ERRORS, 1);
 			goto err;
 		}
 		if (r == vq->num) {

@@ -359,7 +359,12 @@ static void handle_tx(struct vzc *n)
 		head = vhost_get_vq_desc(vq, vq->iov, ARRAY_SIZE(vq->iov),
 					 &out, &in, NULL, NULL);
 		if (unlikely(head < 0)) {
-			vzc_add(n, VZC_VQ_ERRORS, 1);
+			/*
+			 * -EAGAIN: an IOTLB miss, not bad input; vhost asked
+			 * userspace for the mapping, whose update requeues us
+			 */
+			vzc_add(n, head == -EAGAIN ? VZC_IOTLB_MISSES :
+				VZC_VQ_ERRORS, 1);
 			break;
 		}
 		if (head == vq->num) {
