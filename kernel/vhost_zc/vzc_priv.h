@@ -201,6 +201,7 @@ struct vzc_rec {
 	u8 fallback;
 	u8 in_submit;
 	u8 done;			/* on the notifier list; notify_lock */
+	u8 failed;			/* sendmsg failed: neither sent nor copied */
 };
 
 /* every device's counters added up; vzc_main.c */

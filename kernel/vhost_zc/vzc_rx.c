@@ -205,7 +205,7 @@ static void handle_rx(struct vzc *n)
 		trace_vhost_zc_kiocb_dequeue(n->id, nvq->index,
 					     vhost32_to_cpu(vq, vq->heads[nvq->done].id),
 					     vhost_len, false, true, now, now,
-					     now);
+					     now, false);
 		nvq->done += headcount;
 		vzc_add(n, VZC_RX_PACKETS, 1);
 		vzc_add(n, VZC_RX_BYTES, sock_len - sock_hlen);

@@ -142,13 +142,15 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 	/* a record timed at submit is timed at completion too */
 	if (rec->submit_ns || vzc_tracing())
 		rec->complete_ns = ktime_get_ns();
-	if (rec->fallback)
-		vzc_add(n, VZC_TX_ZC_FALLBACK, 1);
-	else if (!rec->success)
-		vzc_add(n, VZC_TX_ZC_LATE_COPY, 1);
 	vzc_in_flight(n, -1, 0);
+	/*
+	 * failed is only known here when the submitter completes a send
+	 * that failed before the socket took the buffer; the dequeue event
+	 * always has it
+	 */
 	trace_vhost_zc_complete(n->id, nvq->index, rec->head, rec->success,
-				!rec->success, rec->submit_ns, rec->complete_ns);
+				!rec->success && !rec->failed, rec->submit_ns,
+				rec->complete_ns, rec->failed);
 
 	spin_lock_irqsave(&nvq->notify_lock, flags);
 	rec->next = NULL;
@@ -215,6 +217,27 @@ static bool vzc_rec_done(struct vzc_rec *rec)
 	return done;
 }
 
+/*
+ * Did the stack copy this completed zero-copy send after all? Counts it in
+ * copies[0] (zc_fallback: tun copied it inside sendmsg) or copies[1]
+ * (zc_late_copy: copied later). A send that failed was not copied.
+ */
+static bool vzc_rec_copied(const struct vzc_rec *rec, unsigned int *copies)
+{
+	if (rec->success || rec->failed)
+		return false;
+	copies[rec->fallback ? 0 : 1]++;
+	return true;
+}
+
+static void vzc_add_copies(struct vzc *n, const unsigned int *copies)
+{
+	if (copies[0])
+		vzc_add(n, VZC_TX_ZC_FALLBACK, copies[0]);
+	if (copies[1])
+		vzc_add(n, VZC_TX_ZC_LATE_COPY, copies[1]);
+}
+
 /* Take the whole notifier list, oldest first. */
 static struct vzc_rec *vzc_notifier_take(struct vzc_vq *nvq)
 {
@@ -239,7 +262,7 @@ bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 	struct vhost_virtqueue *vq = &nvq->vq;
 	struct vzc *n = nvq->n;
 	struct vzc_rec *list, *rec, *last;
-	unsigned int done = 0;
+	unsigned int done = 0, copies[2] = { 0, 0 };
 	unsigned long flags;
 	u64 now;
 
@@ -251,17 +274,20 @@ bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 	while (list && done < budget) {
 		rec = list;
 		list = rec->next;
-		if (!rec->success)
+		/* a failed send is an error (tx_errors), not a copy */
+		if (vzc_rec_copied(rec, copies))
 			nvq->tx_zcopy_err++;
 		vzc_used_add(nvq, rec->head, rec->submit_ns);
 		trace_vhost_zc_kiocb_dequeue(n->id, nvq->index, rec->head,
 					     rec->len, true,
-					     rec->success, rec->submit_ns,
-					     rec->complete_ns, now);
+					     rec->success && !rec->failed,
+					     rec->submit_ns, rec->complete_ns,
+					     now, rec->failed);
 		vzc_rec_put(nvq, rec);
 		done++;
 	}
 	vzc_add(n, VZC_TX_COMPLETED, done);
+	vzc_add_copies(n, copies);
 
 	if (!list)
 		return false;
@@ -283,15 +309,17 @@ bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 void vzc_tx_release_all(struct vzc_vq *nvq)
 {
 	struct vzc_rec *list = vzc_notifier_take(nvq), *rec;
-	unsigned int freed = 0;
+	unsigned int freed = 0, copies[2] = { 0, 0 };
 
 	while (list) {
 		rec = list;
 		list = rec->next;
+		vzc_rec_copied(rec, copies);
 		vzc_rec_put(nvq, rec);
 		freed++;
 	}
 	vzc_add(nvq->n, VZC_TX_RELEASED, freed);
+	vzc_add_copies(nvq->n, copies);
 }
 
 /*
@@ -419,6 +447,7 @@ static void handle_tx(struct vzc *n)
 			rec->success = 1;
 			rec->fallback = 0;
 			rec->done = 0;
+			rec->failed = 0;
 			refcount_set(&rec->ubuf.refcnt, 1);
 			nvq->pending++;
 			ctl.type = TUN_MSG_UBUF;
@@ -459,8 +488,16 @@ static void handle_tx(struct vzc *n)
 			}
 			pr_debug("TX chain %d dropped: error %d\n", head, err);
 			vzc_add(n, VZC_TX_ERRORS, 1);
-			if (rec && !fired)
-				rec->success = 0;
+			/*
+			 * Not a copy: no zc_late_copy, no backoff. A callback
+			 * that fired inside sendmsg left the record on the
+			 * notifier, still ours until we dequeue it.
+			 */
+			if (rec) {
+				rec->failed = 1;
+				if (!fired)
+					rec->success = 0;
+			}
 		}
 
 		submitted++;
@@ -478,12 +515,14 @@ static void handle_tx(struct vzc *n)
 			u64 now = submit_ns ? ktime_get_ns() : 0;
 
 			trace_vhost_zc_complete(n->id, nvq->index, head,
-						err >= 0, true, submit_ns, now);
+						err >= 0, true, submit_ns, now,
+						err < 0);
 			/* used first: it may signal the batch before it */
 			vzc_used_add(nvq, head, submit_ns);
 			trace_vhost_zc_kiocb_dequeue(n->id, nvq->index, head,
 						     len, false, err >= 0,
-						     submit_ns, now, now);
+						     submit_ns, now, now,
+						     err < 0);
 			copy_done++;
 		} else if (err < 0 && !fired) {
 			/* failed without its callback: ours to complete */
