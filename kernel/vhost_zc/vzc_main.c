@@ -45,6 +45,8 @@ static const char * const vzc_stat_names[VZC_NR_STATS] = {
 	[VZC_REQUEUES] = "requeues",
 	[VZC_VQ_ERRORS] = "errors",
 	[VZC_IOTLB_MISSES] = "iotlb_misses",
+	[VZC_BUSY_POLLS] = "busy_polls",
+	[VZC_BUSY_POLL_HITS] = "busy_poll_hits",
 };
 
 static struct dentry *vzc_dbg_root;

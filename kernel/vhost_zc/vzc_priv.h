@@ -81,6 +81,8 @@
 #include <linux/atomic.h>
 #include <linux/net.h>
 #include <linux/percpu.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -121,6 +123,8 @@ enum vzc_stat {
 	VZC_REQUEUES,		/* work runs ended over weight */
 	VZC_VQ_ERRORS,		/* bad guest input seen (vq_err) */
 	VZC_IOTLB_MISSES,	/* descriptor fetches that waited for the IOTLB */
+	VZC_BUSY_POLLS,		/* busy polls (busyloop_timeout) ... */
+	VZC_BUSY_POLL_HITS,	/* ... that found work before the timeout */
 	VZC_NR_STATS
 };
 
@@ -250,6 +254,35 @@ static inline int vzc_enable_vq(struct vzc *n, struct vzc_vq *nvq)
 	if (!sock)
 		return 0;
 	return vhost_poll_start(&n->poll[nvq->index], sock->file);
+}
+
+/*
+ * Busy polling (VHOST_SET_VRING_BUSYLOOP_TIMEOUT, QEMU's poll-us), as
+ * vhost-net: a worker that ran out of work spins up to the vq's
+ * busyloop_timeout (us, ~1024 ns units of local_clock()) for more before
+ * it re-enables notifications and sleeps; the guest does not kick
+ * meanwhile. It stops early when other work is queued on the worker, when
+ * it should reschedule or when a signal is pending.
+ */
+static inline unsigned long vzc_busy_clock(void)
+{
+	return local_clock() >> 10;
+}
+
+static inline bool vzc_can_busy_poll(unsigned long end)
+{
+	return !need_resched() && !signal_pending(current) &&
+	       !time_after(vzc_busy_clock(), end);
+}
+
+/* other work queued on this vq's worker (Kbuild tests the API) */
+static inline bool vzc_other_work(struct vzc_vq *nvq)
+{
+#ifdef QLAT_VHOST_VQ_HAS_WORK
+	return vhost_vq_has_work(&nvq->vq);
+#else
+	return vhost_has_work(&nvq->n->dev);
+#endif
 }
 
 /* vzc_tx.c */

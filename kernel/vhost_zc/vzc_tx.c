@@ -335,6 +335,41 @@ void vzc_tx_wait(struct vzc_vq *nvq)
 	spin_unlock_irq(&nvq->notify_lock);
 }
 
+/*
+ * Busy-poll the TX ring (see vzc_busy_clock()) after publishing what is
+ * batched, so that the guest can refill meanwhile. Returns true when
+ * other work on the worker cut it short: the caller requeues the vq
+ * instead of sleeping.
+ */
+static bool vzc_tx_busy_poll(struct vzc_vq *nvq)
+{
+	struct vhost_virtqueue *vq = &nvq->vq;
+	bool intr = false, hit = false;
+	unsigned long end;
+
+	vzc_flush_used(nvq);
+	migrate_disable();
+	end = vzc_busy_clock() + vq->busyloop_timeout;
+	while (vzc_can_busy_poll(end)) {
+		if (vzc_other_work(nvq)) {
+			intr = true;
+			break;
+		}
+		/* new chains, or completions to hand back */
+		if (!vhost_vq_avail_empty(&nvq->n->dev, vq) ||
+		    READ_ONCE(nvq->notifier)) {
+			hit = true;
+			break;
+		}
+		cpu_relax();
+	}
+	migrate_enable();
+	vzc_add(nvq->n, VZC_BUSY_POLLS, 1);
+	if (hit)
+		vzc_add(nvq->n, VZC_BUSY_POLL_HITS, 1);
+	return intr;
+}
+
 static size_t vzc_tx_bound(struct vzc_vq *nvq)
 {
 	return clamp_t(unsigned int, READ_ONCE(max_inflight), 1,
@@ -351,7 +386,7 @@ static void handle_tx(struct vzc *n)
 	int sent_pkts = 0;
 	/* added to the counters once per run: total_len is the bytes */
 	unsigned int submitted = 0, zcopied = 0, copy_done = 0;
-	bool at_bound = false;
+	bool at_bound = false, busy_intr = false;
 	struct socket *sock;
 
 	mutex_lock_nested(&vq->mutex, VZC_VQ_TX);
@@ -386,6 +421,14 @@ static void handle_tx(struct vzc *n)
 
 		head = vhost_get_vq_desc(vq, vq->iov, ARRAY_SIZE(vq->iov),
 					 &out, &in, NULL, NULL);
+		if (head == vq->num && vq->busyloop_timeout) {
+			busy_intr = vzc_tx_busy_poll(nvq);
+			if (READ_ONCE(nvq->notifier))
+				vzc_tx_dequeue(nvq, UIO_MAXIOV);
+			head = vhost_get_vq_desc(vq, vq->iov,
+						 ARRAY_SIZE(vq->iov), &out,
+						 &in, NULL, NULL);
+		}
 		if (unlikely(head < 0)) {
 			/*
 			 * -EAGAIN: an IOTLB miss, not bad input; vhost asked
@@ -396,7 +439,10 @@ static void handle_tx(struct vzc *n)
 			break;
 		}
 		if (head == vq->num) {
-			if (unlikely(vhost_enable_notify(&n->dev, vq))) {
+			if (unlikely(busy_intr)) {
+				/* let the other work run, then poll again */
+				vhost_poll_queue(&vq->poll);
+			} else if (unlikely(vhost_enable_notify(&n->dev, vq))) {
 				vhost_disable_notify(&n->dev, vq);
 				continue;
 			}
