@@ -33,6 +33,7 @@ static const char * const vzc_stat_names[VZC_NR_STATS] = {
 	[VZC_TX_ZC_FALLBACK] = "zc_fallback",
 	[VZC_TX_ZC_LATE_COPY] = "zc_late_copy",
 	[VZC_TX_ZC_BACKOFF] = "zc_backoff",
+	[VZC_TX_ZC_BOUND] = "zc_bound",
 	[VZC_TX_COMPLETED] = "completed",
 	[VZC_TX_RELEASED] = "released",
 	[VZC_TX_BYTES] = "tx_bytes",

@@ -25,8 +25,8 @@
  * zc_late_copy when the stack copied it later, success == false).
  *
  * In-flight bound: at most min(max_inflight, vring size) zero-copy records
- * per TX vq exist between submit and dequeue; handle_tx stops pulling
- * descriptors at the bound and is requeued by the next completion. The
+ * per TX vq exist between submit and dequeue; at the bound handle_tx
+ * copies the chain instead, as vhost-net does past its limit. The
  * records come from a per-device pool of UIO_MAXIOV, the highest bound,
  * allocated at open (as vhost-net's ubuf_info array): a send allocates
  * nothing.
@@ -111,6 +111,7 @@ enum vzc_stat {
 	VZC_TX_ZC_FALLBACK,	/* zero-copy sends the socket copied at once */
 	VZC_TX_ZC_LATE_COPY,	/* zero-copy sends completed success=false */
 	VZC_TX_ZC_BACKOFF,	/* copied because zero-copy kept failing */
+	VZC_TX_ZC_BOUND,	/* copied because max_inflight were in flight */
 	VZC_TX_COMPLETED,	/* records dequeued into the used ring */
 	VZC_TX_RELEASED,	/* records freed at release/reset, not used */
 	VZC_TX_BYTES,

@@ -31,7 +31,7 @@ MODULE_PARM_DESC(zc_backoff,
 static unsigned int max_inflight = 256;
 module_param(max_inflight, uint, 0644);
 MODULE_PARM_DESC(max_inflight,
-		 "Bound on TX records between submit and dequeue per vq, also capped by the vring size (1..1024, default 256)");
+		 "Zero-copy TX records between submit and dequeue per vq, also capped by the vring size (1..1024, default 256); chains past it are copied");
 
 static void vzc_max(atomic64_t *max, s64 v)
 {
@@ -386,7 +386,8 @@ static void handle_tx(struct vzc *n)
 	int sent_pkts = 0;
 	/* added to the counters once per run: total_len is the bytes */
 	unsigned int submitted = 0, zcopied = 0, copy_done = 0;
-	bool at_bound = false, busy_intr = false;
+	unsigned int bound_copies = 0;
+	bool busy_intr = false;
 	struct socket *sock;
 
 	mutex_lock_nested(&vq->mutex, VZC_VQ_TX);
@@ -406,17 +407,21 @@ static void handle_tx(struct vzc *n)
 	do {
 		struct vzc_rec *rec;
 		unsigned int out, in;
-		bool zcopy, backoff, fired = false;
+		bool zcopy, backoff, at_bound = false, fired = false;
 		u64 submit_ns;
 		size_t len;
 		int head, err;
 
 		if (nvq->pending >= vzc_tx_bound(nvq)) {
-			/* at the bound: make room, else a completion requeues us */
-			at_bound = vzc_tx_dequeue(nvq, VZC_PKT_WEIGHT) ||
-				   nvq->pending >= vzc_tx_bound(nvq);
-			if (at_bound)
-				break;
+			/*
+			 * At the bound: make room; if none, this chain is
+			 * copied, as vhost-net copies past its limit, so that
+			 * TX goes on while the network holds the buffers.
+			 * pending <= UIO_MAXIOV: the dequeue takes them all.
+			 */
+			if (READ_ONCE(nvq->notifier))
+				vzc_tx_dequeue(nvq, UIO_MAXIOV);
+			at_bound = nvq->pending >= vzc_tx_bound(nvq);
 		}
 
 		head = vhost_get_vq_desc(vq, vq->iov, ARRAY_SIZE(vq->iov),
@@ -474,6 +479,10 @@ static void handle_tx(struct vzc *n)
 			  nvq->tx_packets / 64 < nvq->tx_zcopy_err;
 		if (backoff)
 			zcopy = false;
+		if (zcopy && at_bound) {
+			zcopy = false;
+			bound_copies++;
+		}
 		if (++nvq->tx_packets >= 1024) {
 			nvq->tx_packets = 0;
 			nvq->tx_zcopy_err = 0;
@@ -590,6 +599,8 @@ static void handle_tx(struct vzc *n)
 	vzc_add(n, VZC_TX_COPIED, submitted - zcopied);
 	vzc_add(n, VZC_TX_BYTES, total_len);
 	vzc_add(n, VZC_TX_COMPLETED, copy_done);
+	if (bound_copies)
+		vzc_add(n, VZC_TX_ZC_BOUND, bound_copies);
 	if (sent_pkts >= VZC_PKT_WEIGHT || total_len >= VZC_WEIGHT)
 		vzc_add(n, VZC_REQUEUES, 1);
 	/*
@@ -598,9 +609,6 @@ static void handle_tx(struct vzc *n)
 	 */
 	WRITE_ONCE(nvq->in_run, false);
 	vzc_tx_dequeue(nvq, VZC_PKT_WEIGHT);
-	/* completions that came while in_run made room without a kick */
-	if (at_bound && nvq->pending < vzc_tx_bound(nvq))
-		vhost_poll_queue(&vq->poll);
 out:
 	vzc_flush_used(nvq);
 	mutex_unlock(&vq->mutex);

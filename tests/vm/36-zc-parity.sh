@@ -12,7 +12,9 @@
 # 5. a backend swap starts a new zero-copy backoff window: 600 frames read
 #    back by a local AF_PACKET receiver (every zero-copy send copied late,
 #    so the device backs off), then a switch to a tap nobody reads: all 64
-#    frames there go zero-copy.
+#    frames there go zero-copy;
+# 6. at the in-flight bound a chain is copied, as vhost-net does past its
+#    limit, instead of TX stopping until a zero-copy send completes.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zc_lib.sh"
 
@@ -124,6 +126,34 @@ diag "backoff, 600 frames read back: zerocopy $(zc_d a m zerocopy) zc_late_copy 
 ok $? "backoff: the local receiver made the device back off ($(zc_d a m zc_backoff) copies)"
 assert_eq "$(zc_d m b submitted)/$(zc_d m b zerocopy)/$(zc_d m b zc_backoff)/$(zc_d m b zc_late_copy)" \
 	64/64/0/0 "backoff: after the swap submitted/zerocopy/zc_backoff/zc_late_copy"
+
+# 6. at the in-flight bound, copy (as vhost-net past its limit): a plug
+# qdisc behind a bridge holds every frame; with max_inflight 32, 32 of 200
+# sends stay in flight zero-copy and the other 168 are copied and used at
+# once, instead of waiting for the plug to open
+MP=/sys/module/vhost_zc/parameters/max_inflight
+read -r v6 </proc/sys/net/ipv6/conf/default/disable_ipv6
+echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6
+zc_bridge vzp2 zcbp0 && zc_plug zcpd0 zcbp0
+ok $? "tap vzp2 bridged on zcbp0 with a plugged dummy zcpd0"
+echo 32 >$MP
+zc_snap a
+zc_held_start bd -i vzp2 -s 1000 -n 200 -q 256 -R 256 --no-verify -H 1500
+zc_snap h
+tc qdisc change dev zcpd0 root plug release_indefinite
+zc_held_wait bd
+zc_snap b
+echo 256 >$MP
+assert_eq "$(v h in_flight)/$(zc_d a h submitted)/$(zc_d a h zerocopy)/$(zc_d a h copied)/$(zc_d a h zc_bound)" \
+	"32/200/32/168/168" "bound 32: in flight/submitted/zerocopy/copied/zc_bound while held"
+assert_eq "$ZC_RC/$(v bd held_used)/$(v bd held_outstanding)" 0/168/32 \
+	"bound 32: rc/used while held (the copies)/still held"
+assert_eq "$(zc_d a b completed)/$(zc_d a b released)/$(v b in_flight)" 168/32/0 \
+	"bound 32: completed/released at close/in flight after"
+ip link del zcpd0
+ip link del zcbp0
+ip link del vzp2
+echo "$v6" >/proc/sys/net/ipv6/conf/default/disable_ipv6
 
 ip link del vzp0
 ip link del vzp1
