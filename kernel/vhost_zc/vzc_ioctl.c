@@ -43,21 +43,27 @@ static struct socket *vzc_stop_vq(struct vzc *n, struct vzc_vq *nvq)
 
 /*
  * Stop both vqs, wait for every zero-copy send, and free all records
- * without publishing them. The caller puts the returned sockets.
+ * without publishing them. The caller puts the returned sockets. Returns
+ * -EINTR, the records left as they are, when the task was killed while
+ * the network held zero-copy buffers.
  */
-void vzc_stop(struct vzc *n, struct socket **tx_sock, struct socket **rx_sock)
+int vzc_stop(struct vzc *n, struct socket **tx_sock, struct socket **rx_sock)
 {
 	struct vzc_vq *tvq = &n->vqs[VZC_VQ_TX];
+	int r;
 
 	*tx_sock = vzc_stop_vq(n, tvq);
 	*rx_sock = vzc_stop_vq(n, &n->vqs[VZC_VQ_RX]);
 	vhost_dev_flush(&n->dev);
-	vzc_tx_wait(tvq);
+	r = vzc_tx_wait(tvq);
 	/* the callbacks may have queued the (now idle) TX work */
 	vhost_dev_flush(&n->dev);
+	if (r)
+		return r;
 	mutex_lock(&tvq->vq.mutex);
 	vzc_tx_release_all(tvq);
 	mutex_unlock(&tvq->vq.mutex);
+	return 0;
 }
 
 static struct socket *vzc_get_raw_socket(int fd)
@@ -142,8 +148,18 @@ static long vzc_set_backend(struct vzc *n, unsigned int index, int fd)
 	mutex_unlock(&vq->mutex);
 
 	/* ... wait until it has released every zero-copy buffer ... */
-	if (oldsock && index == VZC_VQ_TX)
-		vzc_tx_wait(nvq);
+	if (oldsock && index == VZC_VQ_TX && vzc_tx_wait(nvq)) {
+		/*
+		 * killed: no backend; the records stay with the device, the
+		 * next swap or the release takes them
+		 */
+		if (sock)
+			sockfd_put(sock);
+		vhost_dev_flush(&n->dev);
+		sockfd_put(oldsock);
+		r = -EINTR;
+		goto out;
+	}
 
 	/* ... and give the completed heads back to the guest. */
 	mutex_lock(&vq->mutex);
@@ -211,7 +227,12 @@ static long vzc_reset_owner(struct vzc *n)
 		err = -ENOMEM;
 		goto done;
 	}
-	vzc_stop(n, &tx_sock, &rx_sock);
+	err = vzc_stop(n, &tx_sock, &rx_sock);
+	if (err) {
+		/* killed: backends detached, the owner and records stay */
+		vhost_iotlb_free(umem);
+		goto done;
+	}
 	vhost_dev_stop(&n->dev);
 	vhost_dev_reset_owner(&n->dev, umem);
 	for (i = 0; i < VZC_VQ_MAX; i++) {

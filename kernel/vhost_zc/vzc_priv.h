@@ -43,7 +43,11 @@
  * Teardown: release, RESET_OWNER and backend swap first detach the backend
  * (no new submits), then wait for every outstanding zero-copy callback, and
  * only then free records; an skb can never hold a freed record. On a swap
- * the completed heads are returned to the guest.
+ * the completed heads are returned to the guest. The wait is killable: a
+ * killed SET_BACKEND or RESET_OWNER fails with -EINTR, the backend
+ * detached and the records left with the device; a killed release hands
+ * the device (records, stats, debugfs dir) to its last completion, which
+ * frees it from vzc_wq, and module exit waits for those.
  *
  * Dirty log: used-ring writes go through vhost_add_used_n(), which logs
  * them with the vq's log settings at the time the head is published, so
@@ -87,6 +91,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "vhost.h"
 #include "vhost_zc_trace.h"
@@ -191,6 +196,13 @@ struct vzc {
 	u32 id;
 	struct dentry *dbg;
 	struct vzc_stats stats;
+	/*
+	 * Released while zero-copy sends were still held (the releasing
+	 * task was killed): the last completion queues free_work on vzc_wq.
+	 * Set under the TX vq's notify_lock.
+	 */
+	bool orphan;
+	struct work_struct free_work;
 };
 
 /* The seed's kiocb: one per zero-copy TX descriptor chain */
@@ -211,6 +223,8 @@ struct vzc_rec {
 
 /* every device's counters added up; vzc_main.c */
 extern struct vzc_stats vzc_global;
+/* frees released devices once their last zero-copy send completes */
+extern struct workqueue_struct *vzc_wq;
 
 /*
  * Timestamps only feed the tracepoints: read the clock only while one of
@@ -291,7 +305,7 @@ void vzc_ubuf_init(struct ubuf_info *ubuf);
 void vzc_flush_used(struct vzc_vq *nvq);
 bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget);
 void vzc_tx_release_all(struct vzc_vq *nvq);
-void vzc_tx_wait(struct vzc_vq *nvq);
+int vzc_tx_wait(struct vzc_vq *nvq);
 void vzc_handle_tx_kick(struct vhost_work *work);
 void vzc_handle_tx_net(struct vhost_work *work);
 
@@ -300,7 +314,7 @@ void vzc_handle_rx_kick(struct vhost_work *work);
 void vzc_handle_rx_net(struct vhost_work *work);
 
 /* vzc_ioctl.c */
-void vzc_stop(struct vzc *n, struct socket **tx_sock, struct socket **rx_sock);
+int vzc_stop(struct vzc *n, struct socket **tx_sock, struct socket **rx_sock);
 long vzc_ioctl(struct file *f, unsigned int ioctl, unsigned long arg);
 
 #endif /* _VZC_PRIV_H */

@@ -152,6 +152,8 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 				!rec->success && !rec->failed, rec->submit_ns,
 				rec->complete_ns, rec->failed);
 
+	/* vzc_exit() waits for this section (synchronize_rcu) */
+	rcu_read_lock();
 	spin_lock_irqsave(&nvq->notify_lock, flags);
 	rec->next = NULL;
 	/* may be nvq->notifier itself, which handle_tx peeks at locklessly */
@@ -163,13 +165,19 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 	 * it clears in_submit before it takes notify_lock to dequeue, so a
 	 * callback that still sees in_submit set here is dequeued by it.
 	 */
-	if (!READ_ONCE(rec->in_submit) && !READ_ONCE(nvq->in_run))
+	if (!READ_ONCE(rec->in_submit) && !READ_ONCE(nvq->in_run) &&
+	    !n->orphan)
 		vhost_poll_queue(&nvq->vq.poll);
-	/* only teardown waits: no wait-queue lock per completion */
-	if (atomic_dec_and_test(&nvq->outstanding) &&
-	    wq_has_sleeper(&nvq->wait))
-		wake_up(&nvq->wait);
+	if (atomic_dec_and_test(&nvq->outstanding)) {
+		/* only teardown waits: no wait-queue lock per completion */
+		if (wq_has_sleeper(&nvq->wait))
+			wake_up(&nvq->wait);
+		/* the last one of a released device frees it */
+		if (n->orphan)
+			queue_work(vzc_wq, &n->free_work);
+	}
 	spin_unlock_irqrestore(&nvq->notify_lock, flags);
+	rcu_read_unlock();
 }
 
 /* ubuf_info callback: the record's destructor (the seed's ki_dtor). */
@@ -324,15 +332,31 @@ void vzc_tx_release_all(struct vzc_vq *nvq)
 
 /*
  * Wait until no skb holds a record of this vq. The caller has detached the
- * backend (under vq.mutex), so no new zero-copy send can start.
+ * backend (under vq.mutex), so no new zero-copy send can start. Returns
+ * -EINTR when the task was killed first, or is exiting and sends are held:
+ * the records stay with the device (release then leaves them to
+ * vzc_orphan()).
  */
-void vzc_tx_wait(struct vzc_vq *nvq)
+int vzc_tx_wait(struct vzc_vq *nvq)
 {
-	/* may take as long as the network holds the buffers: TASK_IDLE */
-	wait_event_idle(nvq->wait, !atomic_read(&nvq->outstanding));
+	/*
+	 * This may take as long as the network holds the buffers, so the
+	 * wait is killable (and, as TASK_IDLE, counts neither as load nor as
+	 * a hung task). An exiting task, whose SIGKILL has been dequeued by
+	 * now, does not wait at all: release leaves the device to its last
+	 * completion.
+	 */
+	if (current->flags & PF_EXITING) {
+		if (atomic_read(&nvq->outstanding))
+			return -EINTR;
+	} else if (wait_event_state(nvq->wait, !atomic_read(&nvq->outstanding),
+				    (TASK_KILLABLE | TASK_NOLOAD))) {
+		return -EINTR;
+	}
 	/* the last callback has left its critical section */
 	spin_lock_irq(&nvq->notify_lock);
 	spin_unlock_irq(&nvq->notify_lock);
+	return 0;
 }
 
 /*
