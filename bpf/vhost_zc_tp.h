@@ -29,6 +29,7 @@ struct tp_vhost_zc_complete {
 	__u32 copied;
 	__u64 submit_ns;
 	__u64 complete_ns;
+	__u32 failed;
 };
 
 struct tp_vhost_zc_kiocb_dequeue {
@@ -42,6 +43,7 @@ struct tp_vhost_zc_kiocb_dequeue {
 	__u64 submit_ns;
 	__u64 complete_ns;
 	__u64 dequeue_ns;
+	__u32 failed;
 };
 
 struct tp_vhost_zc_signal {

@@ -69,7 +69,7 @@ static __always_inline int on_complete(__u32 dev, __u32 vq)
 
 static __always_inline int on_dequeue(__u32 dev, __u32 vq, __u32 head, __u32 len,
 				      __u32 zerocopy, __u32 success, __u64 submit_ns,
-				      __u64 complete_ns, __u64 dequeue_ns)
+				      __u64 complete_ns, __u64 dequeue_ns, __u32 failed)
 {
 	struct zclat_state *s = zc_state();
 
@@ -82,7 +82,8 @@ static __always_inline int on_dequeue(__u32 dev, __u32 vq, __u32 head, __u32 len
 	}
 	if (zerocopy) {
 		count(s, ZCLAT_EV_USED_ZC);
-		if (!success)
+		/* a send that failed was not copied */
+		if (!success && !failed)
 			count(s, ZCLAT_EV_ZC_COPIED);
 		if (submit_ns) {
 			hist(s, ZCLAT_SUBMIT_COMPLETE, vq, complete_ns - submit_ns);
@@ -92,7 +93,7 @@ static __always_inline int on_dequeue(__u32 dev, __u32 vq, __u32 head, __u32 len
 	if (qlat_evidence_on && submit_ns &&
 	    !qlat_emit(dequeue_ns, ZCLAT_REC_USED, vq, head, complete_ns - submit_ns,
 		       dequeue_ns - complete_ns,
-		       (zerocopy && success ? 0 : QLAT_EVF_COPY) |
+		       (zerocopy && (success || failed) ? 0 : QLAT_EVF_COPY) |
 		       (success ? 0 : QLAT_EVF_FAIL), dev))
 		count_shared(s, ZCLAT_EV_RB_DROP);
 	return 0;
@@ -184,13 +185,13 @@ QLAT_TP_BTF_RAW(vhost_zc_submit, submit,
 QLAT_TP_BTF_RAW(vhost_zc_complete, complete,
 		on_complete(dev, vq),
 		u32 dev, u32 vq, u32 desc_head, bool success, bool copied,
-		u64 submit_ns, u64 complete_ns)
+		u64 submit_ns, u64 complete_ns, bool failed)
 
 QLAT_TP_BTF_RAW(vhost_zc_kiocb_dequeue, dequeue,
 		on_dequeue(dev, vq, desc_head, len, zerocopy, success, submit_ns,
-			   complete_ns, dequeue_ns),
+			   complete_ns, dequeue_ns, failed),
 		u32 dev, u32 vq, u32 desc_head, u32 len, bool zerocopy, bool success,
-		u64 submit_ns, u64 complete_ns, u64 dequeue_ns)
+		u64 submit_ns, u64 complete_ns, u64 dequeue_ns, bool failed)
 
 QLAT_TP_BTF_RAW(vhost_zc_signal, signal,
 		on_signal(dev, vq, count, used_idx, signal_ns, submit_ns, nsubmit),
@@ -213,7 +214,8 @@ SEC("tracepoint/vhost_zc/vhost_zc_kiocb_dequeue")
 int dequeue_tp(struct tp_vhost_zc_kiocb_dequeue *ctx)
 {
 	return on_dequeue(ctx->dev, ctx->vq, ctx->head, ctx->len, ctx->zerocopy,
-			  ctx->success, ctx->submit_ns, ctx->complete_ns, ctx->dequeue_ns);
+			  ctx->success, ctx->submit_ns, ctx->complete_ns, ctx->dequeue_ns,
+			  ctx->failed);
 }
 
 SEC("tracepoint/vhost_zc/vhost_zc_signal")

@@ -61,6 +61,62 @@ uint64_t gpa(const void *p)
 	return (const uint8_t *)p - mem;
 }
 
+static int badfd = -1;
+
+/* --bad-backend: a backend the device must refuse, keeping the old one */
+static void try_backend(unsigned int idx, int fd)
+{
+	struct vhost_vring_file f = { .index = idx, .fd = fd };
+
+	if (ioctl(vfd, VHOST_NET_SET_BACKEND, &f) < 0) {
+		st.bad_backend_fails++;
+		st.bad_backend_errno = errno;
+	} else {
+		/* accepted: put the tap back, so that the run goes on */
+		st.bad_backend_accepted++;
+		set_backend(idx, tapfd);
+	}
+}
+
+/*
+ * --then-tap: after the run (every head used), optionally wait for --go,
+ * switch the TX backend to the second tap with one VHOST_NET_SET_BACKEND
+ * and send --then-n frames more, which nobody reads back; all must be
+ * used. Returns non-zero on a timeout.
+ */
+static int then_run(uint64_t seq)
+{
+	uint64_t end = seq + o.then_n;
+	double t;
+
+	if (o.go) {
+		FILE *f = o.ready ? fopen(o.ready, "w") : NULL;
+
+		if (f)
+			fclose(f);
+		t = now_s();
+		while (access(o.go, F_OK) && now_s() - t < o.timeout)
+			usleep(10000);
+	}
+	set_backend(1, tapfd2);
+	t = now_s();
+	while ((seq < end || tx_outstanding()) && now_s() - t < o.timeout) {
+		unsigned int n = 0;
+
+		tx_reap();
+		while (seq < end && tx_outstanding() < o.depth && txq.nfree) {
+			tx_submit(seq++);
+			st.then_sent++;
+			n++;
+		}
+		if (n)
+			kick(&txq);
+		else
+			wait_call(&txq, 10);
+	}
+	return seq < end || tx_outstanding();
+}
+
 /* ---- main ----------------------------------------------------------------- */
 
 static error_t parse(int key, char *arg, struct argp_state *state)
@@ -91,6 +147,14 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'G': o.log_late = true; break;
 	case 'U': o.reuse = true; break;
 	case 'E': o.event_idx = true; break;
+	case 'b': o.bad_backend = true; break;
+	case 'M': o.no_mrg = true; break;
+	case 'F': o.bad_hdr = strtoull(arg, &end, 0); break;
+	case 'I': o.iotlb = true; break;
+	case 'A': o.then_tap = arg; break;
+	case 'a': o.then_n = strtoull(arg, &end, 0); break;
+	case 'g': o.go = arg; break;
+	case 'P': o.busyloop = strtoul(arg, &end, 0); break;
 	default: return ARGP_ERR_UNKNOWN;
 	}
 	if (end && *end)
@@ -122,6 +186,14 @@ static const struct argp_option options[] = {
 	{ "log-late", 'G', 0, 0, "with --hold: start dirty logging while the sends are held, wait until all are used, check the bitmap" },
 	{ "reuse", 'U', 0, 0, "with --no-verify: fill each TX buffer once and resend it as is (benchmarks the device, not the driver's fill)" },
 	{ "event-idx", 'E', 0, 0, "VIRTIO_RING_F_EVENT_IDX: kick only past avail_event; ask for calls as Linux's virtio-net does (TX: 3/4 of the buffers in flight used)" },
+	{ "bad-backend", 'b', 0, 0, "each --swap (and, with --rx, once on RX first) tries VHOST_NET_SET_BACKEND with a tun fd that has no device: it must fail and leave the backend as it was" },
+	{ "no-mrg", 'M', 0, 0, "do not ack VIRTIO_NET_F_MRG_RXBUF (VERSION_1 still): every RX header must say num_buffers 1" },
+	{ "bad-hdr", 'F', "N", 0, "every Nth TX frame gets a vnet header tun rejects (hdr_len past the frame): that send fails, the frame is not expected" },
+	{ "iotlb", 'I', 0, 0, "VIRTIO_F_ACCESS_PLATFORM with IOTLB_MSG_V2: rings mapped up front, buffers on IOTLB misses, page by page" },
+	{ "then-tap", 'A', "NAME", 0, "after the run, switch the TX backend to this tap (one VHOST_NET_SET_BACKEND) and send --then-n frames more, not read back" },
+	{ "then-n", 'a', "N", 0, "frames sent after --then-tap (default 64)" },
+	{ "go", 'g', "FILE", 0, "with --then-tap: create the --ready file, then wait for FILE before switching" },
+	{ "busyloop", 'P', "US", 0, "VHOST_SET_VRING_BUSYLOOP_TIMEOUT on both vqs (QEMU's poll-us)" },
 	{ 0 }
 };
 
@@ -152,10 +224,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vhostdrv: --swap-tap needs --swap, --log-late needs --hold and no --log, --detach needs --hold\n");
 		return 2;
 	}
+	if ((o.bad_hdr && (o.reuse || o.vhost_hdr)) || (o.go && !o.then_tap) ||
+	    (o.then_tap && (o.swap_tap || o.hold_ms >= 0)) ||
+	    (o.bad_backend && o.swap_tap)) {
+		fprintf(stderr, "vhostdrv: --bad-hdr excludes --reuse and --vhost-hdr, --go needs --then-tap, --then-tap excludes --swap-tap and --hold, --bad-backend excludes --swap-tap\n");
+		return 2;
+	}
+	if (o.then_tap && !o.then_n)
+		o.then_n = 64;
 	mem_init();
 	tapfd = tap_open(o.tap, &ifindex);
 	if (o.swap_tap)
 		tapfd2 = tap_open(o.swap_tap, &ifindex2);
+	if (o.then_tap)
+		tapfd2 = tap_open(o.then_tap, &ifindex2);
+	if (o.bad_backend) {
+		/* a tun file with no device attached: polling it fails */
+		badfd = open("/dev/net/tun", O_RDWR);
+		if (badfd < 0)
+			die("/dev/net/tun");
+	}
 	if (o.bad)
 		return run_bad();
 	dev_open();
@@ -178,7 +266,8 @@ int main(int argc, char **argv)
 		if (tx_reap())
 			progress = now_s();
 		while (more && tx_outstanding() < o.depth && txq.nfree &&
-		       (!o.verify || seq - atomic_load(&rcvd) < o.depth)) {
+		       (!o.verify ||
+			seq - st.bad_hdr_sent - atomic_load(&rcvd) < o.depth)) {
 			if (o.rate) {
 				double t = now_s();
 
@@ -198,7 +287,9 @@ int main(int argc, char **argv)
 		if (n)
 			kick(&txq);
 		if (o.swap && pending_swap >= o.swap) {
-			if (o.swap_tap) {
+			if (o.bad_backend) {
+				try_backend(1, badfd);
+			} else if (o.swap_tap) {
 				/* straight from one tap to the other */
 				set_backend(1, st.swaps & 1 ? tapfd : tapfd2);
 			} else {
@@ -228,10 +319,13 @@ int main(int argc, char **argv)
 		/* let the receiver drain what is still queued */
 		double t = now_s();
 
-		while (atomic_load(&rcvd) < st.sent && now_s() - t < 5)
+		while (atomic_load(&rcvd) < st.sent - st.bad_hdr_sent &&
+		       now_s() - t < 5)
 			usleep(10000);
 		rx_join();
 	}
+	if (o.then_tap && then_run(seq))
+		ret = 1;
 
 	printf("dev %s\n", o.dev);
 	printf("size %u\n", o.size);
@@ -244,6 +338,10 @@ int main(int argc, char **argv)
 	printf("kicks %" PRIu64 "\n", st.kicks);
 	printf("calls %" PRIu64 "\n", st.calls);
 	printf("arms %" PRIu64 "\n", st.arms);
+	if (o.bad_hdr)
+		printf("bad_hdr_sent %" PRIu64 "\n", st.bad_hdr_sent);
+	if (o.then_tap)
+		printf("then_sent %" PRIu64 "\n", st.then_sent);
 	printf("seconds %.3f\n", dt);
 	printf("pps %.0f\n", st.sent / dt);
 	printf("mbps %.1f\n", st.sent * o.size * 8 / dt / 1e6);
@@ -260,7 +358,8 @@ int main(int argc, char **argv)
 		}
 		printf("rx_ok %" PRIu64 "\n", t.ok);
 		printf("rx_bad %" PRIu64 "\n", t.bad);
-		printf("rx_lost %" PRIu64 "\n", st.sent - t.ok - t.bad);
+		printf("rx_lost %" PRIu64 "\n",
+		       st.sent - st.then_sent - st.bad_hdr_sent - t.ok - t.bad);
 		printf("rx_out_of_order %" PRIu64 "\n", t.ooo);
 		printf("rx_sock_drops %" PRIu64 "\n", t.drops);
 		if (o.swap_tap) {
@@ -268,7 +367,8 @@ int main(int argc, char **argv)
 			printf("rx_tap1_ok %" PRIu64 "\n", rxr[1].ok);
 			printf("rx_dup %" PRIu64 "\n", t.dup);
 		}
-		if (t.ok != st.sent || t.bad || t.ooo || t.dup)
+		if (t.ok != st.sent - st.then_sent - st.bad_hdr_sent ||
+		    t.bad || t.ooo || t.dup)
 			ret = 1;
 	}
 	if (st.double_used || st.unknown_used)
@@ -276,8 +376,24 @@ int main(int argc, char **argv)
 	if (o.hold_ms < 0 && st.used != st.sent)
 		ret = 1;
 
+	if (o.rx && o.bad_backend)
+		try_backend(0, badfd);
 	if (o.rx && run_rx())
 		ret = 1;
+	if (o.bad_backend) {
+		printf("bad_backend_fails %" PRIu64 "\n", st.bad_backend_fails);
+		printf("bad_backend_errno %d\n", st.bad_backend_errno);
+		printf("bad_backend_accepted %" PRIu64 "\n",
+		       st.bad_backend_accepted);
+		if (st.bad_backend_accepted)
+			ret = 1;
+	}
+	if (o.iotlb) {
+		/* everything was used: every miss has been served */
+		iotlb_stop();
+		printf("iotlb_misses %" PRIu64 "\n", st.iotlb_misses);
+		printf("iotlb_unmapped %" PRIu64 "\n", st.iotlb_unmapped);
+	}
 
 	if (o.log)
 		log_report(&ret);

@@ -62,6 +62,14 @@ struct opts {
 	bool log_late;
 	bool reuse;
 	bool event_idx;
+	bool bad_backend;	/* swaps try a tun fd with no device: must fail */
+	bool no_mrg;		/* VERSION_1 without VIRTIO_NET_F_MRG_RXBUF */
+	uint64_t bad_hdr;	/* every Nth TX frame has a vnet header tun rejects */
+	bool iotlb;		/* VIRTIO_F_ACCESS_PLATFORM: IOTLB misses served */
+	const char *then_tap;	/* after the run: switch TX to this tap ... */
+	uint64_t then_n;	/* ... and send this many frames more */
+	const char *go;		/* with --then-tap: wait for FILE first */
+	unsigned int busyloop;	/* VHOST_SET_VRING_BUSYLOOP_TIMEOUT, us */
 };
 extern struct opts o;
 
@@ -99,6 +107,9 @@ struct stats {
 	uint64_t ring_rx_ok, ring_rx_bad, ring_rx_bufs, ring_rx_other;
 	uint64_t swaps, log_missing, log_extra, log_bits;
 	uint64_t kicks, calls, arms;
+	uint64_t bad_backend_fails, bad_backend_accepted, bad_hdr_sent;
+	int bad_backend_errno;
+	uint64_t ring_rx_nbuf_bad, iotlb_misses, iotlb_unmapped, then_sent;
 };
 extern struct stats st;
 
@@ -133,6 +144,9 @@ int tap_open(const char *name, int *index);
 void avail_push(struct vq *q, uint16_t head);
 volatile uint16_t *used_event(struct vq *q);
 void vq_set_addr(struct vq *q, bool log);
+void iotlb_start(void);
+void iotlb_stop(void);
+bool seq_bad_hdr(uint64_t seq);
 
 /* vhostdrv_tx.c */
 void rx_join(void);

@@ -73,6 +73,12 @@ const char *check_frame(const uint8_t *f, size_t len, uint64_t *seq)
 	return NULL;
 }
 
+/* --bad-hdr N: frame seq is one of the every Nth that tun must reject */
+bool seq_bad_hdr(uint64_t seq)
+{
+	return o.bad_hdr && seq % o.bad_hdr == o.bad_hdr - 1;
+}
+
 void tx_submit(uint64_t seq)
 {
 	uint16_t h = txq.free[--txq.nfree];
@@ -82,6 +88,11 @@ void tx_submit(uint64_t seq)
 	if (!o.reuse || !(txq.state[h] & SLOT_FILLED)) {
 		memset(b, 0, HDR_LEN);
 		fill_frame(b + HDR_LEN, o.size, seq, ETH_TX_TYPE);
+	}
+	if (seq_bad_hdr(seq)) {
+		/* a header longer than the frame: tun's sendmsg says -EINVAL */
+		((struct virtio_net_hdr *)b)->hdr_len = 0xffff;
+		st.bad_hdr_sent++;
 	}
 	txq.desc[h].addr = gpa(b);
 	txq.desc[h].len = HDR_LEN + o.size;
@@ -208,6 +219,9 @@ static void *receiver(void *arg)
 		} else if (seen && atomic_fetch_add(&seen[seq], 1)) {
 			r->dup++;
 		} else {
+			/* --bad-hdr: those frames never come */
+			while (seq_bad_hdr(r->expect))
+				r->expect++;
 			/* one tap: any gap; two taps: going backwards */
 			if (seen ? seq < r->expect : seq != r->expect)
 				r->ooo++;

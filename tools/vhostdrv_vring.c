@@ -137,14 +137,20 @@ int tap_open(const char *name, int *index)
 	return fd;
 }
 
+/* a ring address: with an IOTLB (--iotlb) an I/O virtual address = GPA */
+static uint64_t ring_addr(const void *p)
+{
+	return o.iotlb ? gpa(p) : (uintptr_t)p;
+}
+
 void vq_set_addr(struct vq *q, bool log)
 {
 	struct vhost_vring_addr a = {
 		.index = q->idx,
 		.flags = log ? 1u << VHOST_VRING_F_LOG : 0,
-		.desc_user_addr = (uintptr_t)q->desc,
-		.avail_user_addr = (uintptr_t)q->avail,
-		.used_user_addr = (uintptr_t)q->used,
+		.desc_user_addr = ring_addr(q->desc),
+		.avail_user_addr = ring_addr(q->avail),
+		.used_user_addr = ring_addr(q->used),
 		.log_guest_addr = gpa(q->used),
 	};
 
@@ -189,6 +195,7 @@ void set_backend(unsigned int idx, int fd)
  */
 void dev_stop_close(void)
 {
+	iotlb_stop();
 	set_backend(0, -1);
 	set_backend(1, -1);
 	close(vfd);
@@ -209,6 +216,15 @@ void dev_open(void)
 	xioctl(vfd, VHOST_SET_OWNER, NULL, "VHOST_SET_OWNER");
 	xioctl(vfd, VHOST_GET_FEATURES, &feat, "VHOST_GET_FEATURES");
 	want = (1ull << VIRTIO_NET_F_MRG_RXBUF) | (1ull << VIRTIO_F_VERSION_1);
+	if (o.no_mrg)
+		want &= ~(1ull << VIRTIO_NET_F_MRG_RXBUF);
+	if (o.iotlb) {
+		uint64_t bf = 1ull << VHOST_BACKEND_F_IOTLB_MSG_V2;
+
+		want |= 1ull << VIRTIO_F_ACCESS_PLATFORM;
+		xioctl(vfd, VHOST_SET_BACKEND_FEATURES, &bf,
+		       "VHOST_SET_BACKEND_FEATURES");
+	}
 	if (o.log || o.log_late)
 		want |= 1ull << VHOST_F_LOG_ALL;
 	if (o.vhost_hdr)
@@ -236,6 +252,88 @@ void dev_open(void)
 	vq_init(&txq);
 	vq_setup(&rxq);
 	vq_setup(&txq);
+	if (o.busyloop) {
+		struct vhost_vring_state b = { .num = o.busyloop };
+
+		b.index = 0;
+		xioctl(vfd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &b,
+		       "VHOST_SET_VRING_BUSYLOOP_TIMEOUT");
+		b.index = 1;
+		xioctl(vfd, VHOST_SET_VRING_BUSYLOOP_TIMEOUT, &b,
+		       "VHOST_SET_VRING_BUSYLOOP_TIMEOUT");
+	}
+	if (o.iotlb)
+		iotlb_start();
+}
+
+/* ---- --iotlb: the device's IOTLB, I/O virtual address = GPA ------------- */
+
+static pthread_t iotlb_thread;
+static volatile bool iotlb_run;
+
+static void iotlb_update(uint64_t iova, uint64_t size)
+{
+	struct vhost_msg_v2 m = { .type = VHOST_IOTLB_MSG_V2 };
+
+	m.iotlb.iova = iova;
+	m.iotlb.size = size;
+	m.iotlb.uaddr = (uintptr_t)(mem + iova);
+	m.iotlb.perm = VHOST_ACCESS_RW;
+	m.iotlb.type = VHOST_IOTLB_UPDATE;
+	if (write(vfd, &m, sizeof(m)) != sizeof(m))
+		die("IOTLB update");
+}
+
+/*
+ * Serve the device's misses page by page, as a vIOMMU would, so that the
+ * buffers miss many times; counts them (iotlb_misses).
+ */
+static void *iotlb_serve(void *arg)
+{
+	struct pollfd p = { .fd = vfd, .events = POLLIN };
+	struct vhost_msg_v2 m;
+
+	while (iotlb_run) {
+		if (poll(&p, 1, 20) <= 0)
+			continue;
+		if (read(vfd, &m, sizeof(m)) != sizeof(m))
+			continue;
+		if (m.type != VHOST_IOTLB_MSG_V2 ||
+		    m.iotlb.type != VHOST_IOTLB_MISS)
+			continue;
+		st.iotlb_misses++;
+		if (m.iotlb.iova >= mem_size) {
+			st.iotlb_unmapped++;
+			continue;
+		}
+		iotlb_update(m.iotlb.iova & ~(PAGE - 1), PAGE);
+	}
+	return arg;
+}
+
+/* map the rings up front (a miss there is no descriptor fetch), serve the rest */
+void iotlb_start(void)
+{
+	struct vq *qs[] = { &rxq, &txq };
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		struct vq *q = qs[i];
+
+		iotlb_update(gpa(q->desc), gpa(q->used) - gpa(q->desc));
+		iotlb_update(gpa(q->used),
+			     (6 + 8 * q->num + PAGE - 1) & ~(PAGE - 1));
+	}
+	iotlb_run = true;
+	pthread_create(&iotlb_thread, NULL, iotlb_serve, NULL);
+}
+
+void iotlb_stop(void)
+{
+	if (!iotlb_run)
+		return;
+	iotlb_run = false;
+	pthread_join(iotlb_thread, NULL);
 }
 
 /* VIRTIO_RING_F_EVENT_IDX: the fields after the avail and used rings */

@@ -42,14 +42,17 @@ TRACE_EVENT(vhost_zc_submit,
 
 /*
  * The completion record of a TX chain was released (any context: the
- * zero-copy callback, or the submit path itself for a copied send).
- * success is 0 when the stack had to copy a zero-copy buffer after all;
- * copied is 1 when the data was copied (at submit or later).
+ * zero-copy callback, or the submit path itself for a copied send or a
+ * failed one). success is 0 when the stack had to copy a zero-copy buffer
+ * after all, or the send failed; copied is 1 when the data was copied (sent
+ * by copy, or a zero-copy buffer the stack copied); failed is 1 when
+ * sendmsg failed (appended last, so older consumers read the same fields).
  */
 TRACE_EVENT(vhost_zc_complete,
 	    TP_PROTO(u32 dev, u32 vq, u32 desc_head, bool success, bool copied,
-		     u64 submit_ns, u64 complete_ns),
-	    TP_ARGS(dev, vq, desc_head, success, copied, submit_ns, complete_ns),
+		     u64 submit_ns, u64 complete_ns, bool failed),
+	    TP_ARGS(dev, vq, desc_head, success, copied, submit_ns, complete_ns,
+		    failed),
 	    TP_STRUCT__entry(__field(u32, dev)
 			     __field(u32, vq)
 			     __field(u32, head)
@@ -57,6 +60,7 @@ TRACE_EVENT(vhost_zc_complete,
 			     __field(u32, copied)
 			     __field(u64, submit_ns)
 			     __field(u64, complete_ns)
+			     __field(u32, failed)
 	    ),
 	    TP_fast_assign(__entry->dev = dev;
 			   __entry->vq = vq;
@@ -65,24 +69,27 @@ TRACE_EVENT(vhost_zc_complete,
 			   __entry->copied = copied;
 			   __entry->submit_ns = submit_ns;
 			   __entry->complete_ns = complete_ns;
+			   __entry->failed = failed;
 	    ),
-	    TP_printk("dev=%u vq=%u head=%u success=%u copied=%u submit_ns=%llu complete_ns=%llu",
+	    TP_printk("dev=%u vq=%u head=%u success=%u copied=%u submit_ns=%llu complete_ns=%llu failed=%u",
 		      __entry->dev, __entry->vq, __entry->head, __entry->success,
-		      __entry->copied, __entry->submit_ns, __entry->complete_ns)
+		      __entry->copied, __entry->submit_ns, __entry->complete_ns,
+		      __entry->failed)
 );
 
 /*
  * The vq worker took a completed record off the notifier list and put its
  * head in the used ring (the seed's kiocb_dequeue). RX buffers, which are
  * filled by copy, go through the same accounting with all three timestamps
- * equal to the time the packet was copied.
+ * equal to the time the packet was copied. failed (appended last): the
+ * send failed; success is then 0.
  */
 TRACE_EVENT(vhost_zc_kiocb_dequeue,
 	    TP_PROTO(u32 dev, u32 vq, u32 desc_head, u32 len, bool zerocopy,
 		     bool success, u64 submit_ns, u64 complete_ns,
-		     u64 dequeue_ns),
+		     u64 dequeue_ns, bool failed),
 	    TP_ARGS(dev, vq, desc_head, len, zerocopy, success, submit_ns,
-		    complete_ns, dequeue_ns),
+		    complete_ns, dequeue_ns, failed),
 	    TP_STRUCT__entry(__field(u32, dev)
 			     __field(u32, vq)
 			     __field(u32, head)
@@ -92,6 +99,7 @@ TRACE_EVENT(vhost_zc_kiocb_dequeue,
 			     __field(u64, submit_ns)
 			     __field(u64, complete_ns)
 			     __field(u64, dequeue_ns)
+			     __field(u32, failed)
 	    ),
 	    TP_fast_assign(__entry->dev = dev;
 			   __entry->vq = vq;
@@ -102,11 +110,12 @@ TRACE_EVENT(vhost_zc_kiocb_dequeue,
 			   __entry->submit_ns = submit_ns;
 			   __entry->complete_ns = complete_ns;
 			   __entry->dequeue_ns = dequeue_ns;
+			   __entry->failed = failed;
 	    ),
-	    TP_printk("dev=%u vq=%u head=%u len=%u zerocopy=%u success=%u submit_ns=%llu complete_ns=%llu dequeue_ns=%llu",
+	    TP_printk("dev=%u vq=%u head=%u len=%u zerocopy=%u success=%u submit_ns=%llu complete_ns=%llu dequeue_ns=%llu failed=%u",
 		      __entry->dev, __entry->vq, __entry->head, __entry->len,
 		      __entry->zerocopy, __entry->success, __entry->submit_ns,
-		      __entry->complete_ns, __entry->dequeue_ns)
+		      __entry->complete_ns, __entry->dequeue_ns, __entry->failed)
 );
 
 /*

@@ -43,21 +43,27 @@ static struct socket *vzc_stop_vq(struct vzc *n, struct vzc_vq *nvq)
 
 /*
  * Stop both vqs, wait for every zero-copy send, and free all records
- * without publishing them. The caller puts the returned sockets.
+ * without publishing them. The caller puts the returned sockets. Returns
+ * -EINTR, the records left as they are, when the task was killed while
+ * the network held zero-copy buffers.
  */
-void vzc_stop(struct vzc *n, struct socket **tx_sock, struct socket **rx_sock)
+int vzc_stop(struct vzc *n, struct socket **tx_sock, struct socket **rx_sock)
 {
 	struct vzc_vq *tvq = &n->vqs[VZC_VQ_TX];
+	int r;
 
 	*tx_sock = vzc_stop_vq(n, tvq);
 	*rx_sock = vzc_stop_vq(n, &n->vqs[VZC_VQ_RX]);
 	vhost_dev_flush(&n->dev);
-	vzc_tx_wait(tvq);
+	r = vzc_tx_wait(tvq);
 	/* the callbacks may have queued the (now idle) TX work */
 	vhost_dev_flush(&n->dev);
+	if (r)
+		return r;
 	mutex_lock(&tvq->vq.mutex);
 	vzc_tx_release_all(tvq);
 	mutex_unlock(&tvq->vq.mutex);
+	return 0;
 }
 
 static struct socket *vzc_get_raw_socket(int fd)
@@ -101,7 +107,7 @@ static struct socket *vzc_get_socket(int fd)
 
 static long vzc_set_backend(struct vzc *n, unsigned int index, int fd)
 {
-	struct socket *sock, *oldsock;
+	struct socket *sock, *oldsock, *put;
 	struct vhost_virtqueue *vq;
 	struct vzc_vq *nvq;
 	int r;
@@ -142,8 +148,18 @@ static long vzc_set_backend(struct vzc *n, unsigned int index, int fd)
 	mutex_unlock(&vq->mutex);
 
 	/* ... wait until it has released every zero-copy buffer ... */
-	if (oldsock && index == VZC_VQ_TX)
-		vzc_tx_wait(nvq);
+	if (oldsock && index == VZC_VQ_TX && vzc_tx_wait(nvq)) {
+		/*
+		 * killed: no backend; the records stay with the device, the
+		 * next swap or the release takes them
+		 */
+		if (sock)
+			sockfd_put(sock);
+		vhost_dev_flush(&n->dev);
+		sockfd_put(oldsock);
+		r = -EINTR;
+		goto out;
+	}
 
 	/* ... and give the completed heads back to the guest. */
 	mutex_lock(&vq->mutex);
@@ -153,26 +169,38 @@ static long vzc_set_backend(struct vzc *n, unsigned int index, int fd)
 		vzc_flush_used(nvq);
 	}
 	vhost_vq_set_backend(vq, sock);
-	nvq->zcopy = index == VZC_VQ_TX && sock &&
-		     sock_flag(sock->sk, SOCK_ZEROCOPY);
 	r = vhost_vq_init_access(vq);
 	if (!r)
 		r = vzc_enable_vq(n, nvq);
 	if (r) {
+		/*
+		 * As vhost-net (err_used): the old backend stays, polled
+		 * again; its buffers were all given back meanwhile, so the
+		 * vq simply goes on with it.
+		 */
 		vzc_disable_vq(n, nvq);
-		vhost_vq_set_backend(vq, NULL);
-		nvq->zcopy = false;
+		vhost_vq_set_backend(vq, oldsock);
+		vzc_enable_vq(n, nvq);
+		put = sock;
+	} else {
+		/* a new backend starts a new zero-copy backoff window */
+		nvq->tx_packets = 0;
+		nvq->tx_zcopy_err = 0;
+		put = oldsock;
 	}
+	sock = vzc_backend(nvq);
+	nvq->zcopy = index == VZC_VQ_TX && sock &&
+		     sock_flag(sock->sk, SOCK_ZEROCOPY);
 	mutex_unlock(&vq->mutex);
 
-	if (r && sock)
-		sockfd_put(sock);
-	if (oldsock) {
-		vhost_dev_flush(&n->dev);
-		sockfd_put(oldsock);
+	if (put) {
+		/* the old one: no work may still use it */
+		if (put == oldsock)
+			vhost_dev_flush(&n->dev);
+		sockfd_put(put);
 	}
-	/* the new backend may have work waiting */
-	if (!r && sock)
+	/* kicks that came while no backend was set, or new work waiting */
+	if (sock)
 		vhost_poll_queue(&vq->poll);
 	goto out;
 
@@ -199,7 +227,12 @@ static long vzc_reset_owner(struct vzc *n)
 		err = -ENOMEM;
 		goto done;
 	}
-	vzc_stop(n, &tx_sock, &rx_sock);
+	err = vzc_stop(n, &tx_sock, &rx_sock);
+	if (err) {
+		/* killed: backends detached, the owner and records stay */
+		vhost_iotlb_free(umem);
+		goto done;
+	}
 	vhost_dev_stop(&n->dev);
 	vhost_dev_reset_owner(&n->dev, umem);
 	for (i = 0; i < VZC_VQ_MAX; i++) {

@@ -33,6 +33,7 @@ static const char * const vzc_stat_names[VZC_NR_STATS] = {
 	[VZC_TX_ZC_FALLBACK] = "zc_fallback",
 	[VZC_TX_ZC_LATE_COPY] = "zc_late_copy",
 	[VZC_TX_ZC_BACKOFF] = "zc_backoff",
+	[VZC_TX_ZC_BOUND] = "zc_bound",
 	[VZC_TX_COMPLETED] = "completed",
 	[VZC_TX_RELEASED] = "released",
 	[VZC_TX_BYTES] = "tx_bytes",
@@ -44,12 +45,19 @@ static const char * const vzc_stat_names[VZC_NR_STATS] = {
 	[VZC_SIGNALS] = "signals",
 	[VZC_REQUEUES] = "requeues",
 	[VZC_VQ_ERRORS] = "errors",
+	[VZC_IOTLB_MISSES] = "iotlb_misses",
+	[VZC_BUSY_POLLS] = "busy_polls",
+	[VZC_BUSY_POLL_HITS] = "busy_poll_hits",
 };
 
 static struct dentry *vzc_dbg_root;
 struct vzc_stats vzc_global;
+struct workqueue_struct *vzc_wq;
 static atomic_t vzc_next_id = ATOMIC_INIT(0);
 static atomic_t vzc_devices = ATOMIC_INIT(0);
+/* released devices still waiting for zero-copy completions; exit waits */
+static atomic_t vzc_orphans = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(vzc_orphans_wait);
 
 static s64 vzc_in_flight_sum(struct vzc_stats *st)
 {
@@ -108,6 +116,55 @@ static const struct file_operations vzc_stats_fops = {
 	.release = single_release,
 };
 
+/* The device's last part: its records (all back in the pool) and stats. */
+static void vzc_free(struct vzc *n)
+{
+	struct vzc_vq *tvq = &n->vqs[VZC_VQ_TX];
+
+	vzc_tx_release_all(tvq);
+	WARN_ON_ONCE(tvq->pending);
+	debugfs_remove_recursive(n->dbg);
+	atomic_dec(&vzc_devices);
+	kvfree(tvq->recs);
+	free_percpu(n->stats.pc);
+	kvfree(n);
+}
+
+/* vzc_wq: the last zero-copy send of a released device has completed */
+static void vzc_free_work(struct work_struct *work)
+{
+	struct vzc *n = container_of(work, struct vzc, free_work);
+
+	/* the callback that queued us has left its critical section */
+	synchronize_rcu();
+	vzc_free(n);
+	if (atomic_dec_and_test(&vzc_orphans))
+		wake_up(&vzc_orphans_wait);
+}
+
+/*
+ * A killed release: the network still holds zero-copy sends. Unless the
+ * last one completed meanwhile, leave the device to it (free_work).
+ * Returns true when the device is the caller's to free.
+ */
+static bool vzc_orphan(struct vzc *n)
+{
+	struct vzc_vq *tvq = &n->vqs[VZC_VQ_TX];
+	bool mine;
+
+	spin_lock_irq(&tvq->notify_lock);
+	mine = !atomic_read(&tvq->outstanding);
+	if (!mine) {
+		atomic_inc(&vzc_orphans);
+		n->orphan = true;
+	}
+	spin_unlock_irq(&tvq->notify_lock);
+	if (!mine)
+		pr_info("device %u released with %d zero-copy sends held: freed when they complete\n",
+			n->id, atomic_read(&tvq->outstanding));
+	return mine;
+}
+
 static int vzc_open(struct inode *inode, struct file *f)
 {
 	struct vhost_virtqueue **vqs;
@@ -135,6 +192,7 @@ static int vzc_open(struct inode *inode, struct file *f)
 		return -ENOMEM;
 	}
 	n->id = atomic_inc_return(&vzc_next_id);
+	INIT_WORK(&n->free_work, vzc_free_work);
 	for (i = 0; i < VZC_VQ_MAX; i++) {
 		struct vzc_vq *nvq = &n->vqs[i];
 
@@ -180,8 +238,14 @@ static int vzc_release(struct inode *inode, struct file *f)
 {
 	struct vzc *n = f->private_data;
 	struct socket *tx_sock, *rx_sock;
+	bool mine = true;
 
-	vzc_stop(n, &tx_sock, &rx_sock);
+	/*
+	 * Killed while the network holds zero-copy sends: do not wait for
+	 * them (they may never come back, e.g. a plugged qdisc)
+	 */
+	if (vzc_stop(n, &tx_sock, &rx_sock))
+		mine = vzc_orphan(n);
 	vhost_dev_stop(&n->dev);
 	vhost_dev_cleanup(&n->dev);
 	if (tx_sock)
@@ -189,13 +253,9 @@ static int vzc_release(struct inode *inode, struct file *f)
 	if (rx_sock)
 		sockfd_put(rx_sock);
 	vhost_dev_flush(&n->dev);
-	WARN_ON_ONCE(n->vqs[VZC_VQ_TX].pending);
-	debugfs_remove_recursive(n->dbg);
-	atomic_dec(&vzc_devices);
 	kfree(n->dev.vqs);
-	kvfree(n->vqs[VZC_VQ_TX].recs);
-	free_percpu(n->stats.pc);
-	kvfree(n);
+	if (mine)
+		vzc_free(n);
 	return 0;
 }
 
@@ -246,12 +306,18 @@ static int __init vzc_init(void)
 	vzc_global.pc = alloc_percpu(struct vzc_pcpu);
 	if (!vzc_global.pc)
 		return -ENOMEM;
+	vzc_wq = alloc_workqueue("vhost_zc", 0, 0);
+	if (!vzc_wq) {
+		free_percpu(vzc_global.pc);
+		return -ENOMEM;
+	}
 	vzc_dbg_root = debugfs_create_dir("vhost_zc", NULL);
 	debugfs_create_file("stats", 0600, vzc_dbg_root, &vzc_global,
 			    &vzc_stats_fops);
 	r = misc_register(&vzc_misc);
 	if (r) {
 		debugfs_remove_recursive(vzc_dbg_root);
+		destroy_workqueue(vzc_wq);
 		free_percpu(vzc_global.pc);
 	}
 	return r;
@@ -261,8 +327,16 @@ module_init(vzc_init);
 static void __exit vzc_exit(void)
 {
 	misc_deregister(&vzc_misc);
+	/*
+	 * Devices released while the network held their zero-copy sends
+	 * (killed owners) still have callbacks of this module in skbs: wait
+	 * until the last has run and freed its device.
+	 */
+	wait_event_idle(vzc_orphans_wait, !atomic_read(&vzc_orphans));
+	destroy_workqueue(vzc_wq);
+	/* no callback is still on its way out of this module's text */
+	synchronize_rcu();
 	debugfs_remove_recursive(vzc_dbg_root);
-	/* release waited for every callback; none can run any more */
 	free_percpu(vzc_global.pc);
 }
 module_exit(vzc_exit);

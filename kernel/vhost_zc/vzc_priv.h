@@ -25,8 +25,8 @@
  * zc_late_copy when the stack copied it later, success == false).
  *
  * In-flight bound: at most min(max_inflight, vring size) zero-copy records
- * per TX vq exist between submit and dequeue; handle_tx stops pulling
- * descriptors at the bound and is requeued by the next completion. The
+ * per TX vq exist between submit and dequeue; at the bound handle_tx
+ * copies the chain instead, as vhost-net does past its limit. The
  * records come from a per-device pool of UIO_MAXIOV, the highest bound,
  * allocated at open (as vhost-net's ubuf_info array): a send allocates
  * nothing.
@@ -43,7 +43,11 @@
  * Teardown: release, RESET_OWNER and backend swap first detach the backend
  * (no new submits), then wait for every outstanding zero-copy callback, and
  * only then free records; an skb can never hold a freed record. On a swap
- * the completed heads are returned to the guest.
+ * the completed heads are returned to the guest. The wait is killable: a
+ * killed SET_BACKEND or RESET_OWNER fails with -EINTR, the backend
+ * detached and the records left with the device; a killed release hands
+ * the device (records, stats, debugfs dir) to its last completion, which
+ * frees it from vzc_wq, and module exit waits for those.
  *
  * Dirty log: used-ring writes go through vhost_add_used_n(), which logs
  * them with the vq's log settings at the time the head is published, so
@@ -81,10 +85,13 @@
 #include <linux/atomic.h>
 #include <linux/net.h>
 #include <linux/percpu.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "vhost.h"
 #include "vhost_zc_trace.h"
@@ -109,6 +116,7 @@ enum vzc_stat {
 	VZC_TX_ZC_FALLBACK,	/* zero-copy sends the socket copied at once */
 	VZC_TX_ZC_LATE_COPY,	/* zero-copy sends completed success=false */
 	VZC_TX_ZC_BACKOFF,	/* copied because zero-copy kept failing */
+	VZC_TX_ZC_BOUND,	/* copied because max_inflight were in flight */
 	VZC_TX_COMPLETED,	/* records dequeued into the used ring */
 	VZC_TX_RELEASED,	/* records freed at release/reset, not used */
 	VZC_TX_BYTES,
@@ -120,6 +128,9 @@ enum vzc_stat {
 	VZC_SIGNALS,		/* add_used_and_signal_n batches */
 	VZC_REQUEUES,		/* work runs ended over weight */
 	VZC_VQ_ERRORS,		/* bad guest input seen (vq_err) */
+	VZC_IOTLB_MISSES,	/* descriptor fetches that waited for the IOTLB */
+	VZC_BUSY_POLLS,		/* busy polls (busyloop_timeout) ... */
+	VZC_BUSY_POLL_HITS,	/* ... that found work before the timeout */
 	VZC_NR_STATS
 };
 
@@ -185,6 +196,13 @@ struct vzc {
 	u32 id;
 	struct dentry *dbg;
 	struct vzc_stats stats;
+	/*
+	 * Released while zero-copy sends were still held (the releasing
+	 * task was killed): the last completion queues free_work on vzc_wq.
+	 * Set under the TX vq's notify_lock.
+	 */
+	bool orphan;
+	struct work_struct free_work;
 };
 
 /* The seed's kiocb: one per zero-copy TX descriptor chain */
@@ -200,10 +218,13 @@ struct vzc_rec {
 	u8 fallback;
 	u8 in_submit;
 	u8 done;			/* on the notifier list; notify_lock */
+	u8 failed;			/* sendmsg failed: neither sent nor copied */
 };
 
 /* every device's counters added up; vzc_main.c */
 extern struct vzc_stats vzc_global;
+/* frees released devices once their last zero-copy send completes */
+extern struct workqueue_struct *vzc_wq;
 
 /*
  * Timestamps only feed the tracepoints: read the clock only while one of
@@ -250,12 +271,41 @@ static inline int vzc_enable_vq(struct vzc *n, struct vzc_vq *nvq)
 	return vhost_poll_start(&n->poll[nvq->index], sock->file);
 }
 
+/*
+ * Busy polling (VHOST_SET_VRING_BUSYLOOP_TIMEOUT, QEMU's poll-us), as
+ * vhost-net: a worker that ran out of work spins up to the vq's
+ * busyloop_timeout (us, ~1024 ns units of local_clock()) for more before
+ * it re-enables notifications and sleeps; the guest does not kick
+ * meanwhile. It stops early when other work is queued on the worker, when
+ * it should reschedule or when a signal is pending.
+ */
+static inline unsigned long vzc_busy_clock(void)
+{
+	return local_clock() >> 10;
+}
+
+static inline bool vzc_can_busy_poll(unsigned long end)
+{
+	return !need_resched() && !signal_pending(current) &&
+	       !time_after(vzc_busy_clock(), end);
+}
+
+/* other work queued on this vq's worker (Kbuild tests the API) */
+static inline bool vzc_other_work(struct vzc_vq *nvq)
+{
+#ifdef QLAT_VHOST_VQ_HAS_WORK
+	return vhost_vq_has_work(&nvq->vq);
+#else
+	return vhost_has_work(&nvq->n->dev);
+#endif
+}
+
 /* vzc_tx.c */
 void vzc_ubuf_init(struct ubuf_info *ubuf);
 void vzc_flush_used(struct vzc_vq *nvq);
 bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget);
 void vzc_tx_release_all(struct vzc_vq *nvq);
-void vzc_tx_wait(struct vzc_vq *nvq);
+int vzc_tx_wait(struct vzc_vq *nvq);
 void vzc_handle_tx_kick(struct vhost_work *work);
 void vzc_handle_tx_net(struct vhost_work *work);
 
@@ -264,7 +314,7 @@ void vzc_handle_rx_kick(struct vhost_work *work);
 void vzc_handle_rx_net(struct vhost_work *work);
 
 /* vzc_ioctl.c */
-void vzc_stop(struct vzc *n, struct socket **tx_sock, struct socket **rx_sock);
+int vzc_stop(struct vzc *n, struct socket **tx_sock, struct socket **rx_sock);
 long vzc_ioctl(struct file *f, unsigned int ioctl, unsigned long arg);
 
 #endif /* _VZC_PRIV_H */

@@ -36,6 +36,37 @@ static int vzc_peek_len(struct socket *sock)
 }
 
 /*
+ * Busy-poll the socket (see vzc_busy_clock()) after publishing what is
+ * batched. Returns true when other work on the worker cut it short: the
+ * caller requeues the vq instead of sleeping.
+ */
+static bool vzc_rx_busy_poll(struct vzc_vq *nvq, struct socket *sock)
+{
+	bool intr = false, hit = false;
+	unsigned long end;
+
+	vzc_flush_used(nvq);
+	migrate_disable();
+	end = vzc_busy_clock() + nvq->vq.busyloop_timeout;
+	while (vzc_can_busy_poll(end)) {
+		if (vzc_other_work(nvq)) {
+			intr = true;
+			break;
+		}
+		if (vzc_peek_len(sock) > 0) {
+			hit = true;
+			break;
+		}
+		cpu_relax();
+	}
+	migrate_enable();
+	vzc_add(nvq->n, VZC_BUSY_POLLS, 1);
+	if (hit)
+		vzc_add(nvq->n, VZC_BUSY_POLL_HITS, 1);
+	return intr;
+}
+
+/*
  * Gather enough RX descriptor chains for datalen bytes into heads. Returns
  * the number of heads, 0 when the ring is short, > UIO_MAXIOV on overrun
  * (the packet does not fit quota heads) or a negative error.
@@ -59,7 +90,9 @@ static int vzc_get_rx_bufs(struct vzc_vq *nvq, struct vring_used_elem *heads,
 				      ARRAY_SIZE(vq->iov) - seg, &out, &in,
 				      log, log_num);
 		if (unlikely(r < 0)) {
-			vzc_add(nvq->n, VZC_VQ_ERRORS, 1);
+			/* an IOTLB miss waits for the update, which requeues us */
+			vzc_add(nvq->n, r == -EAGAIN ? VZC_IOTLB_MISSES :
+				VZC_VQ_ERRORS, 1);
 			goto err;
 		}
 		if (r == vq->num) {
@@ -110,7 +143,7 @@ static void handle_rx(struct vzc *n)
 	__virtio16 num_buffers;
 	struct iov_iter fixup;
 	struct socket *sock;
-	bool mergeable;
+	bool mergeable, set_num_buffers, busy_intr = false;
 
 	mutex_lock_nested(&vq->mutex, VZC_VQ_RX);
 	sock = vzc_backend(nvq);
@@ -127,13 +160,21 @@ static void handle_rx(struct vzc *n)
 	vq_log = unlikely(vhost_has_feature(vq, VHOST_F_LOG_ALL)) ?
 		 vq->log : NULL;
 	mergeable = vhost_has_feature(vq, VIRTIO_NET_F_MRG_RXBUF);
+	/* virtio 1.x: the device MUST set num_buffers, 1 without MRG_RXBUF */
+	set_num_buffers = mergeable ||
+			  vhost_has_feature(vq, VIRTIO_F_VERSION_1);
 
 	do {
 		u64 now;
 
 		sock_len = vzc_peek_len(sock);
+		if (sock_len <= 0 && vq->busyloop_timeout) {
+			busy_intr = vzc_rx_busy_poll(nvq, sock);
+			sock_len = vzc_peek_len(sock);
+		}
 		if (sock_len <= 0)
 			break;
+		busy_intr = false;
 		sock_len += sock_hlen;
 		vhost_len = sock_len + vhost_hlen;
 		if (nvq->done >= VZC_BATCH)
@@ -184,7 +225,7 @@ static void handle_rx(struct vzc *n)
 			iov_iter_advance(&fixup, sizeof(hdr));
 		}
 		num_buffers = cpu_to_vhost16(vq, headcount);
-		if (likely(mergeable) &&
+		if (likely(set_num_buffers) &&
 		    copy_to_iter(&num_buffers, sizeof(num_buffers), &fixup) !=
 		    sizeof(num_buffers)) {
 			vzc_vq_err(nvq, "Failed num_buffers write\n");
@@ -200,7 +241,7 @@ static void handle_rx(struct vzc *n)
 		trace_vhost_zc_kiocb_dequeue(n->id, nvq->index,
 					     vhost32_to_cpu(vq, vq->heads[nvq->done].id),
 					     vhost_len, false, true, now, now,
-					     now);
+					     now, false);
 		nvq->done += headcount;
 		vzc_add(n, VZC_RX_PACKETS, 1);
 		vzc_add(n, VZC_RX_BYTES, sock_len - sock_hlen);
@@ -209,6 +250,8 @@ static void handle_rx(struct vzc *n)
 
 	if (recv_pkts >= VZC_PKT_WEIGHT || total_len >= VZC_WEIGHT)
 		vzc_add(n, VZC_REQUEUES, 1);
+	else if (unlikely(busy_intr))
+		vhost_poll_queue(&vq->poll);	/* after the other work */
 	else if (sock_len <= 0)
 		vzc_enable_vq(n, nvq);
 out:

@@ -31,7 +31,7 @@ MODULE_PARM_DESC(zc_backoff,
 static unsigned int max_inflight = 256;
 module_param(max_inflight, uint, 0644);
 MODULE_PARM_DESC(max_inflight,
-		 "Bound on TX records between submit and dequeue per vq, also capped by the vring size (1..1024, default 256)");
+		 "Zero-copy TX records between submit and dequeue per vq, also capped by the vring size (1..1024, default 256); chains past it are copied");
 
 static void vzc_max(atomic64_t *max, s64 v)
 {
@@ -142,14 +142,18 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 	/* a record timed at submit is timed at completion too */
 	if (rec->submit_ns || vzc_tracing())
 		rec->complete_ns = ktime_get_ns();
-	if (rec->fallback)
-		vzc_add(n, VZC_TX_ZC_FALLBACK, 1);
-	else if (!rec->success)
-		vzc_add(n, VZC_TX_ZC_LATE_COPY, 1);
 	vzc_in_flight(n, -1, 0);
+	/*
+	 * failed is only known here when the submitter completes a send
+	 * that failed before the socket took the buffer; the dequeue event
+	 * always has it
+	 */
 	trace_vhost_zc_complete(n->id, nvq->index, rec->head, rec->success,
-				!rec->success, rec->submit_ns, rec->complete_ns);
+				!rec->success && !rec->failed, rec->submit_ns,
+				rec->complete_ns, rec->failed);
 
+	/* vzc_exit() waits for this section (synchronize_rcu) */
+	rcu_read_lock();
 	spin_lock_irqsave(&nvq->notify_lock, flags);
 	rec->next = NULL;
 	/* may be nvq->notifier itself, which handle_tx peeks at locklessly */
@@ -161,13 +165,19 @@ static void vzc_rec_complete(struct vzc_rec *rec)
 	 * it clears in_submit before it takes notify_lock to dequeue, so a
 	 * callback that still sees in_submit set here is dequeued by it.
 	 */
-	if (!READ_ONCE(rec->in_submit) && !READ_ONCE(nvq->in_run))
+	if (!READ_ONCE(rec->in_submit) && !READ_ONCE(nvq->in_run) &&
+	    !n->orphan)
 		vhost_poll_queue(&nvq->vq.poll);
-	/* only teardown waits: no wait-queue lock per completion */
-	if (atomic_dec_and_test(&nvq->outstanding) &&
-	    wq_has_sleeper(&nvq->wait))
-		wake_up(&nvq->wait);
+	if (atomic_dec_and_test(&nvq->outstanding)) {
+		/* only teardown waits: no wait-queue lock per completion */
+		if (wq_has_sleeper(&nvq->wait))
+			wake_up(&nvq->wait);
+		/* the last one of a released device frees it */
+		if (n->orphan)
+			queue_work(vzc_wq, &n->free_work);
+	}
 	spin_unlock_irqrestore(&nvq->notify_lock, flags);
+	rcu_read_unlock();
 }
 
 /* ubuf_info callback: the record's destructor (the seed's ki_dtor). */
@@ -215,6 +225,27 @@ static bool vzc_rec_done(struct vzc_rec *rec)
 	return done;
 }
 
+/*
+ * Did the stack copy this completed zero-copy send after all? Counts it in
+ * copies[0] (zc_fallback: tun copied it inside sendmsg) or copies[1]
+ * (zc_late_copy: copied later). A send that failed was not copied.
+ */
+static bool vzc_rec_copied(const struct vzc_rec *rec, unsigned int *copies)
+{
+	if (rec->success || rec->failed)
+		return false;
+	copies[rec->fallback ? 0 : 1]++;
+	return true;
+}
+
+static void vzc_add_copies(struct vzc *n, const unsigned int *copies)
+{
+	if (copies[0])
+		vzc_add(n, VZC_TX_ZC_FALLBACK, copies[0]);
+	if (copies[1])
+		vzc_add(n, VZC_TX_ZC_LATE_COPY, copies[1]);
+}
+
 /* Take the whole notifier list, oldest first. */
 static struct vzc_rec *vzc_notifier_take(struct vzc_vq *nvq)
 {
@@ -239,7 +270,7 @@ bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 	struct vhost_virtqueue *vq = &nvq->vq;
 	struct vzc *n = nvq->n;
 	struct vzc_rec *list, *rec, *last;
-	unsigned int done = 0;
+	unsigned int done = 0, copies[2] = { 0, 0 };
 	unsigned long flags;
 	u64 now;
 
@@ -251,17 +282,20 @@ bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 	while (list && done < budget) {
 		rec = list;
 		list = rec->next;
-		if (!rec->success)
+		/* a failed send is an error (tx_errors), not a copy */
+		if (vzc_rec_copied(rec, copies))
 			nvq->tx_zcopy_err++;
 		vzc_used_add(nvq, rec->head, rec->submit_ns);
 		trace_vhost_zc_kiocb_dequeue(n->id, nvq->index, rec->head,
 					     rec->len, true,
-					     rec->success, rec->submit_ns,
-					     rec->complete_ns, now);
+					     rec->success && !rec->failed,
+					     rec->submit_ns, rec->complete_ns,
+					     now, rec->failed);
 		vzc_rec_put(nvq, rec);
 		done++;
 	}
 	vzc_add(n, VZC_TX_COMPLETED, done);
+	vzc_add_copies(n, copies);
 
 	if (!list)
 		return false;
@@ -283,28 +317,81 @@ bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 void vzc_tx_release_all(struct vzc_vq *nvq)
 {
 	struct vzc_rec *list = vzc_notifier_take(nvq), *rec;
-	unsigned int freed = 0;
+	unsigned int freed = 0, copies[2] = { 0, 0 };
 
 	while (list) {
 		rec = list;
 		list = rec->next;
+		vzc_rec_copied(rec, copies);
 		vzc_rec_put(nvq, rec);
 		freed++;
 	}
 	vzc_add(nvq->n, VZC_TX_RELEASED, freed);
+	vzc_add_copies(nvq->n, copies);
 }
 
 /*
  * Wait until no skb holds a record of this vq. The caller has detached the
- * backend (under vq.mutex), so no new zero-copy send can start.
+ * backend (under vq.mutex), so no new zero-copy send can start. Returns
+ * -EINTR when the task was killed first, or is exiting and sends are held:
+ * the records stay with the device (release then leaves them to
+ * vzc_orphan()).
  */
-void vzc_tx_wait(struct vzc_vq *nvq)
+int vzc_tx_wait(struct vzc_vq *nvq)
 {
-	/* may take as long as the network holds the buffers: TASK_IDLE */
-	wait_event_idle(nvq->wait, !atomic_read(&nvq->outstanding));
+	/*
+	 * This may take as long as the network holds the buffers, so the
+	 * wait is killable (and, as TASK_IDLE, counts neither as load nor as
+	 * a hung task). An exiting task, whose SIGKILL has been dequeued by
+	 * now, does not wait at all: release leaves the device to its last
+	 * completion.
+	 */
+	if (current->flags & PF_EXITING) {
+		if (atomic_read(&nvq->outstanding))
+			return -EINTR;
+	} else if (wait_event_state(nvq->wait, !atomic_read(&nvq->outstanding),
+				    (TASK_KILLABLE | TASK_NOLOAD))) {
+		return -EINTR;
+	}
 	/* the last callback has left its critical section */
 	spin_lock_irq(&nvq->notify_lock);
 	spin_unlock_irq(&nvq->notify_lock);
+	return 0;
+}
+
+/*
+ * Busy-poll the TX ring (see vzc_busy_clock()) after publishing what is
+ * batched, so that the guest can refill meanwhile. Returns true when
+ * other work on the worker cut it short: the caller requeues the vq
+ * instead of sleeping.
+ */
+static bool vzc_tx_busy_poll(struct vzc_vq *nvq)
+{
+	struct vhost_virtqueue *vq = &nvq->vq;
+	bool intr = false, hit = false;
+	unsigned long end;
+
+	vzc_flush_used(nvq);
+	migrate_disable();
+	end = vzc_busy_clock() + vq->busyloop_timeout;
+	while (vzc_can_busy_poll(end)) {
+		if (vzc_other_work(nvq)) {
+			intr = true;
+			break;
+		}
+		/* new chains, or completions to hand back */
+		if (!vhost_vq_avail_empty(&nvq->n->dev, vq) ||
+		    READ_ONCE(nvq->notifier)) {
+			hit = true;
+			break;
+		}
+		cpu_relax();
+	}
+	migrate_enable();
+	vzc_add(nvq->n, VZC_BUSY_POLLS, 1);
+	if (hit)
+		vzc_add(nvq->n, VZC_BUSY_POLL_HITS, 1);
+	return intr;
 }
 
 static size_t vzc_tx_bound(struct vzc_vq *nvq)
@@ -323,7 +410,8 @@ static void handle_tx(struct vzc *n)
 	int sent_pkts = 0;
 	/* added to the counters once per run: total_len is the bytes */
 	unsigned int submitted = 0, zcopied = 0, copy_done = 0;
-	bool at_bound = false;
+	unsigned int bound_copies = 0;
+	bool busy_intr = false;
 	struct socket *sock;
 
 	mutex_lock_nested(&vq->mutex, VZC_VQ_TX);
@@ -343,27 +431,47 @@ static void handle_tx(struct vzc *n)
 	do {
 		struct vzc_rec *rec;
 		unsigned int out, in;
-		bool zcopy, backoff, fired = false;
+		bool zcopy, backoff, at_bound = false, fired = false;
 		u64 submit_ns;
 		size_t len;
 		int head, err;
 
 		if (nvq->pending >= vzc_tx_bound(nvq)) {
-			/* at the bound: make room, else a completion requeues us */
-			at_bound = vzc_tx_dequeue(nvq, VZC_PKT_WEIGHT) ||
-				   nvq->pending >= vzc_tx_bound(nvq);
-			if (at_bound)
-				break;
+			/*
+			 * At the bound: make room; if none, this chain is
+			 * copied, as vhost-net copies past its limit, so that
+			 * TX goes on while the network holds the buffers.
+			 * pending <= UIO_MAXIOV: the dequeue takes them all.
+			 */
+			if (READ_ONCE(nvq->notifier))
+				vzc_tx_dequeue(nvq, UIO_MAXIOV);
+			at_bound = nvq->pending >= vzc_tx_bound(nvq);
 		}
 
 		head = vhost_get_vq_desc(vq, vq->iov, ARRAY_SIZE(vq->iov),
 					 &out, &in, NULL, NULL);
+		if (head == vq->num && vq->busyloop_timeout) {
+			busy_intr = vzc_tx_busy_poll(nvq);
+			if (READ_ONCE(nvq->notifier))
+				vzc_tx_dequeue(nvq, UIO_MAXIOV);
+			head = vhost_get_vq_desc(vq, vq->iov,
+						 ARRAY_SIZE(vq->iov), &out,
+						 &in, NULL, NULL);
+		}
 		if (unlikely(head < 0)) {
-			vzc_add(n, VZC_VQ_ERRORS, 1);
+			/*
+			 * -EAGAIN: an IOTLB miss, not bad input; vhost asked
+			 * userspace for the mapping, whose update requeues us
+			 */
+			vzc_add(n, head == -EAGAIN ? VZC_IOTLB_MISSES :
+				VZC_VQ_ERRORS, 1);
 			break;
 		}
 		if (head == vq->num) {
-			if (unlikely(vhost_enable_notify(&n->dev, vq))) {
+			if (unlikely(busy_intr)) {
+				/* let the other work run, then poll again */
+				vhost_poll_queue(&vq->poll);
+			} else if (unlikely(vhost_enable_notify(&n->dev, vq))) {
 				vhost_disable_notify(&n->dev, vq);
 				continue;
 			}
@@ -395,6 +503,10 @@ static void handle_tx(struct vzc *n)
 			  nvq->tx_packets / 64 < nvq->tx_zcopy_err;
 		if (backoff)
 			zcopy = false;
+		if (zcopy && at_bound) {
+			zcopy = false;
+			bound_copies++;
+		}
 		if (++nvq->tx_packets >= 1024) {
 			nvq->tx_packets = 0;
 			nvq->tx_zcopy_err = 0;
@@ -414,6 +526,7 @@ static void handle_tx(struct vzc *n)
 			rec->success = 1;
 			rec->fallback = 0;
 			rec->done = 0;
+			rec->failed = 0;
 			refcount_set(&rec->ubuf.refcnt, 1);
 			nvq->pending++;
 			ctl.type = TUN_MSG_UBUF;
@@ -454,8 +567,16 @@ static void handle_tx(struct vzc *n)
 			}
 			pr_debug("TX chain %d dropped: error %d\n", head, err);
 			vzc_add(n, VZC_TX_ERRORS, 1);
-			if (rec && !fired)
-				rec->success = 0;
+			/*
+			 * Not a copy: no zc_late_copy, no backoff. A callback
+			 * that fired inside sendmsg left the record on the
+			 * notifier, still ours until we dequeue it.
+			 */
+			if (rec) {
+				rec->failed = 1;
+				if (!fired)
+					rec->success = 0;
+			}
 		}
 
 		submitted++;
@@ -473,12 +594,14 @@ static void handle_tx(struct vzc *n)
 			u64 now = submit_ns ? ktime_get_ns() : 0;
 
 			trace_vhost_zc_complete(n->id, nvq->index, head,
-						err >= 0, true, submit_ns, now);
+						err >= 0, true, submit_ns, now,
+						err < 0);
 			/* used first: it may signal the batch before it */
 			vzc_used_add(nvq, head, submit_ns);
 			trace_vhost_zc_kiocb_dequeue(n->id, nvq->index, head,
 						     len, false, err >= 0,
-						     submit_ns, now, now);
+						     submit_ns, now, now,
+						     err < 0);
 			copy_done++;
 		} else if (err < 0 && !fired) {
 			/* failed without its callback: ours to complete */
@@ -500,6 +623,8 @@ static void handle_tx(struct vzc *n)
 	vzc_add(n, VZC_TX_COPIED, submitted - zcopied);
 	vzc_add(n, VZC_TX_BYTES, total_len);
 	vzc_add(n, VZC_TX_COMPLETED, copy_done);
+	if (bound_copies)
+		vzc_add(n, VZC_TX_ZC_BOUND, bound_copies);
 	if (sent_pkts >= VZC_PKT_WEIGHT || total_len >= VZC_WEIGHT)
 		vzc_add(n, VZC_REQUEUES, 1);
 	/*
@@ -508,9 +633,6 @@ static void handle_tx(struct vzc *n)
 	 */
 	WRITE_ONCE(nvq->in_run, false);
 	vzc_tx_dequeue(nvq, VZC_PKT_WEIGHT);
-	/* completions that came while in_run made room without a kick */
-	if (at_bound && nvq->pending < vzc_tx_bound(nvq))
-		vhost_poll_queue(&vq->poll);
 out:
 	vzc_flush_used(nvq);
 	mutex_unlock(&vq->mutex);

@@ -15,7 +15,7 @@ ok $? "load tun, tap, vhost and vhost_zc.ko"
 
 # the SEC("tracepoint") record layouts (bpf/vhost_zc_tp.h) vs tracefs
 tp_layout_check vhost_zc
-assert_eq "$tp_bad/$tp_fields" 0/29 "all vhost_zc fallback record fields match the tracefs format files"
+assert_eq "$tp_bad/$tp_fields" 0/31 "all vhost_zc fallback record fields match the tracefs format files"
 
 # TX without a reader (-N): the stack frees the frames, zero-copy sends
 # complete with success; then RX frames (-x) for the RX vq.

@@ -33,11 +33,12 @@ int main(void)
 	F(vhost_zc_complete, dev); F(vhost_zc_complete, vq); F(vhost_zc_complete, head);
 	F(vhost_zc_complete, success); F(vhost_zc_complete, copied);
 	F(vhost_zc_complete, submit_ns); F(vhost_zc_complete, complete_ns);
+	F(vhost_zc_complete, failed);
 	F(vhost_zc_kiocb_dequeue, dev); F(vhost_zc_kiocb_dequeue, vq);
 	F(vhost_zc_kiocb_dequeue, head); F(vhost_zc_kiocb_dequeue, len);
 	F(vhost_zc_kiocb_dequeue, zerocopy); F(vhost_zc_kiocb_dequeue, success);
 	F(vhost_zc_kiocb_dequeue, submit_ns); F(vhost_zc_kiocb_dequeue, complete_ns);
-	F(vhost_zc_kiocb_dequeue, dequeue_ns);
+	F(vhost_zc_kiocb_dequeue, dequeue_ns); F(vhost_zc_kiocb_dequeue, failed);
 	F(vhost_zc_signal, dev); F(vhost_zc_signal, vq); F(vhost_zc_signal, count);
 	F(vhost_zc_signal, used_idx); F(vhost_zc_signal, first_submit_ns);
 	F(vhost_zc_signal, signal_ns); F(vhost_zc_signal, submit_ns);
