@@ -6,8 +6,8 @@
  * that the same binary runs in the test VM and in the nested guest's
  * initramfs.
  *
- *   zc_qemu tapexec TAP FD CMD...
- *	open the existing tap TAP (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) as
+ *   zc_qemu tapexec TAP FD [TAP FD]... -- CMD...
+ *	open each existing tap TAP (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) as
  *	file descriptor FD and exec CMD (QEMU's -netdev tap,fd=FD)
  *   zc_qemu peer [-i IF] [-c CAPIF] [-p PORT] [-P PHASE] [-n N] [-w W]
  *		  [-t RTO_MS] [-T SEC] [-f FLOOD]
@@ -212,28 +212,31 @@ static struct sockaddr_in6 peer_addr(const char *ifname, const char *addr,
 
 static int cmd_tapexec(int argc, char **argv)
 {
-	struct ifreq ifr = { 0 };
-	int fd, want;
+	int i, fd, want;
 
-	if (argc < 4) {
-		fprintf(stderr, "usage: zc_qemu tapexec TAP FD CMD...\n");
+	for (i = 1; i + 1 < argc && strcmp(argv[i], "--"); i += 2) {
+		struct ifreq ifr = { 0 };
+
+		want = atoi(argv[i + 1]);
+		fd = open("/dev/net/tun", O_RDWR);
+		if (fd < 0)
+			die("/dev/net/tun");
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[i]);
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+		if (ioctl(fd, TUNSETIFF, &ifr))
+			die("TUNSETIFF");
+		if (fd != want) {
+			if (dup2(fd, want) < 0)
+				die("dup2");
+			close(fd);
+		}
+	}
+	if (i + 1 >= argc) {
+		fprintf(stderr, "usage: zc_qemu tapexec TAP FD [TAP FD]... -- CMD...\n");
 		return 2;
 	}
-	want = atoi(argv[2]);
-	fd = open("/dev/net/tun", O_RDWR);
-	if (fd < 0)
-		die("/dev/net/tun");
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[1]);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	if (ioctl(fd, TUNSETIFF, &ifr))
-		die("TUNSETIFF");
-	if (fd != want) {
-		if (dup2(fd, want) < 0)
-			die("dup2");
-		close(fd);
-	}
-	execvp(argv[3], argv + 3);
-	die(argv[3]);
+	execvp(argv[i + 1], argv + i + 1);
+	die(argv[i + 1]);
 	return 2;
 }
 
@@ -243,7 +246,29 @@ struct cap {
 	int fd, port;
 	/* [0] frames to the guest (PACKET_OUTGOING), [1] frames from it */
 	uint64_t frames[2], bytes[2], data[2], ctl[2], other[2], bad[2];
+	char desc[2][4][80];	/* the first other frames, described */
 };
+
+/* "dst-MAC,ethertype[,next header[,ICMPv6 type]],length" */
+static void cap_desc(char *d, size_t sz, const uint8_t *f, size_t n)
+{
+	int l;
+
+	if (n < 14) {
+		snprintf(d, sz, "short,%zu", n);
+		return;
+	}
+	l = snprintf(d, sz, "%02x:%02x:%02x:%02x:%02x:%02x,%02x%02x", f[0],
+		     f[1], f[2], f[3], f[4], f[5], f[12], f[13]);
+	if (n >= 54 && f[12] == 0x86 && f[13] == 0xdd) {
+		l += snprintf(d + l, sz - l, ",%u", f[20]);
+		if (f[20] == 58 && n >= 55)
+			l += snprintf(d + l, sz - l, ",%u", f[54]);
+		else if (f[20] == 0 && n >= 63)	/* hop-by-hop: MLD */
+			l += snprintf(d + l, sz - l, ",%u,%u", f[54], f[62]);
+	}
+	snprintf(d + l, sz - l, ",%zu", n);
+}
 
 static void cap_frame(struct cap *c, const uint8_t *f, size_t n, int in)
 {
@@ -255,6 +280,9 @@ static void cap_frame(struct cap *c, const uint8_t *f, size_t n, int in)
 	if (n < ZQ_HDRS || f[12] != 0x86 || f[13] != 0xdd || f[20] != 17 ||
 	    ((f[54] << 8) | f[55]) != c->port ||
 	    ((f[56] << 8) | f[57]) != c->port) {
+		if (c->other[in] < 4)
+			cap_desc(c->desc[in][c->other[in]], sizeof(c->desc[0][0]),
+				 f, n);
 		c->other[in]++;
 		return;
 	}
@@ -314,6 +342,7 @@ static int cmd_peer(int argc, char **argv)
 	uint32_t n = 1000, next = 0, base = 0, replied = 0, s;
 	uint64_t retrans = 0, dup = 0, bad = 0, stale = 0, other = 0;
 	uint64_t req_bytes = 0, rep_bytes = 0, ctl_out = 0, ctl_in = 0;
+	uint64_t ctl_out_bytes = 0, ctl_in_bytes = 0;
 	uint64_t t0, last_end = 0, deadline;
 	static uint8_t buf[65536];
 	struct tpacket_stats pst = { 0 };
@@ -397,6 +426,7 @@ static int cmd_peer(int argc, char **argv)
 				   sizeof(to)) != (ssize_t)l)
 				die("sendto");
 			ctl_out++;
+			ctl_out_bytes += l + ZQ_HDRS;
 			last_end = now;
 		}
 		poll(pfd, 2, 20);
@@ -429,6 +459,7 @@ static int cmd_peer(int argc, char **argv)
 			} else if ((h->kind == ZQ_STATS && flood < 0) ||
 				   (h->kind == ZQ_FLOODACK && flood >= 0)) {
 				ctl_in++;
+				ctl_in_bytes += r + ZQ_HDRS;
 				if (!done) {
 					buf[r] = 0;
 					snprintf(stats, sizeof(stats), "%.4000s",
@@ -458,8 +489,10 @@ static int cmd_peer(int argc, char **argv)
 	       (unsigned long long)stale, (unsigned long long)other);
 	printf("req_frame_bytes %llu\nrep_frame_bytes %llu\n",
 	       (unsigned long long)req_bytes, (unsigned long long)rep_bytes);
-	printf("ctl_out %llu\nctl_in %llu\n", (unsigned long long)ctl_out,
-	       (unsigned long long)ctl_in);
+	printf("ctl_out %llu\nctl_in %llu\nctl_out_bytes %llu\nctl_in_bytes %llu\n",
+	       (unsigned long long)ctl_out, (unsigned long long)ctl_in,
+	       (unsigned long long)ctl_out_bytes,
+	       (unsigned long long)ctl_in_bytes);
 	for (ok = 0; ok < 2; ok++) {
 		const char *d = ok ? "in" : "out";
 
@@ -472,6 +505,10 @@ static int cmd_peer(int argc, char **argv)
 		       d, (unsigned long long)c.other[ok],
 		       d, (unsigned long long)c.bad[ok]);
 	}
+	for (ok = 0; ok < 2; ok++)
+		for (int i = 0; i < 4 && (uint64_t)i < c.other[ok]; i++)
+			printf("other_%s_%d %s\n", ok ? "in" : "out", i,
+			       c.desc[ok][i]);
 	printf("cap_drops %u\n", pst.tp_drops);
 	printf("ms %llu\n", (unsigned long long)(now_ms() - t0));
 	/* the guest's "name value" lines, prefixed */
@@ -609,7 +646,16 @@ static int cmd_guest(int argc, char **argv)
 	}
 	add_neigh(ifname, outer_ip, outer_mac);
 	fd = udp_socket(ifname, guest_ip, port);
-	printf("zc_qemu guest: serving on [%s%%%s]:%d\n", guest_ip, ifname, port);
+	{
+		struct ifreq ifr = { 0 };
+		const uint8_t *m = (const uint8_t *)ifr.ifr_hwaddr.sa_data;
+
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+			die("SIOCGIFHWADDR");
+		printf("zc_qemu guest: serving on [%s%%%s]:%d mac %02x:%02x:%02x:%02x:%02x:%02x\n",
+		       guest_ip, ifname, port, m[0], m[1], m[2], m[3], m[4], m[5]);
+	}
 	fflush(stdout);
 	for (;;) {
 		struct zq_hdr *h = (struct zq_hdr *)buf;
