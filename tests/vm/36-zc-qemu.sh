@@ -29,10 +29,12 @@
 # Then phases 1-3 again on stock vhost_net (experimental_zcopytx=1), with
 # SIGKILL instead of quit (no device counters: the tap's and the guest's).
 # The nested guest's console must show no kernel splat either.
-# Plain suite, once per kernel of the matrix it runs on (skipped on the
-# debug kernel: its checks make the nested guest minutes slower).
-# Wall time (6.1, 2 vCPUs, -m 2G, TCG on this 2-CPU host): see
-# docs/vhost_zc.md, "QEMU as the client".
+# Plain suite, on 6.1 only (ZQ_ALL_KERNELS=1 on the other non-debug
+# kernels): the nested boot dominates the wall time.
+# Wall time: ~12.5 min (6.1, -m 2G, TCG on this 2-CPU host shared with
+# 4-5 other TCG VMs), of which ~9.5 min the nested guest's boot (TCG in
+# TCG), ~2.5 min the workload; figures in docs/vhost_zc.md, "QEMU as the
+# client".
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zc_lib.sh"
 
@@ -49,11 +51,18 @@ PORT=5016
 BMAC=02:00:00:51:00:01	# both bridges (zc_qemu.c)
 W=$(mktemp -d /tmp/zc-qemu.XXXXXX)
 
-if kernel_debug; then
-	skip "QEMU guest on vhost-zc-net" "debug kernel (nested guest too slow)"
-	tap_done
-	exit
-fi
+# ~10 min, nine of them the nested guest's boot: once per make check, on
+# 6.1 (ZQ_ALL_KERNELS=1: on any non-debug kernel)
+case "$(uname -r)" in
+6.1.*) ;;
+*)
+	if kernel_debug || [ -z "${ZQ_ALL_KERNELS:-}" ]; then
+		skip "QEMU guest on vhost-zc-net" "runs on 6.1 only (ZQ_ALL_KERNELS=1: any non-debug kernel)"
+		tap_done
+		exit
+	fi
+	;;
+esac
 if ! command -v "$QEMU" >/dev/null; then
 	skip "QEMU guest on vhost-zc-net" "no $QEMU"
 	tap_done
@@ -266,7 +275,7 @@ while [ "$(grep -c "zc_qemu guest: serving" "$W/console.log")" -lt 2 ] && [ $i -
 	i=$((i + 1))
 done
 BOOT_S=$(($(date +%s) - t_start))
-assert_eq "$(sed -n 's/.*zc_qemu guest: serving on \[fe80::2%\(eth[01]\)\]:.* mac \(.*\)$/\1 \2/p' "$W/console.log" | sort | tr '\n' ' ')" \
+assert_eq "$(tr -d '\r' <"$W/console.log" | sed -n 's/.*zc_qemu guest: serving on \[fe80::2%\(eth[01]\)\]:.* mac \(.*\)$/\1 \2/p' | sort | tr '\n' ' ')" \
 	"eth0 $(gmac 0) eth1 $(gmac 1) " "nested guest up in $BOOT_S s, serving on eth0 (vhost-zc-net) and eth1 (vhost_net)"
 if ! kill -0 $QPID 2>/dev/null || [ "$(grep -c "zc_qemu guest: serving" "$W/console.log")" -lt 2 ]; then
 	diag "QEMU or the guest failed:"
@@ -287,10 +296,18 @@ fi
 phases() {
 	i=$1 name=$2
 
-	# 1. the workload, nothing else
+	# 0. warm-up (the first frames through the nested guest's code take
+	# seconds under TCG in TCG); its figures are the baseline of 1
+	zq_peer p0$i $i -P 4 -n 16 -w 16 -t 60000 -T 300
+	zq_wait p0$i
+	assert_eq "$ZQ_RC/$(v p0$i replies_ok)/$(v p0$i bad)/$(v p0$i cap_in_bad)/$(v p0$i cap_out_bad)" 0/16/0/0/0 \
+		"$name 0: warm-up: rc/16 replies/bad/bad on the tap each way"
+
+	# 1. the workload, nothing else; a frame lost would be resent after
+	# 60 s, and counted
 	[ $name = zc ] && zc_snap a
 	tap_snap ta $i
-	zq_peer p1$i $i -P 1 -n $N -w 16 -t 5000 -T 900
+	zq_peer p1$i $i -P 1 -n $N -w 16 -t 60000 -T 900
 	zq_wait p1$i
 	tap_snap tb $i
 	[ $name = zc ] && zc_snap b
@@ -327,12 +344,14 @@ phases() {
 		assert_eq "$(($(zc_d a b zerocopy) + $(zc_d a b copied)))/$(zc_d a b tx_errors)/$(zc_d a b rx_dropped)/$(zc_d a b errors)/$(v b in_flight)" \
 			"$sub/0/0/0/0" "$name 1: zerocopy + copied = submitted; tx_errors/rx_dropped/errors/in_flight"
 		diag "$name 1: zerocopy $(zc_d a b zerocopy) copied $(zc_d a b copied) zc_late_copy $(zc_d a b zc_late_copy) zc_backoff $(zc_d a b zc_backoff) signals $(zc_d a b signals) max_in_flight $(v b max_in_flight)"
-		assert_eq "$(v $p guest_rx_packets)" "$(($(v b rx_packets) - $(v z0 rx_packets)))" \
+		assert_eq "$(($(v $p guest_rx_packets) - $(v p0$i guest_rx_packets)))" "$(zc_d a b rx_packets)" \
 			"$name 1: guest driver's rx_packets = device rx_packets"
+		diag "$name 1: since QEMU started: guest rx_packets $(v $p guest_rx_packets), device rx_packets $(($(v b rx_packets) - $(v z0 rx_packets))), tap tx_packets $(($(v tb tx_packets) - $(v t0$i tx_packets)))"
 		zq_hist_check "$name 1" b
 	else
-		assert_eq "$(v $p guest_rx_packets)" "$(($(v tb tx_packets) - $(v t0$i tx_packets)))" \
-			"$name 1: guest driver's rx_packets = tap tx_packets since QEMU started"
+		assert_eq "$(($(v $p guest_rx_packets) - $(v p0$i guest_rx_packets)))" "$(($(v tb tx_packets) - $(v ta tx_packets)))" \
+			"$name 1: guest driver's rx_packets = tap tx_packets"
+		diag "$name 1: since QEMU started: guest rx_packets $(v $p guest_rx_packets), tap tx_packets $(($(v tb tx_packets) - $(v t0$i tx_packets)))"
 	fi
 
 	# 2. the same while QEMU switches the link, and so the vhost backend,
@@ -374,7 +393,7 @@ phases() {
 		assert_eq "$(zc_d a b submitted)/$(zc_d a b completed)/$(zc_d a b tx_bytes)" \
 			"$(v $p cap_in)/$(v $p cap_in)/$(($(v $p cap_in_bytes) + 12 * $(v $p cap_in)))" \
 			"$name 2: counters submitted/completed/tx_bytes = frames/bytes on the tap"
-		assert_eq "$(v $p guest_rx_packets)" "$(($(v b rx_packets) - $(v z0 rx_packets)))" \
+		assert_eq "$(($(v $p guest_rx_packets) - $(v p1$i guest_rx_packets)))" "$(zc_d a b rx_packets)" \
 			"$name 2: guest driver's rx_packets = device rx_packets"
 		assert_eq "$(zc_d a b tx_errors)/$(zc_d a b errors)/$(v b in_flight)" 0/0/0 \
 			"$name 2: tx_errors/errors/in_flight"
