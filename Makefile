@@ -265,7 +265,7 @@ $(O)/tests/tp_layout: tests/vm/tp_layout.c $(wildcard bpf/*_tp.h)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -Ibpf -static -o $@ $<
 
-# both ends of tests/vm/36-zc-qemu.sh's workload, the nested guest's in
+# both ends of tests/vm/39-zc-qemu.sh's workload, the nested guest's in
 # its initramfs: static
 $(O)/tests/zc_qemu: tests/vm/zc_qemu.c
 	$(msg) CC $@

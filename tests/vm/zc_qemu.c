@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * zc_qemu: both ends of the workload of tests/vm/36-zc-qemu.sh, where an
+ * zc_qemu: both ends of the workload of tests/vm/39-zc-qemu.sh, where an
  * unmodified QEMU runs a nested Linux guest on /dev/vhost-zc-net (and on
  * stock /dev/vhost-net), and a helper that hands QEMU its tap. Static, so
  * that the same binary runs in the test VM and in the nested guest's
