@@ -31,10 +31,10 @@
 # The nested guest's console must show no kernel splat either.
 # Plain suite, on 6.1 only (ZQ_ALL_KERNELS=1 on the other non-debug
 # kernels): the nested boot dominates the wall time.
-# Wall time: 855 s (6.1, -m 2G, TCG on this 2-CPU host shared with 4-5
-# other TCG VMs), of which 446-582 s the nested guest's boot (TCG in TCG),
-# ~2.5 min the workload, ~2.5 min phase 3. It prints, per NIC: frames and
-# bytes each way, content checks, resends, the device's counters and
+# Wall time: 855-959 s (6.1, -m 2G, TCG on this 2-CPU host shared with
+# 4-5 other TCG VMs), of which 446-709 s the nested guest's boot (TCG in
+# TCG), ~2.5 min the workload, ~2.5 min phase 3. It prints, per NIC: frames
+# and bytes each way, content checks, resends, the device's counters and
 # tracepoint counts; figures in docs/vhost_zc.md, "QEMU as the client".
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zc_lib.sh"
@@ -52,7 +52,7 @@ PORT=5016
 BMAC=02:00:00:51:00:01	# both bridges (zc_qemu.c)
 W=$(mktemp -d /tmp/zc-qemu.XXXXXX)
 
-# ~14 min, 7-10 of them the nested guest's boot: once per make check, on
+# ~14-16 min, 7-12 of them the nested guest's boot: once per make check, on
 # 6.1 (ZQ_ALL_KERNELS=1: on any non-debug kernel)
 case "$(uname -r)" in
 6.1.*) ;;
