@@ -97,7 +97,7 @@ endif
 
 .PHONY: deb deb-check install-tools soak install-files all deps kernel modules kmods bpf tools unit-tests check run gate install clean FORCE
 
-all: modules $(O)/kernel.stamp $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout \
+all: modules $(O)/kernel.stamp $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout $(O)/tests/zc_qemu \
 	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty $(O)/tests/gate_aa
 
 # --- dependencies ---------------------------------------------------------
@@ -264,6 +264,13 @@ $(O)/tests/tp_layout: tests/vm/tp_layout.c $(wildcard bpf/*_tp.h)
 	$(msg) CC $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -Ibpf -static -o $@ $<
+
+# both ends of tests/vm/39-zc-qemu.sh's workload, the nested guest's in
+# its initramfs: static
+$(O)/tests/zc_qemu: tests/vm/zc_qemu.c
+	$(msg) CC $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TOOL_CFLAGS) -static -o $@ $<
 
 unit-tests: $(UNIT_TESTS)
 
