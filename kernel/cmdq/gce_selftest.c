@@ -436,8 +436,11 @@ static void gce_st_faults(struct gce_st *st)
 	gce_sim_set_stall(GCE_ST_THR, 4000, 0);
 	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
 	ST_CHECK(st, p->eoc_ns - p->flush_ns >= 4000 * NSEC_PER_USEC);
+	/*
+	 * one shot: the next flush is not stalled. Counted, not timed: under
+	 * a loaded TCG host a plain flush can take 4 ms of wall time too
+	 */
 	ST_CHECK(st, cmdq_pkt_flush(st->cl[0], p, 1000) == 0);
-	ST_CHECK(st, p->eoc_ns - p->flush_ns < 4000 * NSEC_PER_USEC);	/* one shot */
 	gce_st_thread(st, GCE_ST_THR, &a);
 	ST_CHECK(st, a.stalls == b.stalls + 1 && a.irq_delays == b.irq_delays + 1);
 }
