@@ -79,8 +79,12 @@ done
 thr0_bound
 ok $? "the /dev/cmdq load generator bound GCE thread 0 (after 2 + $((_i / 10)) s)"
 for m in cmdq_helper gce_sim cmdq_frame cmdq_dev vhost_zc; do
+	# the reference count and the time rmmod takes: docs/kernels.md, "Open"
+	ref=$(cat /sys/module/$m/refcnt 2>/dev/null)
+	t0=$(date +%s)
 	rmmod $m >"$OUT/soak-rmmod.err" 2>&1
 	st=$?
+	diag "rmmod $m: refcnt $ref before, $(($(date +%s) - t0)) s"
 	grep -q 'Resource temporarily unavailable' "$OUT/soak-rmmod.err" && [ -d /sys/module/$m ]
 	ok $? "rmmod $m under load: refused (exit $st: $(cat "$OUT/soak-rmmod.err")), still loaded"
 done
