@@ -24,10 +24,8 @@
  * still completes through the callback (counted as zc_fallback, or
  * zc_late_copy when the stack copied it later, success == false).
  *
- * In-flight bound: at most min(max_inflight, vring size - (2 +
- * MAX_SKB_FRAGS)) zero-copy records per TX vq exist between submit and
- * dequeue (the headroom keeps a Linux guest's TX queue running, see
- * vzc_tx_bound()); at the bound handle_tx
+ * In-flight bound: at most min(max_inflight, vring size) zero-copy records
+ * per TX vq exist between submit and dequeue; at the bound handle_tx
  * copies the chain instead, as vhost-net does past its limit. The
  * records come from a per-device pool of UIO_MAXIOV, the highest bound,
  * allocated at open (as vhost-net's ubuf_info array): a send allocates

@@ -31,7 +31,7 @@ MODULE_PARM_DESC(zc_backoff,
 static unsigned int max_inflight = 256;
 module_param(max_inflight, uint, 0644);
 MODULE_PARM_DESC(max_inflight,
-		 "Zero-copy TX records between submit and dequeue per vq, also capped at the vring size less 2 + MAX_SKB_FRAGS (1..1024, default 256); chains past it are copied");
+		 "Zero-copy TX records between submit and dequeue per vq, also capped by the vring size (1..1024, default 256); chains past it are copied");
 
 static void vzc_max(atomic64_t *max, s64 v)
 {
@@ -394,21 +394,10 @@ static bool vzc_tx_busy_poll(struct vzc_vq *nvq)
 	return intr;
 }
 
-/*
- * Descriptors the bound leaves free: a Linux guest's virtio_net stops its
- * TX queue while fewer than 2 + MAX_SKB_FRAGS are free, and would then
- * never offer the chain that the bound copies, so behind a paused
- * receiver its TX would stop for good (seen with QEMU: 238 of 256 held).
- * One descriptor per chain, as with indirect descriptors (QEMU's default).
- */
-#define VZC_TX_HEADROOM	(2 + MAX_SKB_FRAGS)
-
 static size_t vzc_tx_bound(struct vzc_vq *nvq)
 {
-	unsigned int num = min_t(unsigned int, nvq->vq.num, UIO_MAXIOV);
-
 	return clamp_t(unsigned int, READ_ONCE(max_inflight), 1,
-		       num > 2 * VZC_TX_HEADROOM ? num - VZC_TX_HEADROOM : num / 2 ?: 1);
+		       min_t(unsigned int, nvq->vq.num, UIO_MAXIOV));
 }
 
 static void handle_tx(struct vzc *n)

@@ -17,7 +17,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zc_lib.sh"
 
-N=200		# > 128, below the in-flight bound min(max_inflight 256, ring 256 - 19)
+N=200		# > 128, below the in-flight bound min(max_inflight 256, ring 256)
 HOLD=1500	# ms the driver waits before close(); close must outlast it
 TAP=vzt1
 
