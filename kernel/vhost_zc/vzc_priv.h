@@ -303,6 +303,8 @@ static inline bool vzc_other_work(struct vzc_vq *nvq)
 /* vzc_tx.c */
 void vzc_ubuf_init(struct ubuf_info *ubuf);
 void vzc_flush_used(struct vzc_vq *nvq);
+bool vzc_busy_poll(struct vzc_vq *nvq, bool (*ready)(struct vzc_vq *nvq, void *arg),
+		   void *arg);
 bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget);
 void vzc_tx_release_all(struct vzc_vq *nvq);
 int vzc_tx_wait(struct vzc_vq *nvq);

@@ -35,35 +35,10 @@ static int vzc_peek_len(struct socket *sock)
 	return len;
 }
 
-/*
- * Busy-poll the socket (see vzc_busy_clock()) after publishing what is
- * batched. Returns true when other work on the worker cut it short: the
- * caller requeues the vq instead of sleeping.
- */
-static bool vzc_rx_busy_poll(struct vzc_vq *nvq, struct socket *sock)
+/* vzc_busy_poll() on RX: a packet waits in the socket */
+static bool vzc_rx_ready(struct vzc_vq *nvq, void *sock)
 {
-	bool intr = false, hit = false;
-	unsigned long end;
-
-	vzc_flush_used(nvq);
-	migrate_disable();
-	end = vzc_busy_clock() + nvq->vq.busyloop_timeout;
-	while (vzc_can_busy_poll(end)) {
-		if (vzc_other_work(nvq)) {
-			intr = true;
-			break;
-		}
-		if (vzc_peek_len(sock) > 0) {
-			hit = true;
-			break;
-		}
-		cpu_relax();
-	}
-	migrate_enable();
-	vzc_add(nvq->n, VZC_BUSY_POLLS, 1);
-	if (hit)
-		vzc_add(nvq->n, VZC_BUSY_POLL_HITS, 1);
-	return intr;
+	return vzc_peek_len(sock) > 0;
 }
 
 /*
@@ -169,7 +144,7 @@ static void handle_rx(struct vzc *n)
 
 		sock_len = vzc_peek_len(sock);
 		if (sock_len <= 0 && vq->busyloop_timeout) {
-			busy_intr = vzc_rx_busy_poll(nvq, sock);
+			busy_intr = vzc_busy_poll(nvq, vzc_rx_ready, sock);
 			sock_len = vzc_peek_len(sock);
 		}
 		if (sock_len <= 0)

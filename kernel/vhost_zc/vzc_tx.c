@@ -359,29 +359,39 @@ int vzc_tx_wait(struct vzc_vq *nvq)
 	return 0;
 }
 
-/*
- * Busy-poll the TX ring (see vzc_busy_clock()) after publishing what is
- * batched, so that the guest can refill meanwhile. Returns true when
- * other work on the worker cut it short: the caller requeues the vq
- * instead of sleeping.
- */
-static bool vzc_tx_busy_poll(struct vzc_vq *nvq)
+/* vzc_busy_poll() on TX: new chains, or completions to hand back */
+static bool vzc_tx_ready(struct vzc_vq *nvq, void *unused)
 {
-	struct vhost_virtqueue *vq = &nvq->vq;
+	return !vhost_vq_avail_empty(&nvq->n->dev, &nvq->vq) || READ_ONCE(nvq->notifier);
+}
+
+/**
+ * vzc_busy_poll() - spin on a vq that ran out of work (see vzc_busy_clock())
+ * @nvq: the vq, its worker's mutex held
+ * @ready: true when the vq has work again
+ * @arg: @ready's second argument
+ *
+ * Publishes what is batched first, so that the guest can refill meanwhile,
+ * then polls @ready for up to the vq's busyloop_timeout.
+ *
+ * Return: true when other work on the worker cut it short: the caller
+ * requeues the vq instead of sleeping.
+ */
+bool vzc_busy_poll(struct vzc_vq *nvq, bool (*ready)(struct vzc_vq *nvq, void *arg),
+		   void *arg)
+{
 	bool intr = false, hit = false;
 	unsigned long end;
 
 	vzc_flush_used(nvq);
 	migrate_disable();
-	end = vzc_busy_clock() + vq->busyloop_timeout;
+	end = vzc_busy_clock() + nvq->vq.busyloop_timeout;
 	while (vzc_can_busy_poll(end)) {
 		if (vzc_other_work(nvq)) {
 			intr = true;
 			break;
 		}
-		/* new chains, or completions to hand back */
-		if (!vhost_vq_avail_empty(&nvq->n->dev, vq) ||
-		    READ_ONCE(nvq->notifier)) {
+		if (ready(nvq, arg)) {
 			hit = true;
 			break;
 		}
@@ -451,7 +461,7 @@ static void handle_tx(struct vzc *n)
 		head = vhost_get_vq_desc(vq, vq->iov, ARRAY_SIZE(vq->iov),
 					 &out, &in, NULL, NULL);
 		if (head == vq->num && vq->busyloop_timeout) {
-			busy_intr = vzc_tx_busy_poll(nvq);
+			busy_intr = vzc_busy_poll(nvq, vzc_tx_ready, NULL);
 			if (READ_ONCE(nvq->notifier))
 				vzc_tx_dequeue(nvq, UIO_MAXIOV);
 			head = vhost_get_vq_desc(vq, vq->iov,
