@@ -186,14 +186,7 @@ tap_snap() {
 
 # zq_read P: zc_qemu peer's lines in $W/peer-P.out become P_<name>
 zq_read() {
-	while read -r _k _v; do
-		case "$_k" in *[!a-z0-9_]*) continue ;; esac
-		eval "${1}_$_k=\$_v"
-	done <"$W/peer-$1.out"
-	if [ $ZQ_RC -ne 0 ]; then
-		diag "zc_qemu peer ($1) exited $ZQ_RC:"
-		while read -r _l; do diag "  $_l"; done <"$W/peer-$1.err"
-	fi
+	read_kv "$1" "$W/peer-$1.out" "$W/peer-$1.err" "$ZQ_RC" "zc_qemu peer"
 }
 
 # zq_peer P I ARGS: the outer side on NIC I, in the background; zq_wait P

@@ -56,6 +56,20 @@ tp_drops_counted() {
 }
 
 # stat FILE NAME: value of "NAME value" in a debugfs stats file
+# read_kv P OUT ERR RC WHAT: a tool's "name value" lines in OUT become
+# shell variables P_<name>; with RC non-zero, WHAT's stderr (ERR) goes to
+# the TAP diag
+read_kv() {
+	while read -r _k _v; do
+		case "$_k" in *[!a-z0-9_]*) continue ;; esac
+		eval "${1}_$_k=\$_v"
+	done <"$2"
+	if [ "$4" -ne 0 ]; then
+		diag "$5 ($1) exited $4:"
+		while read -r _l; do diag "  $_l"; done <"$3"
+	fi
+}
+
 stat_of() {
 	awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print "missing" }' "$1"
 }

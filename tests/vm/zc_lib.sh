@@ -31,14 +31,7 @@ v() { eval "echo \${${1}_$2:-missing}"; }
 # zc_out P: vhostdrv's "name value" lines in $OUT/zc-P.out become P_<name>;
 # with ZC_RC non-zero, its stderr ($OUT/zc-P.err) goes to the TAP diag
 zc_out() {
-	while read -r _k _v; do
-		case "$_k" in *[!a-z0-9_]*) continue ;; esac
-		eval "${1}_$_k=\$_v"
-	done <"$OUT/zc-$1.out"
-	if [ $ZC_RC -ne 0 ]; then
-		diag "vhostdrv ($1) exited $ZC_RC:"
-		while read -r _l; do diag "  $_l"; done <"$OUT/zc-$1.err"
-	fi
+	read_kv "$1" "$OUT/zc-$1.out" "$OUT/zc-$1.err" "$ZC_RC" vhostdrv
 }
 
 # zc_run P ARGS...: run vhostdrv; its "name value" lines become P_<name>;
