@@ -88,10 +88,12 @@ LANG, plus -e.  Mounted: proc, sysfs, devtmpfs, devpts, tracefs, debugfs,
 bpffs, cgroup2, a fresh tmpfs /tmp; 'modprobe' works (busybox).
 
 Environment: QLAT_CACHE (cache root, default ~/.cache/qlat), QLAT_KABI,
-QEMU (qemu binary, default qemu-system-x86_64), QLAT_VM_ACCEL (kvm or tcg;
-default: kvm when /dev/kvm is usable, else tcg), QLAT_VM_BOOT_TIMEOUT
-(seconds from QEMU's start to the command's start before the boot counts as
-hung; default 90, 0 disables it), QLAT_VM_BOOT_RETRIES (boots retried after
+QLAT_VM_KERNEL (the kernel when -k is not given, as -k takes it: for
+scripts that call vmtest.sh, e.g. the benchmarks), QEMU (qemu binary,
+default qemu-system-x86_64), QLAT_VM_ACCEL (kvm or tcg; default: kvm
+when /dev/kvm is usable, else tcg), QLAT_VM_BOOT_TIMEOUT (seconds from
+QEMU's start to the command's start before the boot counts as hung;
+default 90, 0 disables it), QLAT_VM_BOOT_RETRIES (boots retried after
 such a hang, if the console shows no splat, before the run fails with $E_NOSTATUS;
 default 1), QLAT_VM_CPU (QEMU -cpu model;
 default max under TCG, host under KVM), QLAT_VM_TCG_THREAD (single, the
@@ -127,7 +129,7 @@ sq() {
 smp=$DEF_SMP
 mem=$DEF_MEM
 timeout=
-kernel=
+kernel=${QLAT_VM_KERNEL:-}
 logfile=
 outdir=
 extra_cmdline=

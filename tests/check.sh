@@ -66,7 +66,7 @@ kbuild() {
 
 # vm_job JOB: one job of the VM suite. JOB is KERNEL (all of that kernel's
 # suite), KERNEL:plainI/N (the I-th of N shards of its plain run) or
-# KERNEL:rest (the rest: detectors, icount run, promtool). The debug
+# KERNEL:rest (the rest: detectors, mttcg and icount runs, promtool). The debug
 # kernel's suite is split so that both lanes share it: it is the
 # longest one by far (~5x slower under TCG).
 vm_job() {
@@ -106,6 +106,13 @@ vm_job() {
 		;;
 	esac
 	case $part in all | rest)
+		# the tests that want multi-threaded TCG: 39-zc-qemu's QEMU in
+		# QEMU (with two vCPUs in one TCG thread, the vCPU beside the
+		# nested guest could stand still for over a minute: soft
+		# lockups; docs/vmtest.md, "QEMU in QEMU: multi-threaded TCG")
+		echo "# ==== kernel $k: QLAT_VM_TCG_THREAD=multi ./vmtest.sh (tests/vm/run.sh)"
+		QLAT_VM_TCG_THREAD=multi run_tap "kernel-$k-mttcg" ./vmtest.sh -k "$kd" -m "$mem" -t 3000 -e QLAT_SUITE=mttcg \
+			-- "$PWD/tests/vm/run.sh"
 		# virtual time (QEMU icount) for the timing-sensitive tests, so
 		# that host preemption on a shared machine is not guest latency;
 		# the rest runs without it, since single-threaded TCG is slower
@@ -134,7 +141,7 @@ vm_job() {
 # 6.12-rt's too)
 ktaps() {
 	local f
-	for f in "$LOGS/kernel-$1-"{build,detectors,vm,vm[0-9]*,icount,promtool,fleet}.tap; do
+	for f in "$LOGS/kernel-$1-"{build,detectors,vm,vm[0-9]*,mttcg,icount,promtool,fleet}.tap; do
 		[ -f "$f" ] && cat "$f"
 	done
 	return 0

@@ -113,6 +113,78 @@ ok $? "QLAT_VM_TCG_THREAD=multi: -accel tcg,thread=multi (exit $rc)"
 QLAT_VM_ACCEL=tcg QLAT_VM_TCG_THREAD=multi vm icountmulti -I -- true
 expect_rc icountmulti 120 "QLAT_VM_TCG_THREAD=multi with -I: refused (exit 120)"
 
+# QLAT_VM_KERNEL: the kernel when -k is not given (the benchmarks' way to
+# pick one); -k wins
+QLAT_VM_KERNEL=nosuch "$VMTEST" -- true >"$T/envk-bad.out" 2>"$T/envk-bad.err"
+rc=$?
+[ "$rc" = 120 ] && grep -q "'nosuch' is neither a kernel name" "$T/envk-bad.err"
+ok $? "QLAT_VM_KERNEL=nosuch without -k: exit 120, and the error names it (exit $rc)"
+QLAT_VM_KERNEL=$K "$VMTEST" ${EXTRA[@]+"${EXTRA[@]}"} -- uname -r >"$T/envk.out" 2>"$T/envk.err"
+rc=$?
+[ "$rc" = 0 ] && [ "$(tail -n 1 "$T/envk.out")" = "$(cat "$K/abi")" ]
+ok $? "QLAT_VM_KERNEL=\$K without -k boots that kernel ($(tail -n 1 "$T/envk.out"), exit $rc)"
+QLAT_VM_KERNEL=nosuch vm envkk -- true
+expect_rc envkk 0 "-k wins over QLAT_VM_KERNEL (exit 0)"
+
+# plant_suite DIR: the suite runner (tests/vm/run.sh) and what it sources
+# in a tree of its own under DIR, for planted tests in DIR/tests/vm
+plant_suite() {
+	mkdir -p "$1/tests/vm" "$1/tools/build"
+	cp "$REPO/tests/vm/run.sh" "$1/tests/vm/"
+	cp "$REPO/tools/build/kmemleak.sh" "$1/tools/build/"
+}
+
+# 21-25. the suite runner kills a test that outlives QLAT_TEST_TIMEOUT,
+# with what it started, and goes on: a planted suite of a test that hangs
+# (its background child too), one that says it needs longer, and one
+# after them
+S=$T/suite
+plant_suite "$S"
+cat >"$S/tests/vm/10-hang.sh" <<'TEST'
+sleep 1000 &
+echo $! >"$QLAT_OUT/child"
+echo "ok 1 - before the hang"
+sleep 1000
+TEST
+cat >"$S/tests/vm/15-long.sh" <<'TEST'
+# vmtest: timeout 60
+sleep 8
+echo "ok 1 - a test that says it needs longer"
+echo "1..1"
+TEST
+cat >"$S/tests/vm/20-after.sh" <<'TEST'
+c=$(cat "$QLAT_OUT/child")
+kill -0 "$c" 2>/dev/null && echo "not ok 1 - the hung test's child $c is gone" ||
+	echo "ok 1 - the hung test's child $c is gone"
+echo "1..1"
+TEST
+vm runner -o "$S" -e QLAT_TEST_TIMEOUT=5 -- "$S/tests/vm/run.sh"
+[ "$rc" = 1 ]
+ok $? "run.sh, a test hanging past QLAT_TEST_TIMEOUT=5: exit 1 (exit $rc, $secs s)"
+grep -qx "not ok - 10-hang.sh: killed after its 5 s (QLAT_TEST_TIMEOUT, or its own # vmtest: timeout)" "$T/runner.out"
+ok $? "the hung test is a \"not ok\" that says so"
+grep -q "^ok 1 - the hung test's child [0-9]* is gone$" "$T/runner.out"
+ok $? "the test after it ran, and the hung test's background child went with it"
+grep -qx "ok 1 - a test that says it needs longer" "$T/runner.out" &&
+	! grep -q "^not ok - 15-long" "$T/runner.out"
+ok $? "a test with a '# vmtest: timeout 60' line runs its 8 s"
+[ "$(grep -c '^# ==== [12][05]-.*: [0-9]* s$' "$T/runner.out")" = 3 ]
+ok $? "the three tests reported their time"
+[ "$failed" = 0 ] || diag "$T/runner.out"
+
+# 26-27. the suites: a test marked "# vmtest: mttcg" runs in QLAT_SUITE=mttcg
+# only, the others in plain only
+S2=$T/suite2
+plant_suite "$S2"
+printf 'echo "ok 1 - plain ran"\necho "1..1"\n' >"$S2/tests/vm/10-plain.sh"
+printf '# vmtest: mttcg\necho "ok 1 - mttcg ran"\necho "1..1"\n' >"$S2/tests/vm/20-one.sh"
+vm suites -- sh -c "QLAT_SUITE=plain $S2/tests/vm/run.sh; echo ---; QLAT_SUITE=mttcg $S2/tests/vm/run.sh"
+[ "$rc" = 0 ] && [ "$(sed -n '/^ok 1/p' "$T/suites.out" | tr '\n' /)" = "ok 1 - plain ran/ok 1 - mttcg ran/" ] &&
+	[ "$(sed -n '1,/^---$/p' "$T/suites.out" | grep -c '^# ==== 20-one.sh')" = 0 ]
+ok $? "QLAT_SUITE=plain runs the unmarked test only, QLAT_SUITE=mttcg the '# vmtest: mttcg' one only (exit $rc)"
+[ "$(grep -c '^# ==== [12]0-.*: [0-9]* s$' "$T/suites.out")" = 2 ]
+ok $? "each ran once"
+
 echo "1..$n"
 echo "# $failed of $n failed"
 [ "$failed" = 0 ]

@@ -23,14 +23,23 @@
 #     still equal the frames on the tap;
 #  3. the guest floods frames to an unknown MAC, which the bridge floods to
 #     a dummy port whose plug qdisc holds them: zero-copy buffers in
-#     flight; QEMU quits (monitor "quit") while they are held; once the
+#     flight (at most the bound, a quarter of the ring), the whole flood
+#     out of the guest on both devices; QEMU quits (monitor "quit") while they are held; once the
 #     plug opens, QEMU is gone, nothing is in flight, every record came
 #     back, rmmod vhost_zc succeeds.
 # Then phases 1-3 again on stock vhost_net (experimental_zcopytx=1), with
 # SIGKILL instead of quit (no device counters: the tap's and the guest's).
 # The nested guest's console must show no kernel splat either.
-# Plain suite, on 6.1 only (ZQ_ALL_KERNELS=1 on the other non-debug
-# kernels): the nested boot dominates the wall time.
+# On 6.1 only (ZQ_ALL_KERNELS=1 on the other non-debug kernels): the
+# nested boot dominates the wall time. In a VM of its own, in
+# multi-threaded TCG (make check's mttcg run): with two vCPUs in one TCG
+# thread, the vCPU beside the nested guest stood still for over a minute
+# on a loaded host (soft lockups; docs/vmtest.md, "QEMU in QEMU:
+# multi-threaded TCG"). It flips no static key of its own while traffic
+# runs (the hist triggers are set before QEMU starts and removed after it
+# has gone), which is what multi-threaded TCG gets wrong.
+# vmtest: mttcg
+# vmtest: timeout 2700
 # Wall time: 855-959 s (6.1, -m 2G, TCG on this 2-CPU host shared with
 # 4-5 other TCG VMs), of which 446-709 s the nested guest's boot (TCG in
 # TCG), ~2.5 min the workload, ~2.5 min phase 3. It prints, per NIC: frames
@@ -235,9 +244,14 @@ console_clean() {
 	[ "$_n" = 0 ] || grep -E -A5 'WARNING:|BUG:|Oops|Kernel panic|Call Trace:' "$W/console.log" | head -40 | sed 's/^/#   /'
 }
 
-# keep the evidence of a failed run (vmtest.sh keeps $QLAT_OUT then)
+# keep the evidence of a failed run (vmtest.sh keeps $QLAT_OUT then):
+# regular files only, since mon.out is the monitor's FIFO (cp would wait
+# for a writer that has gone with QEMU, for good)
 zq_keep() {
-	[ "$_tap_fail" = 0 ] || cp "$W"/*.log "$W"/*.out "$W"/*.err "$OUT"/ 2>/dev/null
+	[ "$_tap_fail" = 0 ] && return
+	for _f in "$W"/*.log "$W"/*.out "$W"/*.err; do
+		[ -f "$_f" ] && cp "$_f" "$OUT"/
+	done
 }
 
 # --- QEMU -------------------------------------------------------------------------
@@ -269,6 +283,12 @@ while [ "$(grep -c "zc_qemu guest: serving" "$W/console.log")" -lt 2 ] && [ $i -
 	i=$((i + 1))
 done
 BOOT_S=$(($(date +%s) - t_start))
+# memory: the nested QEMU's code buffer (tb-size) and guest RAM against
+# this VM's
+zq_mem() {
+	diag "$1: nested QEMU VmRSS $(sed -n 's/^VmRSS:[[:space:]]*//p' /proc/$QPID/status 2>/dev/null), MemAvailable $(sed -n 's/^MemAvailable:[[:space:]]*//p' /proc/meminfo)"
+}
+zq_mem "booted"
 assert_eq "$(tr -d '\r' <"$W/console.log" | sed -n 's/.*zc_qemu guest: serving on \[fe80::2%\(eth[01]\)\]:.* mac \(.*\)$/\1 \2/p' | sort | tr '\n' ' ')" \
 	"eth0 $(gmac 0) eth1 $(gmac 1) " "nested guest up in $BOOT_S s, serving on eth0 (vhost-zc-net) and eth1 (vhost_net)"
 if ! kill -0 $QPID 2>/dev/null || [ "$(grep -c "zc_qemu guest: serving" "$W/console.log")" -lt 2 ]; then
@@ -412,24 +432,38 @@ for i in 0 1; do
 	zq_wait p3$i
 	assert_eq "$ZQ_RC" 0 "3: the guest floods $FLOOD frames on eth$i"
 done
-# until nothing moves for 3 s
-last=x k=0
+# until nothing moves for 3 s once both floods are out, or for 30 s
+# before (TCG in TCG on a loaded host: the nested guest can stand still
+# for several seconds), 300 s at most
+last=x still=0 k=0
 while [ $k -lt 100 ]; do
 	cur=$(cat /sys/class/net/qzt0/statistics/rx_packets /sys/class/net/qzt1/statistics/rx_packets)
-	[ "$cur" = "$last" ] && break
+	if [ "$cur" = "$last" ]; then
+		still=$((still + 3))
+		set -- $cur
+		[ $(($1 - $(v ta0 rx_packets))) -ge "$FLOOD" ] &&
+			[ $(($2 - $(v ta1 rx_packets))) -ge "$FLOOD" ] && break
+		[ $still -ge 30 ] && break
+	else
+		still=0
+	fi
 	last=$cur
 	sleep 3
 	k=$((k + 1))
 done
 for i in 0 1; do
 	tap_snap tb$i $i
-	held=$(($(v tb$i rx_packets) - $(v ta$i rx_packets)))
-	[ "$held" -gt 0 ]
-	ok $? "3: $held frames of eth$i's flood held in the plug"
+	eval held$i=$(($(v tb$i rx_packets) - $(v ta$i rx_packets)))
 done
+# the whole flood leaves the guest on both devices: past the in-flight
+# bound (a quarter of the ring, as vhost-net) the device copies, and the
+# guest's queue, never short of descriptors for long, does not stop
+[ "$held0" = "$held1" ] && [ "$held0" -ge "$FLOOD" ]
+ok $? "3: the whole flood left the guest and is held in the plug on both devices ($held0 and $held1 frames of $FLOOD)"
+zq_mem "3: flood held"
 zc_snap h
-[ "$(v h in_flight)" -gt 0 ]
-ok $? "3: vhost-zc-net zero-copy sends in flight before QEMU leaves: $(v h in_flight)"
+[ "$(v h in_flight)" -gt 0 ] && [ "$(v h in_flight)" -le 64 ]
+ok $? "3: vhost-zc-net zero-copy sends in flight before QEMU leaves: $(v h in_flight) (bound: 256-entry ring / 4 = 64)"
 mon quit
 t_quit=$(date +%s)
 sleep 3
