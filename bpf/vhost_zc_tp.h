@@ -55,6 +55,16 @@ struct tp_vhost_zc_signal {
 	__u64 first_submit_ns;
 	__u64 signal_ns;
 	__u32 submit_ns;	/* __data_loc u64[]: offset | length << 16 */
+	__u32 complete_ns;	/* __data_loc u64[] */
+	__u32 dequeue_ns;	/* __data_loc u64[] */
+	__u32 used;		/* __data_loc u32[]: VHOST_ZC_USED_* */
+	__u32 packets;
 };
+
+/* vhost_zc_signal's used[]: the head and the outcome of each buffer */
+#define VHOST_ZC_USED_HEAD	0xffffu
+#define VHOST_ZC_USED_ZEROCOPY	(1u << 16)
+#define VHOST_ZC_USED_SUCCESS	(1u << 17)
+#define VHOST_ZC_USED_FAILED	(1u << 18)
 
 #endif /* __VHOST_ZC_TP_H */

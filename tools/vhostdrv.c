@@ -11,6 +11,8 @@
  * frames are injected into the tap and verified in the driver's RX ring.
  * Results are printed as "name value" lines. See docs/vhost_zc.md.
  */
+#include <signal.h>
+
 #include "vhostdrv.h"
 
 const char *argp_program_version = "vhostdrv " QLAT_VERSION;
@@ -35,6 +37,19 @@ struct stats st;
 uint32_t *rx_written;		/* per RX head: most bytes written */
 _Atomic uint64_t rcvd;		/* frames the receiver has seen */
 volatile bool rx_stop;
+/* SIGINT/SIGTERM: stop sending, drain, report as at the end of a run */
+static volatile sig_atomic_t stop_req;
+
+static void on_stop(int sig)
+{
+	stop_req = 1;
+}
+
+/* TX goes on: not stopped, and --duration (from t0) or --count not reached */
+static bool sending(double t0, uint64_t seq)
+{
+	return !stop_req && (o.duration > 0 ? now_s() - t0 < o.duration : seq < o.count);
+}
 
 void die(const char *what)
 {
@@ -119,6 +134,8 @@ static int then_run(uint64_t seq)
 
 /* ---- main ----------------------------------------------------------------- */
 
+enum { OPT_RX_DETACH = 0x100 };	/* long-only options */
+
 static error_t parse(int key, char *arg, struct argp_state *state)
 {
 	char *end = NULL;
@@ -155,6 +172,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'a': o.then_n = strtoull(arg, &end, 0); break;
 	case 'g': o.go = arg; break;
 	case 'P': o.busyloop = strtoul(arg, &end, 0); break;
+	case OPT_RX_DETACH: o.rx_detach = true; break;
 	default: return ARGP_ERR_UNKNOWN;
 	}
 	if (end && *end)
@@ -167,12 +185,13 @@ static const struct argp_option options[] = {
 	{ "tap", 'i', "NAME", 0, "tap interface, created or attached (default vzt0)" },
 	{ "size", 's', "BYTES", 0, "ethernet frame size, 60..65000 (default 1500)" },
 	{ "count", 'n', "N", 0, "TX frames to send (default 1000)" },
-	{ "duration", 't', "SEC", 0, "send for SEC seconds instead of --count" },
+	{ "duration", 't', "SEC", 0, "send for SEC seconds (inf: until SIGINT/SIGTERM) instead of --count; SIGINT/SIGTERM always stops sending, and the run drains and reports as at its end" },
 	{ "depth", 'q', "N", 0, "TX buffers in flight at most (default 128)" },
 	{ "rate", 'r', "PPS", 0, "pace TX to PPS frames per second" },
 	{ "ring", 'R', "N", 0, "vring size, power of 2 (default 256)" },
 	{ "no-verify", 'N', 0, 0, "no receiver on the tap (frames are not read back)" },
 	{ "rx", 'x', "N", 0, "then inject N frames into the tap and verify them in the RX ring" },
+	{ "rx-detach", OPT_RX_DETACH, 0, 0, "with --rx: inject the first 32 frames before posting RX buffers, then detach and re-attach the RX backend (SET_BACKEND -1, then the tap): none may be lost or reordered" },
 	{ "log", 'l', 0, 0, "VHOST_F_LOG_ALL: check the dirty bitmap at the end" },
 	{ "swap", 'S', "N", 0, "every N frames, detach and re-attach the TX backend" },
 	{ "hold", 'H', "MS", 0, "after sending, wait MS ms, report, then close the device with its backends attached and time close()" },
@@ -257,10 +276,11 @@ int main(int argc, char **argv)
 			rx_start(ifindex2);
 	}
 
+	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_stop, .sa_flags = SA_RESTART }, NULL);
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_stop, .sa_flags = SA_RESTART }, NULL);
 	t0 = progress = now_s();
 	for (;;) {
-		bool more = o.duration > 0 ? now_s() - t0 < o.duration
-					   : seq < o.count;
+		bool more = sending(t0, seq);
 		unsigned int n = 0;
 
 		if (tx_reap())
@@ -281,8 +301,7 @@ int main(int argc, char **argv)
 			n++;
 			if (o.swap && ++pending_swap == o.swap)
 				break;
-			more = o.duration > 0 ? now_s() - t0 < o.duration
-					      : seq < o.count;
+			more = sending(t0, seq);
 		}
 		if (n)
 			kick(&txq);

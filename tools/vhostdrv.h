@@ -70,6 +70,7 @@ struct opts {
 	uint64_t then_n;	/* ... and send this many frames more */
 	const char *go;		/* with --then-tap: wait for FILE first */
 	unsigned int busyloop;	/* VHOST_SET_VRING_BUSYLOOP_TIMEOUT, us */
+	bool rx_detach;		/* --rx: detach/re-attach RX with frames queued */
 };
 extern struct opts o;
 

@@ -90,6 +90,23 @@ int run_rx(void)
 	double t0 = now_s(), dt;
 
 	memset(sll.sll_addr, 0xff, ETH_ALEN);
+	if (o.rx_detach) {
+		/*
+		 * frames queued while the ring has no buffers: the device may
+		 * have taken them from the tap's ring already (a batch), and
+		 * must give them back when its backend goes
+		 */
+		while (injected < o.rx && injected < 32) {
+			fill_frame(f, o.size, injected, ETH_RX_TYPE);
+			if (sendto(s, f, o.size, 0, (void *)&sll, sizeof(sll)) !=
+			    (ssize_t)o.size)
+				die("inject sendto");
+			injected++;
+		}
+		usleep(200000);
+		set_backend(0, -1);
+		set_backend(0, tapfd);
+	}
 	rx_fill();
 	while (got < o.rx && now_s() - t0 < o.timeout) {
 		while (injected < o.rx && injected - got < (uint64_t)o.depth) {

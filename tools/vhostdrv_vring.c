@@ -128,6 +128,11 @@ int tap_open(const char *name, int *index)
 	if (!o.vhost_hdr)
 		xioctl(fd, TUNSETVNETHDRSZ, &hdr, "TUNSETVNETHDRSZ");
 	s = socket(AF_INET, SOCK_DGRAM, 0);
+	/* --rx frames longer than Ethernet's are injected through the tap */
+	if (o.rx && o.size > ETH_FRAME_LEN) {
+		ifr.ifr_mtu = o.size - ETH_HLEN;
+		xioctl(s, SIOCSIFMTU, &ifr, "SIOCSIFMTU");
+	}
 	xioctl(s, SIOCGIFFLAGS, &ifr, "SIOCGIFFLAGS");
 	ifr.ifr_flags |= IFF_UP;
 	xioctl(s, SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS");

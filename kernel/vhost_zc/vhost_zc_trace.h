@@ -122,16 +122,28 @@ TRACE_EVENT(vhost_zc_kiocb_dequeue,
  * count used entries were published with one vhost_add_used_and_signal_n()
  * (the guest is interrupted unless it suppressed notifications).
  * first_submit_ns is the oldest submit time in the batch (RX: copy time).
- * TX also reports each entry's submit time, in used ring order (0: the
- * entry was submitted before tracing began): nsubmit == count; RX reports
- * none: nsubmit == 0.
+ * TX also reports, for each entry in used ring order, what its
+ * kiocb_dequeue event said (nsubmit == count; RX: nsubmit == 0), so that
+ * a consumer of this event alone can time and count every buffer: its
+ * submit, completion and dequeue times (0: the entry was submitted before
+ * tracing began) and its head and outcome in used (VHOST_ZC_USED_*).
+ * packets (appended, with complete_ns, dequeue_ns and used): the entries
+ * that began a packet (RX with mergeable buffers: fewer than count; TX:
+ * count), i.e. the kiocb_dequeue events of the batch.
  */
+#ifndef VHOST_ZC_USED_HEAD
+#define VHOST_ZC_USED_HEAD	0xffffu		/* the descriptor head */
+#define VHOST_ZC_USED_ZEROCOPY	BIT(16)		/* sent zero-copy */
+#define VHOST_ZC_USED_SUCCESS	BIT(17)		/* not copied, not failed */
+#define VHOST_ZC_USED_FAILED	BIT(18)		/* the send failed */
+#endif
 TRACE_EVENT(vhost_zc_signal,
 	    TP_PROTO(u32 dev, u32 vq, u32 count, u32 used_idx,
 		     u64 first_submit_ns, u64 signal_ns, const u64 *submit_ns,
-		     u32 nsubmit),
+		     u32 nsubmit, const u64 *complete_ns, const u64 *dequeue_ns,
+		     const u32 *used, u32 packets),
 	    TP_ARGS(dev, vq, count, used_idx, first_submit_ns, signal_ns,
-		    submit_ns, nsubmit),
+		    submit_ns, nsubmit, complete_ns, dequeue_ns, used, packets),
 	    TP_STRUCT__entry(__field(u32, dev)
 			     __field(u32, vq)
 			     __field(u32, count)
@@ -139,6 +151,10 @@ TRACE_EVENT(vhost_zc_signal,
 			     __field(u64, first_submit_ns)
 			     __field(u64, signal_ns)
 			     __dynamic_array(u64, submit_ns, nsubmit)
+			     __dynamic_array(u64, complete_ns, nsubmit)
+			     __dynamic_array(u64, dequeue_ns, nsubmit)
+			     __dynamic_array(u32, used, nsubmit)
+			     __field(u32, packets)
 	    ),
 	    TP_fast_assign(__entry->dev = dev;
 			   __entry->vq = vq;
@@ -148,14 +164,31 @@ TRACE_EVENT(vhost_zc_signal,
 			   __entry->signal_ns = signal_ns;
 			   memcpy(__get_dynamic_array(submit_ns), submit_ns,
 				  nsubmit * sizeof(*submit_ns));
+			   memcpy(__get_dynamic_array(complete_ns), complete_ns,
+				  nsubmit * sizeof(*complete_ns));
+			   memcpy(__get_dynamic_array(dequeue_ns), dequeue_ns,
+				  nsubmit * sizeof(*dequeue_ns));
+			   memcpy(__get_dynamic_array(used), used,
+				  nsubmit * sizeof(*used));
+			   __entry->packets = packets;
 	    ),
-	    TP_printk("dev=%u vq=%u count=%u used_idx=%u first_submit_ns=%llu signal_ns=%llu submit_ns=%s",
+	    TP_printk("dev=%u vq=%u count=%u used_idx=%u first_submit_ns=%llu signal_ns=%llu submit_ns=%s complete_ns=%s dequeue_ns=%s used=%s packets=%u",
 		      __entry->dev, __entry->vq, __entry->count,
 		      __entry->used_idx, __entry->first_submit_ns,
 		      __entry->signal_ns,
 		      __print_array(__get_dynamic_array(submit_ns),
 				    __get_dynamic_array_len(submit_ns) / sizeof(u64),
-				    sizeof(u64)))
+				    sizeof(u64)),
+		      __print_array(__get_dynamic_array(complete_ns),
+				    __get_dynamic_array_len(complete_ns) / sizeof(u64),
+				    sizeof(u64)),
+		      __print_array(__get_dynamic_array(dequeue_ns),
+				    __get_dynamic_array_len(dequeue_ns) / sizeof(u64),
+				    sizeof(u64)),
+		      __print_array(__get_dynamic_array(used),
+				    __get_dynamic_array_len(used) / sizeof(u32),
+				    sizeof(u32)),
+		      __entry->packets)
 );
 
 #endif /* _VHOST_ZC_TRACE_H */

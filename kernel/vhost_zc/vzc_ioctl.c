@@ -37,6 +37,7 @@ static struct socket *vzc_stop_vq(struct vzc *n, struct vzc_vq *nvq)
 	sock = vzc_backend(nvq);
 	vzc_disable_vq(n, nvq);
 	vhost_vq_set_backend(&nvq->vq, NULL);
+	vzc_rx_set_ring(nvq, NULL);
 	mutex_unlock(&nvq->vq.mutex);
 	return sock;
 }
@@ -142,9 +143,10 @@ static long vzc_set_backend(struct vzc *n, unsigned int index, int fd)
 		goto out;
 	}
 
-	/* stop submitting on the old socket ... */
+	/* stop submitting on the old socket (RX: return its batch) ... */
 	vzc_disable_vq(n, nvq);
 	vhost_vq_set_backend(vq, NULL);
+	vzc_rx_set_ring(nvq, NULL);
 	mutex_unlock(&vq->mutex);
 
 	/* ... wait until it has released every zero-copy buffer ... */
@@ -191,6 +193,8 @@ static long vzc_set_backend(struct vzc *n, unsigned int index, int fd)
 	sock = vzc_backend(nvq);
 	nvq->zcopy = index == VZC_VQ_TX && sock &&
 		     sock_flag(sock->sk, SOCK_ZEROCOPY);
+	if (index == VZC_VQ_RX)
+		vzc_rx_set_ring(nvq, sock);
 	mutex_unlock(&vq->mutex);
 
 	if (put) {
@@ -240,6 +244,7 @@ static long vzc_reset_owner(struct vzc *n)
 		n->vqs[i].sock_hlen = 0;
 		n->vqs[i].zcopy = false;
 		n->vqs[i].done = 0;
+		n->vqs[i].packets = 0;
 		n->vqs[i].tx_packets = 0;
 		n->vqs[i].tx_zcopy_err = 0;
 	}

@@ -24,9 +24,9 @@
  * still completes through the callback (counted as zc_fallback, or
  * zc_late_copy when the stack copied it later, success == false).
  *
- * In-flight bound: at most min(max_inflight, vring size) zero-copy records
- * per TX vq exist between submit and dequeue; at the bound handle_tx
- * copies the chain instead, as vhost-net does past its limit. The
+ * In-flight bound: at most min(max_inflight, vring size / 4) zero-copy
+ * records per TX vq exist between submit and dequeue; at the bound
+ * handle_tx copies the chain instead, as vhost-net does past its limit. The
  * records come from a per-device pool of UIO_MAXIOV, the highest bound,
  * allocated at open (as vhost-net's ubuf_info array): a send allocates
  * nothing.
@@ -101,6 +101,8 @@
 #define VZC_PKT_WEIGHT	256
 /* Used entries published per vhost_add_used_and_signal_n() */
 #define VZC_BATCH	64
+/* packets taken from a tun/tap backend's ring at a time (VHOST_NET_BATCH) */
+#define VZC_RX_BATCH	64
 
 enum {
 	VZC_VQ_RX = 0,
@@ -153,6 +155,16 @@ struct vzc_vq {
 	size_t vhost_hlen;
 	size_t sock_hlen;
 	bool zcopy;			/* backend takes TUN_MSG_UBUF */
+	/*
+	 * RX from a tun or tap backend: its ring of queued packets, from
+	 * which up to VZC_RX_BATCH are taken at a time (one ring lock) and
+	 * handed to recvmsg one by one (msg_control), as vhost-net's
+	 * vhost_net_buf; rxq[rxq_head, rxq_tail) are ours. Under vq.mutex.
+	 */
+	struct ptr_ring *rx_ring;
+	unsigned int rxq_head;
+	unsigned int rxq_tail;
+	void *rxq[VZC_RX_BATCH];
 	/* zero-copy records between submit and dequeue; under vq.mutex */
 	unsigned int pending;
 	/* TX: the record pool and its free records; under vq.mutex */
@@ -165,11 +177,18 @@ struct vzc_vq {
 	unsigned int done;
 	u64 first_ns;
 	/*
-	 * TX: the submit time of each of those heads (0: not read), which
-	 * vhost_zc_signal reports, so that a consumer needs no map to time
-	 * each buffer from submit to signal; vq.mutex
+	 * TX: for each of those heads, what vhost_zc_signal reports so that
+	 * a consumer of that event alone needs no map and no other event to
+	 * time and count each buffer: its submit, completion and dequeue
+	 * times (0: not read) and its head and outcome (VHOST_ZC_USED_*);
+	 * vq.mutex
 	 */
 	u64 submit_ns[VZC_BATCH];
+	u64 complete_ns[VZC_BATCH];
+	u64 dequeue_ns[VZC_BATCH];
+	u32 used[VZC_BATCH];
+	/* the heads that began a packet (RX, mergeable buffers: fewer) */
+	unsigned int packets;
 	/*
 	 * Completed records, oldest first (a singly linked FIFO: a record is
 	 * added once and taken with the rest); the callback side runs in any
@@ -312,6 +331,7 @@ void vzc_handle_tx_kick(struct vhost_work *work);
 void vzc_handle_tx_net(struct vhost_work *work);
 
 /* vzc_rx.c */
+void vzc_rx_set_ring(struct vzc_vq *nvq, struct socket *sock);
 void vzc_handle_rx_kick(struct vhost_work *work);
 void vzc_handle_rx_net(struct vhost_work *work);
 

@@ -5,12 +5,17 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/if_tap.h>
+#include <linux/if_tun.h>
 #include <linux/if_vlan.h>
+#include <linux/ptr_ring.h>
+#include <linux/skb_array.h>
 #include <linux/skbuff.h>
 #include <linux/timekeeping.h>
 #include <linux/uio.h>
 #include <linux/virtio_net.h>
 #include <net/sock.h>
+#include <net/xdp.h>
 
 #include "vzc_priv.h"
 
@@ -35,10 +40,77 @@ static int vzc_peek_len(struct socket *sock)
 	return len;
 }
 
+/*
+ * Give the packets taken in a batch and not yet received back to the
+ * front of the ring they came from (vq.mutex held), so that nothing is lost
+ * when the backend goes.
+ */
+static void vzc_rx_unproduce(struct vzc_vq *nvq)
+{
+	if (nvq->rx_ring && nvq->rxq_head != nvq->rxq_tail)
+		ptr_ring_unconsume(nvq->rx_ring, nvq->rxq + nvq->rxq_head,
+				   nvq->rxq_tail - nvq->rxq_head, tun_ptr_free);
+	nvq->rxq_head = 0;
+	nvq->rxq_tail = 0;
+}
+
+/**
+ * vzc_rx_set_ring() - batch RX from this backend's ring, if it has one
+ * @nvq: the RX vq (vq.mutex held, no work running on it)
+ * @sock: its backend from now on, or NULL
+ *
+ * Packets batched from the previous backend go back to its ring first.
+ * tun and tap sockets queue packets in a ptr_ring that handle_rx takes up
+ * to VZC_RX_BATCH at a time from; other sockets are read one packet at a
+ * time.
+ */
+void vzc_rx_set_ring(struct vzc_vq *nvq, struct socket *sock)
+{
+	struct ptr_ring *ring = NULL;
+
+	vzc_rx_unproduce(nvq);
+	if (sock && sock->file) {
+		ring = tun_get_tx_ring(sock->file);
+		if (IS_ERR(ring))
+			ring = tap_get_ptr_ring(sock->file);
+		if (IS_ERR(ring))
+			ring = NULL;
+	}
+	nvq->rx_ring = ring;
+}
+
+/* the length of the next packet, taking a batch from the ring if needed */
+static int vzc_rx_peek(struct vzc_vq *nvq, struct socket *sock)
+{
+	void *ptr;
+
+	if (!nvq->rx_ring)
+		return vzc_peek_len(sock);
+	if (nvq->rxq_head == nvq->rxq_tail) {
+		nvq->rxq_head = 0;
+		nvq->rxq_tail = ptr_ring_consume_batched(nvq->rx_ring, nvq->rxq,
+							 VZC_RX_BATCH);
+		if (!nvq->rxq_tail)
+			return 0;
+	}
+	ptr = nvq->rxq[nvq->rxq_head];
+	if (tun_is_xdp_frame(ptr))
+		return tun_ptr_to_xdp(ptr)->len;
+	return __skb_array_len_with_tag(ptr);
+}
+
+/* the packet vzc_rx_peek() measured, for recvmsg's msg_control (or NULL) */
+static void *vzc_rx_consume(struct vzc_vq *nvq)
+{
+	if (!nvq->rx_ring)
+		return NULL;
+	return nvq->rxq[nvq->rxq_head++];
+}
+
 /* vzc_busy_poll() on RX: a packet waits in the socket */
 static bool vzc_rx_ready(struct vzc_vq *nvq, void *sock)
 {
-	return vzc_peek_len(sock) > 0;
+	return vzc_rx_peek(nvq, sock) > 0;
 }
 
 /*
@@ -113,6 +185,9 @@ static void handle_rx(struct vzc *n)
 	struct virtio_net_hdr hdr = { .gso_type = VIRTIO_NET_HDR_GSO_NONE };
 	size_t vhost_hlen, sock_hlen, vhost_len, total_len = 0;
 	int sock_len = 0, recv_pkts = 0, headcount, err;
+	/* counted here, added to the stats once per run */
+	unsigned int rx_packets = 0;
+	u64 rx_bytes = 0;
 	unsigned int in, log = 0;
 	struct vhost_log *vq_log;
 	__virtio16 num_buffers;
@@ -142,10 +217,10 @@ static void handle_rx(struct vzc *n)
 	do {
 		u64 now;
 
-		sock_len = vzc_peek_len(sock);
+		sock_len = vzc_rx_peek(nvq, sock);
 		if (sock_len <= 0 && vq->busyloop_timeout) {
 			busy_intr = vzc_busy_poll(nvq, vzc_rx_ready, sock);
-			sock_len = vzc_peek_len(sock);
+			sock_len = vzc_rx_peek(nvq, sock);
 		}
 		if (sock_len <= 0)
 			break;
@@ -171,6 +246,7 @@ static void handle_rx(struct vzc *n)
 		if (unlikely(headcount > UIO_MAXIOV)) {
 			/* does not fit: truncate and discard */
 			iov_iter_init(&msg.msg_iter, ITER_DEST, vq->iov, 1, 1);
+			msg.msg_control = vzc_rx_consume(nvq);
 			sock->ops->recvmsg(sock, &msg, 1,
 					   MSG_DONTWAIT | MSG_TRUNC);
 			vzc_add(n, VZC_RX_DROPPED, 1);
@@ -180,6 +256,7 @@ static void handle_rx(struct vzc *n)
 		fixup = msg.msg_iter;
 		if (unlikely(vhost_hlen))
 			iov_iter_advance(&msg.msg_iter, vhost_hlen);
+		msg.msg_control = vzc_rx_consume(nvq);
 		err = sock->ops->recvmsg(sock, &msg, sock_len,
 					 MSG_DONTWAIT | MSG_TRUNC);
 		if (unlikely(err != sock_len)) {
@@ -218,8 +295,9 @@ static void handle_rx(struct vzc *n)
 					     vhost_len, false, true, now, now,
 					     now, false);
 		nvq->done += headcount;
-		vzc_add(n, VZC_RX_PACKETS, 1);
-		vzc_add(n, VZC_RX_BYTES, sock_len - sock_hlen);
+		nvq->packets++;
+		rx_packets++;
+		rx_bytes += sock_len - sock_hlen;
 		total_len += vhost_len;
 	} while (likely(!vhost_exceeds_weight(vq, ++recv_pkts, total_len)));
 
@@ -231,6 +309,10 @@ static void handle_rx(struct vzc *n)
 		vzc_enable_vq(n, nvq);
 out:
 	vzc_flush_used(nvq);
+	if (rx_packets) {
+		vzc_add(n, VZC_RX_PACKETS, rx_packets);
+		vzc_add(n, VZC_RX_BYTES, rx_bytes);
+	}
 	mutex_unlock(&vq->mutex);
 }
 

@@ -28,10 +28,10 @@ module_param(zc_backoff, bool, 0644);
 MODULE_PARM_DESC(zc_backoff,
 		 "Copy while more than 1/64 of the recent zero-copy sends were copied by the stack anyway (default 1)");
 
-static unsigned int max_inflight = 256;
+static unsigned int max_inflight = 128;
 module_param(max_inflight, uint, 0644);
 MODULE_PARM_DESC(max_inflight,
-		 "Zero-copy TX records between submit and dequeue per vq, also capped by the vring size (1..1024, default 256); chains past it are copied");
+		 "Zero-copy TX records between submit and dequeue per vq, also capped by a quarter of the vring size and 1024 (default 128, as vhost-net); chains past it are copied");
 
 static void vzc_max(atomic64_t *max, s64 v)
 {
@@ -67,9 +67,10 @@ static void vzc_signal(struct vzc_vq *nvq, unsigned int count, u64 first_ns)
 	if (trace_vhost_zc_signal_enabled())
 		trace_vhost_zc_signal(n->id, nvq->index, count,
 				      vq->last_used_idx, first_ns,
-				      ktime_get_ns(),
-				      nvq->submit_ns,
-				      nvq->index == VZC_VQ_TX ? count : 0);
+				      ktime_get_ns(), nvq->submit_ns,
+				      nvq->index == VZC_VQ_TX ? count : 0,
+				      nvq->complete_ns, nvq->dequeue_ns,
+				      nvq->used, nvq->packets);
 }
 
 /* Publish the heads batched in vq->heads (vq.mutex held). */
@@ -78,6 +79,7 @@ void vzc_flush_used(struct vzc_vq *nvq)
 	if (nvq->done) {
 		vzc_signal(nvq, nvq->done, nvq->first_ns);
 		nvq->done = 0;
+		nvq->packets = 0;
 	}
 }
 
@@ -90,8 +92,11 @@ void vzc_flush_used(struct vzc_vq *nvq)
  * has work, instead of when the ring has run dry. Those flushes come at
  * halving distances towards the end of the descriptors read. A head's
  * dequeue event comes after this call, before the signal that publishes it.
+ * The head goes in with what vhost_zc_signal reports of it: its times (0:
+ * not read) and outcome (VHOST_ZC_USED_*).
  */
-static void vzc_used_add(struct vzc_vq *nvq, u16 head, u64 submit_ns)
+static void vzc_used_add(struct vzc_vq *nvq, u16 head, u64 submit_ns,
+			 u64 complete_ns, u64 dequeue_ns, u32 outcome)
 {
 	struct vhost_virtqueue *vq = &nvq->vq;
 
@@ -106,7 +111,11 @@ static void vzc_used_add(struct vzc_vq *nvq, u16 head, u64 submit_ns)
 	vq->heads[nvq->done].id = cpu_to_vhost32(vq, head);
 	vq->heads[nvq->done].len = 0;
 	nvq->submit_ns[nvq->done] = submit_ns;
+	nvq->complete_ns[nvq->done] = complete_ns;
+	nvq->dequeue_ns[nvq->done] = dequeue_ns;
+	nvq->used[nvq->done] = head | outcome;
 	nvq->done++;
+	nvq->packets++;
 }
 
 /* A free record of the TX pool (vq.mutex held), NULL if none is left. */
@@ -278,14 +287,18 @@ bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget)
 	if (!list)
 		return false;
 
-	now = trace_vhost_zc_kiocb_dequeue_enabled() ? ktime_get_ns() : 0;
+	now = trace_vhost_zc_kiocb_dequeue_enabled() ||
+	      trace_vhost_zc_signal_enabled() ? ktime_get_ns() : 0;
 	while (list && done < budget) {
 		rec = list;
 		list = rec->next;
 		/* a failed send is an error (tx_errors), not a copy */
 		if (vzc_rec_copied(rec, copies))
 			nvq->tx_zcopy_err++;
-		vzc_used_add(nvq, rec->head, rec->submit_ns);
+		vzc_used_add(nvq, rec->head, rec->submit_ns, rec->complete_ns,
+			     now, VHOST_ZC_USED_ZEROCOPY |
+			     (rec->failed ? VHOST_ZC_USED_FAILED :
+			      rec->success ? VHOST_ZC_USED_SUCCESS : 0));
 		trace_vhost_zc_kiocb_dequeue(n->id, nvq->index, rec->head,
 					     rec->len, true,
 					     rec->success && !rec->failed,
@@ -404,10 +417,20 @@ bool vzc_busy_poll(struct vzc_vq *nvq, bool (*ready)(struct vzc_vq *nvq, void *a
 	return intr;
 }
 
+/*
+ * The in-flight bound: min(max_inflight, vring size / 4, UIO_MAXIOV), at
+ * least 1, as vhost-net's min(VHOST_MAX_PEND, num >> 2). A guest driver
+ * that stops its queue when short of descriptors may wait for most of
+ * its outstanding buffers before it looks again (virtio_net re-arms its
+ * TX interrupt for about 3/4 of them): if the network held most of the
+ * ring, a paused receiver would stop the guest's TX for good, though
+ * every chain past the bound is copied and used at once.
+ */
 static size_t vzc_tx_bound(struct vzc_vq *nvq)
 {
-	return clamp_t(unsigned int, READ_ONCE(max_inflight), 1,
-		       min_t(unsigned int, nvq->vq.num, UIO_MAXIOV));
+	unsigned int cap = min_t(unsigned int, nvq->vq.num / 4, UIO_MAXIOV);
+
+	return clamp_t(unsigned int, READ_ONCE(max_inflight), 1, max(cap, 1U));
 }
 
 static void handle_tx(struct vzc *n)
@@ -607,7 +630,9 @@ static void handle_tx(struct vzc *n)
 						err >= 0, true, submit_ns, now,
 						err < 0);
 			/* used first: it may signal the batch before it */
-			vzc_used_add(nvq, head, submit_ns);
+			vzc_used_add(nvq, head, submit_ns, now, now,
+				     err < 0 ? VHOST_ZC_USED_FAILED :
+				     VHOST_ZC_USED_SUCCESS);
 			trace_vhost_zc_kiocb_dequeue(n->id, nvq->index, head,
 						     len, false, err >= 0,
 						     submit_ns, now, now,

@@ -6,6 +6,17 @@
 # one VM run.
 #
 #   tests/bench/zc-bench.sh [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES] [-T] [-N]
+#                           [-d tx|rx|"tx rx"] [-x FRAMES]
+#
+# TX (the default, -d tx): the driver sends for SECONDS per run. RX (-d rx):
+# frames of each size are injected into the tap (AF_PACKET on the tap, as
+# a bridge or the host stack would deliver them), the device copies them
+# into the driver's RX ring (mergeable buffers, as Linux guests negotiate),
+# and the driver checks each one's length and content: FRAMES per run
+# (default 20000), rx_pps as vhostdrv counts it; vhost-zc-net against
+# stock vhost_net (RX has no zero-copy: experimental_zcopytx does not
+# matter there). The injection and the check are the same work for both
+# devices, so they dilute the ratio without favouring either.
 #
 # The driver negotiates VIRTIO_RING_F_EVENT_IDX, as Linux guests do: it
 # asks for a call once 3/4 of its buffers in flight are used and kicks
@@ -38,19 +49,20 @@
 # resent as is (--reuse): refilling 64 KB per frame in the driver took a
 # quarter of the samples and left the CPUs half idle in both devices, so
 # the driver's memset, not the device, set the pace.
-D=3 R=5 Q=128 SIZES="64 1500 65000" T= NOEV=
-while getopts t:r:q:s:TN c; do
+D=3 R=5 Q=128 SIZES="64 1500 65000" T= NOEV= DIRS=tx RXN=20000
+while getopts t:r:q:s:TNd:x: c; do
 	case $c in
 	t) D=$OPTARG ;; r) R=$OPTARG ;; q) Q=$OPTARG ;; s) SIZES=$OPTARG ;;
-	T) T=-T ;; N) NOEV=-N ;;
-	*) echo "usage: $0 [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES] [-T] [-N]" >&2; exit 2 ;;
+	T) T=-T ;; N) NOEV=-N ;; d) DIRS=$OPTARG ;; x) RXN=$OPTARG ;;
+	*) echo "usage: $0 [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES] [-T] [-N] [-d tx|rx|\"tx rx\"] [-x FRAMES]" >&2
+	   exit 2 ;;
 	esac
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/bench/lib.sh"
 # shellcheck disable=SC2086 # NOEV is one option or none
 [ -n "$QLAT_VM" ] || bench_vm "$T" "$REPO/tests/bench/zc-bench.sh" \
-	-t "$D" -r "$R" -q "$Q" -s "$SIZES" $NOEV
+	-t "$D" -r "$R" -q "$Q" -s "$SIZES" -d "$DIRS" -x "$RXN" $NOEV
 EV=--event-idx
 [ -n "$NOEV" ] && EV=
 CLOCK=$(bench_clock)
@@ -101,37 +113,82 @@ pps_col() { # VALUES...: median pps +-half range in %
 }
 
 ratio_col() { # VALUES...: median ratio [lowest-highest]
-	stats "$@" | awk '{ printf "%5.2f [%.2f-%.2f]", $1, $2, $3 }'
+	stats "$@" | awk '{ printf "%6.3f [%.3f-%.3f]", $1, $2, $3 }'
 }
 
 echo "# clock: $CLOCK"
-printf '# %s s per run, %s rounds, depth %s; pps: median +-half range; ratios: median of the per-round ratios [lowest-highest round]\n' \
-	"$D" "$R" "$Q"
-printf '%-6s %14s %14s %14s %18s %18s\n' size zc stock-zc stock-copy zc/stock-zc zc/stock-copy
-for size in $SIZES; do
-	l_zc= l_sz= l_sc= r_sz= r_sc=
-	i=0
-	while [ $i -lt "$R" ]; do
-		case $((i % 3)) in
-		0) order="zc stock-zc stock-copy" ;;
-		1) order="stock-zc stock-copy zc" ;;
-		2) order="stock-copy zc stock-zc" ;;
-		esac
-		for c in $order; do
-			v=$(run $c $size)
-			case $c in
-			zc) zc=$v ;; stock-zc) sz=$v ;; stock-copy) sc=$v ;;
+bench_tx() {
+	printf '# %s s per run, %s rounds, depth %s; pps: median +-half range; ratios: median of the per-round ratios [lowest-highest round]\n' \
+		"$D" "$R" "$Q"
+	printf '%-6s %14s %14s %14s %18s %18s\n' size zc stock-zc stock-copy zc/stock-zc zc/stock-copy
+	for size in $SIZES; do
+		l_zc= l_sz= l_sc= r_sz= r_sc=
+		i=0
+		while [ $i -lt "$R" ]; do
+			case $((i % 3)) in
+			0) order="zc stock-zc stock-copy" ;;
+			1) order="stock-zc stock-copy zc" ;;
+			2) order="stock-copy zc stock-zc" ;;
 			esac
+			for c in $order; do
+				v=$(run $c $size)
+				case $c in
+				zc) zc=$v ;; stock-zc) sz=$v ;; stock-copy) sc=$v ;;
+				esac
+			done
+			l_zc="$l_zc $zc" l_sz="$l_sz $sz" l_sc="$l_sc $sc"
+			r_sz="$r_sz $(awk -v a="$zc" -v b="$sz" 'BEGIN { printf "%.4f", a / b }')"
+			r_sc="$r_sc $(awk -v a="$zc" -v b="$sc" 'BEGIN { printf "%.4f", a / b }')"
+			echo "# $size B round $((i + 1)): zc $zc stock-zc $sz stock-copy $sc"
+			i=$((i + 1))
 		done
-		l_zc="$l_zc $zc" l_sz="$l_sz $sz" l_sc="$l_sc $sc"
-		r_sz="$r_sz $(awk -v a="$zc" -v b="$sz" 'BEGIN { printf "%.4f", a / b }')"
-		r_sc="$r_sc $(awk -v a="$zc" -v b="$sc" 'BEGIN { printf "%.4f", a / b }')"
-		echo "# $size B round $((i + 1)): zc $zc stock-zc $sz stock-copy $sc"
-		i=$((i + 1))
+		printf '%-6s %14s %14s %14s %18s %18s\n' $size "$(pps_col $l_zc)" \
+			"$(pps_col $l_sz)" "$(pps_col $l_sc)" "$(ratio_col $r_sz)" \
+			"$(ratio_col $r_sc)"
 	done
-	printf '%-6s %14s %14s %14s %18s %18s\n' $size "$(pps_col $l_zc)" \
-		"$(pps_col $l_sz)" "$(pps_col $l_sc)" "$(ratio_col $r_sz)" \
-		"$(ratio_col $r_sc)"
+}
+
+# rx_run CFG SIZE: rx_pps of one run (and a note if a frame failed its check)
+rx_run() {
+	case $1 in
+	zc) dev=/dev/vhost-zc-net ;;
+	stock) rmmod vhost_net 2>/dev/null; modprobe vhost_net; dev=/dev/vhost-net ;;
+	esac
+	if ! "$DRV" -D $dev -s "$2" -n 0 -x "$RXN" -q "$Q" $EV >"$TMP"; then
+		echo "# RX $1 $2 B: the check failed: $(tr '\n' ' ' <"$TMP")" >&2
+	fi
+	sed -n 's/^rx_pps //p' "$TMP"
+}
+
+bench_rx() {
+	printf '# RX: %s frames per run, %s rounds, depth %s; pps: median +-half range; ratio: median of the per-round ratios [lowest-highest round]\n' \
+		"$RXN" "$R" "$Q"
+	printf '%-6s %14s %14s %18s\n' size zc stock zc/stock
+	for size in $SIZES; do
+		l_zc= l_st= r_st=
+		i=0
+		while [ $i -lt "$R" ]; do
+			if [ $((i % 2)) = 0 ]; then
+				zc=$(rx_run zc $size) st=$(rx_run stock $size)
+			else
+				st=$(rx_run stock $size) zc=$(rx_run zc $size)
+			fi
+			l_zc="$l_zc $zc" l_st="$l_st $st"
+			r_st="$r_st $(awk -v a="$zc" -v b="$st" 'BEGIN { printf "%.4f", a / b }')"
+			echo "# RX $size B round $((i + 1)): zc $zc stock $st"
+			i=$((i + 1))
+		done
+		printf '%-6s %14s %14s %18s\n' $size "$(pps_col $l_zc)" "$(pps_col $l_st)" \
+			"$(ratio_col $r_st)"
+	done
+}
+
+for dir in $DIRS; do
+	case $dir in
+	tx) bench_tx ;;
+	rx) bench_rx ;;
+	*) echo "zc-bench.sh: -d: tx or rx, not '$dir'" >&2; exit 2 ;;
+	esac
 done
 rm -f "$TMP"
 rmmod vhost_net 2>/dev/null

@@ -2,17 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # A killed owner never hangs on zero-copy sends the network holds (issue
 # 16): the tap is bridged to a dummy whose plug qdisc holds every frame, the
-# driver has 200 zero-copy sends in flight and blocks in close(), in
+# driver has 128 zero-copy sends in flight and blocks in close(), in
 # VHOST_NET_SET_BACKEND -1 (QEMU's device stop) or in VHOST_RESET_OWNER.
 # SIGKILL must end it at once (the wait is killable). A released device
-# whose sends are still held stays (devices 1, in_flight 200, its debugfs
+# whose sends are still held stays (devices 1, in_flight 128, its debugfs
 # dir) until the plug opens; then its last completion frees it: every
 # record released, nothing in flight, the module unloads, the kernel log is
 # clean. A plain close() still blocks until the release (31-zc-inflight).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zc_lib.sh"
 
-N=200
+N=128	# the in-flight bound: min(max_inflight 128, ring 512 / 4)
 TAP=vzk0
 
 zc_load
@@ -39,7 +39,7 @@ for what in close detach reset; do
 	reset) extra=--reset ;;
 	esac
 	echo 0 >"$ZS"
-	zc_held_start k$what -i $TAP -s 1000 -n $N -q 256 -R 256 --no-verify -H 300 $extra
+	zc_held_start k$what -i $TAP -s 1000 -n $N -q 256 -R 512 --no-verify -H 300 $extra
 	zc_snap h
 	kill -0 $ZC_PID 2>/dev/null
 	ok $? "$what: blocks while $N zero-copy sends are held"
