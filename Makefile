@@ -49,12 +49,14 @@ TOOL_LIBS := $(LDFLAGS) $(STATIC) -lbpf -lelf -lz -ljson-c -lm
 # Debian packages for building and for the VM. libc6-dev etc come with
 # build-essential; kernel headers/image/source are handled by kernel-cache.sh
 # (downloaded and unpacked, never installed); flex and bison build the debug
-# kernel (debug-kernel.sh).
+# kernel (debug-kernel.sh). linux-base: 6.12's linux-headers postinst runs
+# its linux-run-hooks when tests/vm/70-deb.sh installs them in the VM,
+# whose root is this system's.
 DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
 	zlib1g-dev libjson-c-dev qemu-system-x86 busybox-static \
 	xz-utils zstd binutils jq bc bpftrace linux-perf iproute2 \
 	libclang-rt-dev libpng-dev chromium groff-base prometheus perl \
-	flex bison debhelper dh-dkms dkms lintian help2man
+	flex bison debhelper dh-dkms dkms lintian help2man linux-base
 
 # Target kernels by name. $(O)/kernels/NAME holds NAME's kernel dir in the
 # cache, resolved by tools/build/kernel-cache.sh on every make (one
@@ -219,7 +221,7 @@ tools: $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv
 
 # --- host unit tests ------------------------------------------------------
 
-$(O)/tests/test_hist: tests/unit/test_hist.c tools/hist.c $(wildcard tests/unit/*.h tools/*.h)
+$(O)/tests/test_hist: tests/unit/test_hist.c tools/hist.c bpf/qlat_hist.bpf.h $(wildcard tests/unit/*.h tools/*.h include/qlat/*.h)
 	$(msg) CC $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -Itests/unit -o $@ tests/unit/test_hist.c tools/hist.c -ljson-c -lm
@@ -255,9 +257,9 @@ $(O)/tests/png_colors: tests/unit/png_colors.c
 	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< -lpng
 
 # the empty baseline BPF programs of tests/bench/qlat-overhead.sh
-$(O)/bpfempty: tests/bench/bpfempty.c $(O)/empty.skel.h
+$(O)/bpfempty: tests/bench/bpfempty.c $(O)/empty.skel.h $(O)/libqlat.a
 	$(msg) LINK $@
-	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOL_LIBS)
+	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< $(O)/libqlat.a $(TOOL_LIBS)
 
 # run in the guest by tests/vm/: the fallback record layouts vs tracefs
 $(O)/tests/tp_layout: tests/vm/tp_layout.c $(wildcard bpf/*_tp.h)
@@ -332,7 +334,7 @@ deb: $(O)/vmlinux.h $(DEB_SERIES_KERNELS:%=$(O)/kernels/%)
 	$(Q)QLAT_VERSION=$(QLAT_VERSION) O=$(O) tools/deb/stage.sh $(DEB_SERIES_KERNELS)
 
 # the packages installed in the VM: DKMS builds the modules in the guest
-# (tests/vm/70-deb.sh; ~25 min per kernel under TCG, hence not in check)
+# (tests/vm/70-deb.sh; 45-55 min per kernel under TCG, hence not in check)
 deb-check: deps
 	$(Q)$(MAKE) --no-print-directory all deb
 	$(Q)./vmtest.sh -k "$$(cat $(O)/kernels/$(KERNEL))" -m 1G -t 5400 -e QLAT_DEB_VM=1 \

@@ -3,7 +3,8 @@
  * empty: the baseline of tests/bench/qlat-overhead.sh and zc-overhead.sh.
  * One program per cmdq:* and vhost_zc:* tracepoint, each returning 0 at
  * once, in the three flavours qlat attaches with (tp_btf, raw_tp,
- * tracepoint). Attached the way qlat
+ * tracepoint), and one per stock vhost_net function `qlat zc --stock`
+ * probes (fentry). Attached the way qlat
  * attaches, it costs what the kernel's BPF dispatch costs and nothing
  * more, so "qlat - empty" is what qlat's own work adds per event.
  */
@@ -24,5 +25,19 @@ EMPTY(vhost_zc, vhost_zc_submit)
 EMPTY(vhost_zc, vhost_zc_complete)
 EMPTY(vhost_zc, vhost_zc_kiocb_dequeue)
 EMPTY(vhost_zc, vhost_zc_signal)
+
+/*
+ * stock: fentry on the five functions `qlat zc --stock` probes on stock
+ * vhost_net (bpf/zcstock.bpf.c), the floor of any tracer of them; of the
+ * completion callback's two names the loader keeps the one that exists.
+ */
+#define EMPTY_FENTRY(fn) SEC("fentry/" #fn) int stock_##fn##_fentry(void *ctx) { return 0; }
+
+EMPTY_FENTRY(tun_sendmsg)
+EMPTY_FENTRY(vhost_zerocopy_callback)
+EMPTY_FENTRY(vhost_zerocopy_complete)
+EMPTY_FENTRY(vhost_add_used_and_signal_n)
+EMPTY_FENTRY(vhost_add_used_and_signal)
+EMPTY_FENTRY(vhost_net_vq_reset)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

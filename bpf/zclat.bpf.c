@@ -2,11 +2,13 @@
 /*
  * zclat: vhost-zc-net zero-copy TX latency, from the vhost_zc:* tracepoints.
  *
- * The tracepoints carry the timestamps the latencies need: kiocb_dequeue
- * carries submit, complete and dequeue times, and signal the submit time
- * of every TX buffer it publishes. So every event is per-CPU array updates
- * only: no in-flight or batch map, nothing that grows with the number of
- * devices, vqs or buffers in flight, and no clock read of our own.
+ * vhost_zc_signal carries, for every TX buffer it publishes, the submit,
+ * completion and dequeue times and the outcome that its kiocb_dequeue
+ * event carried. So by default one program runs per signal (per batch of
+ * up to 64 buffers), not one per buffer: it counts and bins each buffer
+ * of the batch in a loop, with per-CPU array updates only: no in-flight
+ * or batch map, nothing that grows with the number of devices, vqs or
+ * buffers in flight, and no clock read of our own.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -67,108 +69,143 @@ static __always_inline int on_complete(__u32 dev, __u32 vq)
 	return 0;
 }
 
-static __always_inline int on_dequeue(__u32 dev, __u32 vq, __u32 head, __u32 len,
-				      __u32 zerocopy, __u32 success, __u64 submit_ns,
-				      __u64 complete_ns, __u64 dequeue_ns, __u32 failed)
-{
-	struct zclat_state *s = zc_state();
+/*
+ * The signal's four arrays, copied with one read each (a helper call per
+ * array and signal, not per buffer): per-CPU scratch, since 64 entries of
+ * them do not fit on the BPF stack. A program does not nest in itself on
+ * a CPU, so one element per CPU is enough.
+ */
+struct sig_scratch {
+	__u64 sub[ZCLAT_BATCH_MAX];
+	__u64 cpl[ZCLAT_BATCH_MAX];
+	__u64 deq[ZCLAT_BATCH_MAX];
+	__u32 used[ZCLAT_BATCH_MAX];
+};
 
-	if (!s || skip(s, dev, vq))
-		return 0;
-	count(s, ZCLAT_EV_DEQUEUE);
-	if (!counts_live && vq == ZCLAT_VQ_TX) {
-		count_submit(s, zerocopy);
-		count(s, ZCLAT_EV_COMPLETE);
-	}
-	if (zerocopy) {
-		count(s, ZCLAT_EV_USED_ZC);
-		/* a send that failed was not copied */
-		if (!success && !failed)
-			count(s, ZCLAT_EV_ZC_COPIED);
-		if (submit_ns) {
-			hist(s, ZCLAT_SUBMIT_COMPLETE, vq, complete_ns - submit_ns);
-			hist(s, ZCLAT_COMPLETE_DEQUEUE, vq, dequeue_ns - complete_ns);
-		}
-	}
-	if (qlat_evidence_on && submit_ns &&
-	    !qlat_emit(dequeue_ns, ZCLAT_REC_USED, vq, head, complete_ns - submit_ns,
-		       dequeue_ns - complete_ns,
-		       (zerocopy && (success || failed) ? 0 : QLAT_EVF_COPY) |
-		       (success ? 0 : QLAT_EVF_FAIL), dev))
-		count_shared(s, ZCLAT_EV_RB_DROP);
-	return 0;
-}
-
-/* submit times copied from the signal's array at a time (stack) */
-#define ZCLAT_SIG_CHUNK	16
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sig_scratch);
+} sigbuf SEC(".maps");
 
 struct signal_ctx {
-	struct qlat_hist *h;
-	const __u64 *submit_ns;
+	struct zclat_state *s;
+	struct sig_scratch *b;
 	__u64 signal_ns;
 	__u64 worst;
-	__u64 timed;
-	__u32 cnt;
+	__u32 dev;
+	__u32 vq;
+	/* counted in the loop, added to the state once */
+	__u32 timed;
+	__u32 zerocopy;
+	__u32 zc_copied;
+	__u32 rb_drops;
 };
 
 /*
- * Chunk i of the signal's submit times: copy, bin each. A bpf_loop()
- * callback, so that the verifier walks the inner loop once, not once per
- * chunk (it ran out of its budget on 6.12 with the evidence code in).
+ * Buffer i of the signal: count and bin it as its kiocb_dequeue event
+ * would have been (zero-copy sends: submit->complete, complete->dequeue)
+ * and time it from submit to this signal. A bpf_loop() callback (inlined
+ * by the verifier), walked once whatever the batch size.
  */
-static long signal_chunk(__u32 i, void *data)
+static long signal_one(__u32 i, void *data)
 {
 	struct signal_ctx *c = data;
-	__u64 chunk[ZCLAT_SIG_CHUNK], v, n, first = (__u64)i * ZCLAT_SIG_CHUNK;
-	__u32 j;
+	struct sig_scratch *b = c->b;
+	struct zclat_state *s = c->s;
+	__u32 k = i & (ZCLAT_BATCH_MAX - 1), u = b->used[k], flags;
+	__u64 sub = b->sub[k], cpl = b->cpl[k], deq = b->deq[k], v;
 
-	if (first >= c->cnt)
-		return 1;
-	n = qlat_clamp(c->cnt - first, ZCLAT_SIG_CHUNK);
-	if (bpf_probe_read_kernel(chunk, n * sizeof(chunk[0]), c->submit_ns + first))
-		return 1;
-	for (j = 0; j < ZCLAT_SIG_CHUNK && j < n; j++) {
-		if (!chunk[j])
-			continue;
-		v = c->signal_ns - chunk[j];
-		qlat_hist_add(c->h, v);
-		c->timed++;
-		if (v > c->worst && !(v >> 63))
-			c->worst = v;
+	if (u & VHOST_ZC_USED_ZEROCOPY) {
+		c->zerocopy++;
+		/* a send that failed was not copied */
+		if (!(u & (VHOST_ZC_USED_SUCCESS | VHOST_ZC_USED_FAILED)))
+			c->zc_copied++;
+		if (sub) {
+			qlat_hist_add(&s->hists[ZCLAT_SUBMIT_COMPLETE * ZCLAT_VQS + ZCLAT_VQ_TX],
+				      cpl - sub);
+			qlat_hist_add(&s->hists[ZCLAT_COMPLETE_DEQUEUE * ZCLAT_VQS + ZCLAT_VQ_TX],
+				      deq - cpl);
+		}
 	}
+	if (!sub)
+		return 0;
+	v = c->signal_ns - sub;
+	qlat_hist_add(&s->hists[ZCLAT_SUBMIT_SIGNAL * ZCLAT_VQS + ZCLAT_VQ_TX], v);
+	c->timed++;
+	if (v > c->worst && !(v >> 63))
+		c->worst = v;
+	if (!qlat_evidence_on)
+		return 0;
+	flags = ((u & VHOST_ZC_USED_ZEROCOPY) &&
+		 (u & (VHOST_ZC_USED_SUCCESS | VHOST_ZC_USED_FAILED)) ? 0 : QLAT_EVF_COPY) |
+		(u & VHOST_ZC_USED_SUCCESS ? 0 : QLAT_EVF_FAIL);
+	if (!qlat_emit(deq, ZCLAT_REC_USED, c->vq, u & VHOST_ZC_USED_HEAD, cpl - sub,
+		       deq - cpl, flags, c->dev))
+		c->rb_drops++;
 	return 0;
 }
 
 /*
- * submit_ns: the kernel address of the signal's array of nsub submit times
- * (TX: nsub == cnt; RX: nsub == 0). Each buffer is binned
- * from its own submit time; entries without one (submitted before tracing
- * began) are counted unmatched.
+ * A signal: cnt used entries published, packets of them the first of a
+ * packet (the kiocb_dequeue events); TX: nsub == cnt buffers described by
+ * the arrays (each an entry in used ring order). Buffers without a submit
+ * time (submitted before tracing began) are counted, not timed
+ * (unmatched).
  */
 static __always_inline int on_signal(__u32 dev, __u32 vq, __u32 cnt, __u32 used_idx,
-				     __u64 signal_ns, const __u64 *submit_ns, __u32 nsub)
+				     __u64 signal_ns, const __u64 *submit_ns, __u32 nsub,
+				     const __u64 *complete_ns, const __u64 *dequeue_ns,
+				     const __u32 *used, __u32 packets)
 {
-	struct signal_ctx c = { .submit_ns = submit_ns, .signal_ns = signal_ns, .cnt = cnt };
+	struct signal_ctx c = { .signal_ns = signal_ns, .dev = dev, .vq = vq };
 	struct zclat_state *s = zc_state();
-	__u32 flags = 0;
+	__u32 zero = 0, flags = 0;
+	struct sig_scratch *b;
+	__u64 n;
 
 	if (!s || skip(s, dev, vq))
 		return 0;
 	count(s, ZCLAT_EV_SIGNAL);
 	count_n(s, ZCLAT_EV_SIGNALED, cnt);
+	count_n(s, ZCLAT_EV_DEQUEUE, packets);
 	hist(s, ZCLAT_BATCH, vq, cnt);
 	if (vq != ZCLAT_VQ_TX)
 		return 0;
-	if (!submit_ns || nsub != cnt || cnt > ZCLAT_BATCH_MAX) {
+	if (!submit_ns || !complete_ns || !dequeue_ns || !used || nsub != cnt ||
+	    cnt > ZCLAT_BATCH_MAX) {
 		count_n(s, ZCLAT_EV_UNMATCHED, cnt);
 		return 0;
 	}
-	c.h = &s->hists[ZCLAT_SUBMIT_SIGNAL * ZCLAT_VQS + ZCLAT_VQ_TX];
-	bpf_loop((cnt + ZCLAT_SIG_CHUNK - 1) / ZCLAT_SIG_CHUNK, signal_chunk, &c, 0);
+	b = bpf_map_lookup_elem(&sigbuf, &zero);
+	if (!b)
+		return 0;
+	n = qlat_clamp(cnt, ZCLAT_BATCH_MAX);
+	if (bpf_probe_read_kernel(b->sub, n * sizeof(b->sub[0]), submit_ns) ||
+	    bpf_probe_read_kernel(b->cpl, n * sizeof(b->cpl[0]), complete_ns) ||
+	    bpf_probe_read_kernel(b->deq, n * sizeof(b->deq[0]), dequeue_ns) ||
+	    bpf_probe_read_kernel(b->used, n * sizeof(b->used[0]), used)) {
+		count_n(s, ZCLAT_EV_UNMATCHED, cnt);
+		return 0;
+	}
+	c.s = s;
+	c.b = b;
+	bpf_loop(n, signal_one, &c, 0);
+	if (!counts_live) {
+		count_n(s, ZCLAT_EV_SUBMIT, n);
+		count_n(s, ZCLAT_EV_SUBMIT_ZC, c.zerocopy);
+		count_n(s, ZCLAT_EV_SUBMIT_COPY, n - c.zerocopy);
+		count_n(s, ZCLAT_EV_COMPLETE, n);
+	}
+	count_n(s, ZCLAT_EV_USED_ZC, c.zerocopy);
+	count_n(s, ZCLAT_EV_ZC_COPIED, c.zc_copied);
 	if (cnt > c.timed)
 		count_n(s, ZCLAT_EV_UNMATCHED, cnt - c.timed);
 	if (!qlat_evidence_on)
 		return 0;
+	if (c.rb_drops)
+		qlat_count_shared(&s->counters[ZCLAT_EV_RB_DROP], c.rb_drops);
 	if (qlat_over(c.worst)) {
 		flags |= QLAT_EVF_OVER;
 		count(s, ZCLAT_EV_OVER);
@@ -187,16 +224,13 @@ QLAT_TP_BTF_RAW(vhost_zc_complete, complete,
 		u32 dev, u32 vq, u32 desc_head, bool success, bool copied,
 		u64 submit_ns, u64 complete_ns, bool failed)
 
-QLAT_TP_BTF_RAW(vhost_zc_kiocb_dequeue, dequeue,
-		on_dequeue(dev, vq, desc_head, len, zerocopy, success, submit_ns,
-			   complete_ns, dequeue_ns, failed),
-		u32 dev, u32 vq, u32 desc_head, u32 len, bool zerocopy, bool success,
-		u64 submit_ns, u64 complete_ns, u64 dequeue_ns, bool failed)
-
 QLAT_TP_BTF_RAW(vhost_zc_signal, signal,
-		on_signal(dev, vq, count, used_idx, signal_ns, submit_ns, nsubmit),
+		on_signal(dev, vq, count, used_idx, signal_ns, submit_ns, nsubmit,
+			  complete_ns, dequeue_ns, used, packets),
 		u32 dev, u32 vq, u32 count, u32 used_idx, u64 first_submit_ns,
-		u64 signal_ns, const u64 *submit_ns, u32 nsubmit)
+		u64 signal_ns, const u64 *submit_ns, u32 nsubmit,
+		const u64 *complete_ns, const u64 *dequeue_ns, const u32 *used,
+		u32 packets)
 
 SEC("tracepoint/vhost_zc/vhost_zc_submit")
 int submit_tp(struct tp_vhost_zc_submit *ctx)
@@ -210,22 +244,16 @@ int complete_tp(struct tp_vhost_zc_complete *ctx)
 	return on_complete(ctx->dev, ctx->vq);
 }
 
-SEC("tracepoint/vhost_zc/vhost_zc_kiocb_dequeue")
-int dequeue_tp(struct tp_vhost_zc_kiocb_dequeue *ctx)
-{
-	return on_dequeue(ctx->dev, ctx->vq, ctx->head, ctx->len, ctx->zerocopy,
-			  ctx->success, ctx->submit_ns, ctx->complete_ns, ctx->dequeue_ns,
-			  ctx->failed);
-}
+/* __data_loc: length in bytes << 16 | offset in the record */
+#define TP_ARRAY(ctx, loc)	((void *)(ctx) + ((loc) & 0xffff))
 
 SEC("tracepoint/vhost_zc/vhost_zc_signal")
 int signal_tp(struct tp_vhost_zc_signal *ctx)
 {
-	/* __data_loc: length in bytes << 16 | offset in the record */
-	const __u64 *submit_ns = (const __u64 *)((void *)ctx + (ctx->submit_ns & 0xffff));
-
 	return on_signal(ctx->dev, ctx->vq, ctx->count, ctx->used_idx, ctx->signal_ns,
-			 submit_ns, (ctx->submit_ns >> 16) / sizeof(__u64));
+			 TP_ARRAY(ctx, ctx->submit_ns), (ctx->submit_ns >> 16) / sizeof(__u64),
+			 TP_ARRAY(ctx, ctx->complete_ns), TP_ARRAY(ctx, ctx->dequeue_ns),
+			 TP_ARRAY(ctx, ctx->used), ctx->packets);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

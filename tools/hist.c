@@ -57,13 +57,15 @@ void qlat_hist_merge(struct qlat_hist *dst, const struct qlat_hist *src)
 }
 
 /*
- * A CPU's copy read while its program runs can be caught between the
- * bucket's increment and the count's (qlat_hist_add() in BPF). The buckets
- * are the truth: count is their sum, so every snapshot has count == sum of
- * buckets (OpenMetrics' +Inf bucket == _count); sum and min/max may lack
- * the value being added at that instant (never in a final read, taken
- * after detaching); where the buckets say a value lies outside min/max,
- * they are widened to that bucket's bound.
+ * Per-CPU copies, in BPF's form (include/qlat/hist.h: no count, ~min), into
+ * one histogram. A CPU's copy read while its program runs can be caught
+ * between the bucket's increment and the min, max and sum updates
+ * (qlat_hist_add() in BPF). The buckets are the truth: count is their sum,
+ * so every snapshot has count == sum of buckets (OpenMetrics' +Inf bucket
+ * == _count); sum and min/max may lack the value being added at that
+ * instant (never in a final read, taken after detaching); where the
+ * buckets say a value lies outside min/max, they are widened to that
+ * bucket's bound.
  */
 void qlat_hist_merge_percpu(struct qlat_hist *dst, const struct qlat_hist *percpu, int ncpus)
 {
@@ -82,14 +84,16 @@ void qlat_hist_merge_percpu(struct qlat_hist *dst, const struct qlat_hist *percp
 				hi = i;
 			}
 		}
-		if (n && n != h.count) {
-			/* the value half added is in bucket lo or hi */
-			if (!h.count || h.min > qlat_slot_hi(lo))
+		h.count = n;
+		if (n) {
+			/* ~min, 0 if the first value's min is not in yet */
+			h.min = h.min ? ~h.min : qlat_slot_lo(lo);
+			/* a value half added is in bucket lo or hi */
+			if (h.min > qlat_slot_hi(lo))
 				h.min = qlat_slot_lo(lo);
-			if (!h.count || h.max < qlat_slot_lo(hi))
+			if (h.max < qlat_slot_lo(hi))
 				h.max = qlat_slot_hi(hi);
 		}
-		h.count = n;
 		qlat_hist_merge(dst, &h);
 	}
 }

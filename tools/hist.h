@@ -24,7 +24,7 @@ void qlat_hist_init(struct qlat_hist *h);
 void qlat_hist_add(struct qlat_hist *h, __u64 v);
 /* dst += src, including min/max; an empty src changes nothing */
 void qlat_hist_merge(struct qlat_hist *dst, const struct qlat_hist *src);
-/* Sum the per-CPU copies of one map value */
+/* Sum the per-CPU copies of one map value (BPF's form: include/qlat/hist.h) */
 void qlat_hist_merge_percpu(struct qlat_hist *dst, const struct qlat_hist *percpu, int ncpus);
 
 /*

@@ -2,10 +2,14 @@
 /*
  * bpfempty: loads bpf/empty.bpf.c, the empty baseline programs on the
  * tracepoints of one system (cmdq: the five cmdq:* ones; vhost_zc: the four
- * vhost_zc:* ones), in one attach flavour, and holds them attached until
- * SIGINT/SIGTERM. For tests/bench/qlat-overhead.sh and zc-overhead.sh.
+ * vhost_zc:* ones) or on one tracepoint of them (e.g. vhost_zc_signal, the
+ * one `qlat zc` attaches by default), in one attach flavour, or (fentry
+ * stock) on the stock vhost_net functions `qlat zc --stock` probes, and
+ * holds them attached until SIGINT/SIGTERM. For tests/bench/qlat-overhead.sh
+ * and zc-overhead.sh.
  *
- *   bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE] [cmdq|vhost_zc]
+ *   bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE] [cmdq|vhost_zc|TRACEPOINT]
+ *   bpfempty fentry [READY-FILE] stock
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +19,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "empty.skel.h"
+#include "trace_helpers.h"
 
 static volatile sig_atomic_t stop;
 
@@ -47,11 +52,14 @@ int main(int argc, char **argv)
 		suffix = "_raw";
 	else if (!strcmp(mode, "tracepoint"))
 		suffix = "_tp";
+	else if (!strcmp(mode, "fentry"))
+		suffix = "_fentry";
 	else {
-		fprintf(stderr, "usage: bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE] [cmdq|vhost_zc]\n");
+		fprintf(stderr, "usage: bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE] [cmdq|vhost_zc|TRACEPOINT]\n"
+			"       bpfempty fentry [READY-FILE] stock\n");
 		return 1;
 	}
-	if (strcmp(sys, "cmdq") && strcmp(sys, "vhost_zc")) {
+	if (strncmp(sys, "cmdq", 4) && strncmp(sys, "vhost_zc", 8) && strcmp(sys, "stock")) {
 		fprintf(stderr, "bpfempty: unknown tracepoint system '%s'\n", sys);
 		return 1;
 	}
@@ -70,6 +78,23 @@ int main(int argc, char **argv)
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, has_suffix(bpf_program__name(prog), suffix) &&
 					  !strncmp(bpf_program__name(prog), sys, strlen(sys)));
+	if (!strcmp(sys, "stock")) {
+		/* vhost_net's completion: _complete since 6.8, _callback before */
+		static const char *const cb[] = { "vhost_zerocopy_complete" };
+		__u64 addr;
+
+		qlat_ksyms("vhost_net", cb, &addr, 1);
+		bpf_program__set_autoload(addr ? skel->progs.stock_vhost_zerocopy_callback_fentry :
+					  skel->progs.stock_vhost_zerocopy_complete_fentry, false);
+	}
+	nlinks = 0;
+	bpf_object__for_each_program(prog, skel->obj)
+		nlinks += bpf_program__autoload(prog);
+	if (!nlinks) {
+		fprintf(stderr, "bpfempty: no tracepoint '%s'\n", sys);
+		goto out;
+	}
+	nlinks = 0;
 	if (empty_bpf__load(skel)) {
 		fprintf(stderr, "bpfempty: load: %s\n", strerror(errno));
 		goto out;

@@ -3,8 +3,10 @@
 # Benchmark (not a test): what `qlat zc` costs on the traced device. In one
 # VM run, for each frame size and device, rounds of vhostdrv TX throughput
 # (no reader) without qlat, with empty BPF programs on the same
-# tracepoints (build/bpfempty: the kernel's dispatch and the device's
-# clock reads, the floor of any tracer; vhost-zc-net only) and with `qlat
+# tracepoints qlat zc attaches (build/bpfempty: the kernel's dispatch and
+# the device's clock reads, the floor of any tracer of them; -e EVENTS:
+# other tracepoints, e.g. vhost_zc for all four; stock vhost_net: empty
+# fentry programs on the five functions --stock probes) and with `qlat
 # zc` attached (tp_btf; --stock on stock vhost_net with
 # experimental_zcopytx=1), back to back; the ratios are taken within a
 # round and the median of the rounds is reported. Then
@@ -13,22 +15,23 @@
 # stay off while throughput is measured) gives the BPF run time per event
 # of each program; under icount that is instructions per run.
 #
-#   tests/bench/zc-overhead.sh [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-T]
+#   tests/bench/zc-overhead.sh [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-e EVENTS] [-T]
 #
 # DEVICES: "zc" (/dev/vhost-zc-net, `qlat zc`), "stock" (/dev/vhost-net,
 # `qlat zc --stock`); default both. Clock: tests/bench/lib.sh (icount by
 # default, -T plain TCG).
-N=20000 R=3 SIZES="1500 65000" DEVS="zc stock" T=
-while getopts n:r:s:d:T c; do
+N=20000 R=3 SIZES="1500 65000" DEVS="zc stock" T= EV=vhost_zc_signal
+while getopts n:r:s:d:e:T c; do
 	case $c in
 	n) N=$OPTARG ;; r) R=$OPTARG ;; s) SIZES=$OPTARG ;; d) DEVS=$OPTARG ;; T) T=-T ;;
-	*) echo "usage: $0 [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-T]" >&2; exit 2 ;;
+	e) EV=$OPTARG ;;
+	*) echo "usage: $0 [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-e EVENTS] [-T]" >&2; exit 2 ;;
 	esac
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/bench/lib.sh"
 [ -n "$QLAT_VM" ] || bench_vm "$T" "$REPO/tests/bench/zc-overhead.sh" \
-	-n "$N" -r "$R" -s "$SIZES" -d "$DEVS"
+	-n "$N" -r "$R" -s "$SIZES" -d "$DEVS" -e "$EV"
 B=$REPO/build
 for m in tun tap vhost; do modprobe $m; done
 modprobe vhost_net experimental_zcopytx=1 || exit 1
@@ -59,10 +62,15 @@ qlat_on() {
 }
 qlat_off() { kill -INT $QP; wait $QP; }
 
-# empty_on / qlat_off: the empty programs on the vhost_zc tracepoints
+# empty_on DEV / qlat_off: the empty programs on what qlat zc attaches to:
+# the vhost_zc tracepoints ($EV), or for stock the fentry probes of --stock
 empty_on() {
 	rm -f "$TMP/ready"
-	"$B/bpfempty" tp_btf "$TMP/ready" vhost_zc &
+	if [ "$1" = stock ]; then
+		"$B/bpfempty" fentry "$TMP/ready" stock &
+	else
+		"$B/bpfempty" tp_btf "$TMP/ready" "$EV" &
+	fi
 	QP=$!
 	while [ ! -e "$TMP/ready" ]; do
 		kill -0 $QP 2>/dev/null || { echo "bpfempty failed to start" >&2; exit 1; }
@@ -79,6 +87,7 @@ stats() {
 
 echo "# clock: $(bench_clock)"
 echo "# $N frames per run, $R rounds; ratio: median of the per-round with/without [lowest-highest]"
+echo "# empty: empty tp_btf programs on $EV (zc); empty fentry programs on the functions --stock probes (stock)"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'; }
 rcol() { stats "$@" | awk '{ printf "%.3f [%.3f-%.3f]", $1, $2, $3 }'; }
 printf '%-6s %-6s %9s %9s %9s %22s %22s\n' dev size without empty with \
@@ -89,13 +98,10 @@ for dev in $DEVS; do
 		i=0
 		while [ $i -lt "$R" ]; do
 			b=$(pps $dev $size)
-			e=-
-			if [ $dev = zc ]; then
-				empty_on
-				e=$(pps $dev $size)
-				qlat_off
-				le="$le $e" lre="$lre $(ratio $e $b)"
-			fi
+			empty_on $dev
+			e=$(pps $dev $size)
+			qlat_off
+			le="$le $e" lre="$lre $(ratio $e $b)"
 			qlat_on $dev
 			w=$(pps $dev $size)
 			qlat_off
@@ -103,8 +109,7 @@ for dev in $DEVS; do
 			echo "# $dev $size B round $((i + 1)): without $b empty $e with $w"
 			i=$((i + 1))
 		done
-		ecol=- ercol=-
-		[ -n "$le" ] && ecol=$(stats $le | cut -d' ' -f1) ercol=$(rcol $lre)
+		ecol=$(stats $le | cut -d' ' -f1) ercol=$(rcol $lre)
 		printf '%-6s %-6s %9.0f %9s %9.0f %22s %22s\n' $dev $size \
 			"$(stats $lb | cut -d' ' -f1)" "$ecol" "$(stats $lw | cut -d' ' -f1)" \
 			"$ercol" "$(rcol $lr)"
@@ -115,21 +120,19 @@ echo "# BPF run time per event (kernel.bpf_stats_enabled=1, one run each; ns = i
 sysctl -q kernel.bpf_stats_enabled=1
 for dev in $DEVS; do
 	for size in $SIZES; do
-		if [ $dev = zc ]; then
-			empty_on
-			pps $dev $size >/dev/null
-			bpftool prog show -j >"$TMP/progs.json"
-			qlat_off
-			jq -r --arg s "$size" '[.[] | select(.name | test("^vhost_zc")) |
-				select(.run_cnt > 0)] | "empty \($s) B: \(map(.run_time_ns) | add) ns in \(map(.run_cnt) | add) runs, \(((map(.run_time_ns) | add) / (map(.run_cnt) | add)) | floor) ns/run (the statistics\u0027 own clock reads)"' \
-				"$TMP/progs.json"
-		fi
+		empty_on $dev
+		pps $dev $size >/dev/null
+		bpftool prog show -j >"$TMP/progs.json"
+		qlat_off
+		jq -r --arg d "$dev" --arg s "$size" '[.[] | select(.name | test("^(vhost_zc|stock_)")) |
+			select(.run_cnt > 0)] | "\($d) empty \($s) B: \(map(.run_time_ns) | add) ns in \(map(.run_cnt) | add) runs, \(((map(.run_time_ns) | add) / (map(.run_cnt) | add)) | floor) ns/run (the statistics\u0027 own clock reads)"' \
+			"$TMP/progs.json"
 		qlat_on $dev
 		pps $dev $size >/dev/null
 		bpftool prog show -j >"$TMP/progs.json"
 		qlat_off
 		jq -r --arg d "$dev" --arg s "$size" '.[] | select(.name | test("_(btf|fentry)$")) |
-			select(.name | test("^vhost_zc_") | not) |
+			select(.name | test("^(vhost_zc_|stock_)") | not) |
 			select(.run_cnt > 0) |
 			"\($d) \($s) B \(.name): \(.run_cnt) runs, \(.run_time_ns / .run_cnt | floor) ns/run"' \
 			"$TMP/progs.json"

@@ -1,8 +1,23 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Host unit tests of tools/hist.c: bucket edges, quantiles, merging, output. */
+/*
+ * Host unit tests of tools/hist.c: bucket edges, quantiles, merging, output;
+ * and of the BPF programs' histogram code (bpf/qlat_hist.bpf.h, compiled
+ * here as C under other names): its slots equal the tool's, and per-CPU
+ * copies it fills merge into the histogram the tool would have made.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/types.h>
+#define qlat_slot bpf_slot
+#define qlat_slot8 bpf_slot8
+#define qlat_hist_add bpf_hist_add
+#define qlat_count_shared bpf_count_shared
+#include "../../bpf/qlat_hist.bpf.h"
+#undef qlat_slot
+#undef qlat_slot8
+#undef qlat_hist_add
+#undef qlat_count_shared
 #include "tap.h"
 #include "hist.h"
 
@@ -53,6 +68,42 @@ static void test_edges(void)
 		tap_ok(h.overflow == 2 && h.count == 1 && h.slots[3] == 1,
 		       "values >= 2^63 go to overflow, not into a bucket");
 	}
+}
+
+/* BPF's branch-free slot equals the tool's clz one at every edge, and at random */
+static void test_bpf_slot(void)
+{
+	__u64 vals[] = { 7, 0, 1ULL << 62, (1ULL << 63) - 1, 1ULL << 63, ~0ULL, 12345, 0 };
+	struct qlat_hist h, u, all;
+	unsigned int k, bad = 0, n = 0;
+	__u64 v;
+	int i;
+
+	for (k = 0; k < 63; k++) {
+		__u64 e[] = { 1ULL << k, (1ULL << k) - 1, (1ULL << k) + 1, (2ULL << k) - 1 };
+
+		for (i = 0; i < 4; i++, n++)
+			bad += bpf_slot(e[i]) != qlat_slot(e[i]);
+	}
+	for (i = 0; i < 1000000; i++, n++) {
+		v = rng() >> (1 + rng() % 63);	/* < 2^63, every magnitude */
+		bad += bpf_slot(v) != qlat_slot(v);
+	}
+	tap_eq_u64(bad, 0, "BPF slot == tool slot for %u values (0, 2^k - 1, 2^k, 2^k + 1, random)", n);
+
+	/* one CPU, every kind of value: the per-CPU form merges to the tool's */
+	memset(&h, 0, sizeof(h));
+	qlat_hist_init(&u);
+	for (i = 0; i < (int)(sizeof(vals) / sizeof(vals[0])); i++) {
+		bpf_hist_add(&h, vals[i]);
+		qlat_hist_add(&u, vals[i]);
+	}
+	tap_eq_u64(h.count, 0, "BPF per-CPU form: count not kept");
+	tap_eq_u64(h.min, ~0ULL, "BPF per-CPU form: min kept as ~min (min 0: ~0)");
+	qlat_hist_init(&all);
+	qlat_hist_merge_percpu(&all, &h, 1);
+	tap_ok(!memcmp(&all, &u, sizeof(all)),
+	       "merged: count 6, min 0, max 2^63 - 1, 2 overflows, as the tool's own");
 }
 
 static void test_quantiles(void)
@@ -130,7 +181,7 @@ static void test_merge(void)
 		for (i = 0; i < 1000 * c; i++) {	/* CPU 0 stays empty */
 			__u64 v = rng() % (1ULL << (10 + 5 * c));
 
-			qlat_hist_add(&cpu[c], v);
+			bpf_hist_add(&cpu[c], v);
 			qlat_hist_add(&ref, v);
 		}
 	}
@@ -151,7 +202,7 @@ static void test_merge_torn(void)
 	qlat_hist_init(&cpu[0]);
 	qlat_hist_init(&cpu[1]);
 	for (i = 0; i < 100; i++)
-		qlat_hist_add(&cpu[0], 1000 + i);
+		bpf_hist_add(&cpu[0], 1000 + i);
 	cpu[0].slots[qlat_slot(5000)]++;	/* the 101st value, half added */
 	cpu[1].slots[qlat_slot(300)]++;		/* a first value, half added */
 	qlat_hist_init(&all);
@@ -323,6 +374,7 @@ static void test_print(void)
 int main(void)
 {
 	test_edges();
+	test_bpf_slot();
 	test_quantiles();
 	test_merge();
 	test_merge_torn();
