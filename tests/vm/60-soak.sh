@@ -32,6 +32,18 @@ echo 3 >"$FR/pipes" && echo 0 >"$FR/frames" && echo 8 >"$FR/writes" &&
 ok $? "frame client: 3 pipes, no frame limit, a 20 ms stall every 7th frame of pipe 0"
 echo 2000 >"$GS/poll_timeout_us" && echo 20000 >"$GS/inst_limit"
 ok $? "gce_sim: poll_timeout_us 2000, inst_limit 20000 (for the fuzz)"
+# every reference taken on and dropped from cmdq_dev, with its stack, for
+# the rmmod under load below (docs/kernels.md, "Open"): printed if that
+# rmmod is not refused
+MT=$TRACEFS/events/module
+if [ -d "$MT/module_put" ]; then
+	echo >"$TRACEFS/trace"
+	for e in module_get module_put; do
+		echo 'name == "cmdq_dev"' >"$MT/$e/filter" &&
+			echo 'stacktrace if name == "cmdq_dev"' >"$MT/$e/trigger" &&
+			echo 1 >"$MT/$e/enable"
+	done
+fi
 
 qlat_start "$OUT/soak-cmdq.json" cmdq --json --attach=tp_btf
 ok $? "qlat cmdq attached (tp_btf)"
@@ -45,8 +57,12 @@ zc_snap z0
 echo 1 >"$GS/enable" && echo 1 >"$FR/enable"
 ok $? "timing generator and frame client started"
 
-# the loads, in the background, each for $D s
-"$C" -t 0 load --duration-ms $((D * 1000)) --depth 16 --ops 32 >"$OUT/soak-load.out" 2>&1 &
+# the loads, in the background, each for $D s (at least):
+# the loader and vhostdrv run until stopped (below, after $D s): they
+# must still hold their devices when rmmod is tried under load, however
+# long that takes here (it took over 30 s on a busy host)
+LOAD_T0=$(date +%s)
+"$C" -t 0 load --depth 16 --ops 32 >"$OUT/soak-load.out" 2>&1 &
 LOAD=$!
 (
 	s=1
@@ -57,7 +73,7 @@ LOAD=$!
 	done
 ) &
 FUZZ=$!
-"$DRV" -t "$D" -s 1500 -q 128 --swap 250 -E -x 200 >"$OUT/zc-soak.out" 2>"$OUT/zc-soak.err" &
+"$DRV" -t inf -s 1500 -q 128 --swap 250 -E -x 200 >"$OUT/zc-soak.out" 2>"$OUT/zc-soak.err" &
 ZCD=$!
 
 # unloading under load, once every module is in use: the loader has
@@ -78,6 +94,7 @@ until thr0_bound || [ $_i -ge 600 ]; do
 done
 thr0_bound
 ok $? "the /dev/cmdq load generator bound GCE thread 0 (after 2 + $((_i / 10)) s)"
+diag "rmmod under load from $(cut -d' ' -f1 /proc/uptime) s (uptime)"
 for m in cmdq_helper gce_sim cmdq_frame cmdq_dev vhost_zc; do
 	# the reference count and the time rmmod takes: docs/kernels.md, "Open"
 	ref=$(cat /sys/module/$m/refcnt 2>/dev/null)
@@ -86,11 +103,26 @@ for m in cmdq_helper gce_sim cmdq_frame cmdq_dev vhost_zc; do
 	st=$?
 	diag "rmmod $m: refcnt $ref before, $(($(date +%s) - t0)) s"
 	grep -q 'Resource temporarily unavailable' "$OUT/soak-rmmod.err" && [ -d /sys/module/$m ]
-	ok $? "rmmod $m under load: refused (exit $st: $(cat "$OUT/soak-rmmod.err")), still loaded"
+	refused=$?
+	ok $refused "rmmod $m under load: refused (exit $st: $(cat "$OUT/soak-rmmod.err")), still loaded"
+	if [ $refused -ne 0 ] && [ $m = cmdq_dev ]; then
+		diag "the loader's (pid $LOAD) files, and every reference taken on cmdq_dev and dropped:"
+		{ ls -l /proc/$LOAD/fd; grep -v '^#' "$TRACEFS/trace" | tail -n 300; } 2>&1 | sed 's/^/#   /'
+	fi
 done
 
+diag "rmmod under load until $(cut -d' ' -f1 /proc/uptime) s (uptime)"
+kill -0 $LOAD $ZCD
+ok $? "the loader and vhostdrv were still running after the rmmod checks"
+for e in module_get module_put; do
+	[ -d "$MT/$e" ] && echo 0 >"$MT/$e/enable" && echo '!stacktrace if name == "cmdq_dev"' >"$MT/$e/trigger" &&
+		echo 0 >"$MT/$e/filter"
+done
+_left=$((LOAD_T0 + D - $(date +%s)))
+[ $_left -gt 0 ] && sleep $_left
+kill -TERM $LOAD $ZCD
 wait $LOAD
-ok $? "/dev/cmdq load ran $D s: $(echo $(cat "$OUT/soak-load.out"))"
+ok $? "/dev/cmdq load ran $D s, stopped by SIGTERM: $(echo $(cat "$OUT/soak-load.out"))"
 wait $FUZZ
 [ ! -s "$OUT/soak-fuzz.err" ]
 ok $? "fuzz loop: nothing unexpected in $(grep -c fuzz_total "$OUT/soak-fuzz.out") runs"
