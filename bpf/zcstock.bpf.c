@@ -15,10 +15,17 @@
  *   vhost_net_vq_reset()           release/reset: its in-flight entries
  *                                  that were never signalled go
  *
- * vhost_net keeps its ubuf_info in an array parallel to vq->heads[], so an
- * entry signalled from &vq->heads[i] is nvq->ubuf_info + i: the in-flight
- * map is keyed by the ubuf_info address. It is bounded (--max-inflight);
- * a send that finds it full is counted (ZCLAT_EV_MAP_FULL) and not timed.
+ * vhost_net keeps its ubuf_info in an array parallel to vq->heads[]: the
+ * send in ring slot i (ubuf->desc == i) uses nvq->ubuf_info + i, and the
+ * entry signalled from &vq->heads[i] is that send. So the sends in flight
+ * need no hash keyed per buffer (an insert and a delete per frame): each
+ * device traced has one element of the devs map, keyed by its ubuf_info
+ * array, holding one record per slot (struct zclat_stock_dev), and an
+ * event costs one lookup of its device plus an index. The element is made
+ * at the device's first zero-copy send and goes when vhost_net frees the
+ * array (vhost_net_vq_reset). The map is bounded (--max-devices); a send
+ * of a device that finds it full is counted (ZCLAT_EV_MAP_FULL) and not
+ * timed.
  * The vhost_net internals are read with CO-RE against its module BTF; the
  * ubuf_info layouts of 6.1 and 6.12 are told apart with field existence
  * checks, and the loader keeps the one complete program whose function
@@ -32,12 +39,12 @@
 #include "qlat_evidence.bpf.h"
 
 #define TUN_MSG_UBUF	1
-#define UIO_MAXIOV	1024	/* vhost_net's ring of in-flight zero-copy sends */
 #define VQ_TX		ZCLAT_VQ_TX
 
 /* Set by the loader from /proc/kallsyms (vhost_net's static functions) */
 const volatile __u64 stock_callback = 0;	/* vhost_zerocopy_callback/_complete */
 const volatile __u64 stock_tx_kick = 0;		/* handle_tx_kick */
+const volatile __u64 stock_ubuf_ops = 0;	/* vhost_ubuf_ops (6.8+), if in kallsyms */
 
 /* Module types, relocated against vhost.ko / vhost_net.ko / tun.ko BTF */
 struct vring_used_elem___q {
@@ -79,60 +86,200 @@ struct tun_msg_ctl___q {
 	void *ptr;
 };
 
-/* key: ubuf_info address; max_entries set by the loader (--max-inflight) */
+/*
+ * The devices' elements: an open-addressed table (linear probing) indexed
+ * by a hash of the device's ubuf_info array, whose address each element
+ * holds (0: free). An array, not a hash map: its lookup is inlined, and a
+ * device is almost always found at its first index. max_entries: a power
+ * of 2 >= --max-devices (dev_mask + 1).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct zclat_stock_dev);
+} devs SEC(".maps");
+
+const volatile __u32 dev_mask = 63;
+
+/*
+ * Who claimed a free element (index -> ubuf_info array): the insert is
+ * atomic, so two devices' first sends on two CPUs cannot take the same
+ * one. Used only when a device is first seen and when it goes.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct zclat_inflight);
-} inflight SEC(".maps");
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} dev_owner SEC(".maps");
+
+static __always_inline __u32 dev_hash(__u64 base)
+{
+	return (base * 0x9e3779b97f4a7c15ULL) >> 40;	/* Fibonacci hashing */
+}
+
+struct dev_scan {
+	__u64 base;
+	__u32 h;
+	__u32 found;	/* index + 1 of base's element, or 0 */
+	__u32 free;	/* index + 1 of the first free element, or 0 */
+};
+
+static long dev_scan_one(__u32 i, void *data)
+{
+	struct dev_scan *c = data;
+	__u32 idx = (c->h + i) & dev_mask;
+	struct zclat_stock_dev *d = bpf_map_lookup_elem(&devs, &idx);
+	__u64 b;
+
+	if (!d)
+		return 1;
+	b = d->base;
+	if (b == c->base) {
+		c->found = idx + 1;
+		return 1;
+	}
+	if (!b && !c->free)
+		c->free = idx + 1;
+	return 0;
+}
+
+/*
+ * The element of the device whose ubuf_info array is at base, or NULL.
+ * With make (its submits: one vhost worker), a free one is claimed for it;
+ * *full is set when none is free.
+ */
+static __always_inline struct zclat_stock_dev *dev_find(__u64 base, bool make, bool *full)
+{
+	struct dev_scan c = { .base = base, .h = dev_hash(base) };
+	struct zclat_stock_dev *d;
+	__u32 idx = c.h & dev_mask;
+	int try;
+
+	d = bpf_map_lookup_elem(&devs, &idx);
+	if (!d || d->base == base)
+		return d;
+	for (try = 0; try < 2; try++) {
+		c.found = c.free = 0;
+		bpf_loop(dev_mask + 1, dev_scan_one, &c, 0);
+		if (c.found) {
+			idx = c.found - 1;
+			return bpf_map_lookup_elem(&devs, &idx);
+		}
+		if (!make)
+			return NULL;
+		if (!c.free) {
+			*full = true;
+			return NULL;
+		}
+		idx = c.free - 1;
+		/* lost to another device's first send: look again */
+		if (bpf_map_update_elem(&dev_owner, &idx, &base, BPF_NOEXIST))
+			continue;
+		d = bpf_map_lookup_elem(&devs, &idx);
+		if (d) {
+			d->idx = idx;
+			d->base = base;
+		}
+		return d;
+	}
+	*full = true;
+	return NULL;
+}
 
 static __always_inline void hist_tx(struct zclat_state *s, __u32 metric, __u64 v)
 {
 	hist(s, metric, VQ_TX, v);
 }
 
-/* the function a zero-copy send's ubuf_info completes with */
-static __always_inline __u64 ubuf_complete_fn(struct ubuf_info *ubuf)
-{
-	struct ubuf_info___ops *u = (void *)ubuf;
+/*
+ * The start of a ubuf_info_msgzc, read with one bpf_probe_read_kernel():
+ * its completion (callback, or ops since 6.8) and its desc
+ */
+#define UBUF_HDR_WORDS	4
 
-	if (bpf_core_field_exists(u->ops))
-		return (__u64)BPF_CORE_READ(u, ops, complete);
-	return (__u64)BPF_CORE_READ((struct ubuf_info___cb *)ubuf, callback);
+/* byte offsets of a field in a ubuf_info_msgzc (CO-RE) */
+#define UBUF_OFF_FN()							\
+	(bpf_core_field_offset(struct ubuf_info_msgzc, ubuf) +		\
+	 (bpf_core_field_exists(((struct ubuf_info___ops *)0)->ops) ?	\
+	  bpf_core_field_offset(struct ubuf_info___ops, ops) :		\
+	  bpf_core_field_offset(struct ubuf_info___cb, callback)))
+#define UBUF_OFF_DESC()	bpf_core_field_offset(struct ubuf_info_msgzc, desc)
+
+/*
+ * Is ubuf (an address) vhost_net's? Then *desc is its ring slot. It is if
+ * it completes with vhost_net's function: its callback, or (6.8+) its ops
+ * are vhost_ubuf_ops (whose ->complete is that function).
+ */
+static __always_inline bool stock_ubuf(__u64 ubuf, __u64 *desc)
+{
+	__u64 z = ubuf - bpf_core_field_offset(struct ubuf_info_msgzc, ubuf);
+	__u64 hdr[UBUF_HDR_WORDS], fn;
+	__u32 off_fn = UBUF_OFF_FN(), off_desc = UBUF_OFF_DESC();
+
+	if (off_fn > sizeof(hdr) - 8 || off_desc > sizeof(hdr) - 8 ||
+	    bpf_probe_read_kernel(hdr, sizeof(hdr), (void *)z))
+		return false;
+	fn = hdr[off_fn / 8];
+	*desc = hdr[off_desc / 8];
+	if (bpf_core_field_exists(((struct ubuf_info___ops *)0)->ops)) {
+		if (stock_ubuf_ops)
+			return fn == stock_ubuf_ops;
+		/* vhost_ubuf_ops not in kallsyms (no CONFIG_KALLSYMS_ALL) */
+		return (__u64)BPF_CORE_READ((struct ubuf_info_ops___q *)fn, complete) ==
+		       stock_callback;
+	}
+	return fn == stock_callback;
+}
+
+/* the address of the ubuf_info array whose entry desc is at ubuf */
+static __always_inline __u64 ubuf_base(__u64 ubuf, __u64 desc)
+{
+	return ubuf - bpf_core_field_offset(struct ubuf_info_msgzc, ubuf) -
+	       desc * bpf_core_type_size(struct ubuf_info_msgzc);
 }
 
 SEC("fentry/tun_sendmsg")
 int BPF_PROG(submit_fentry, struct socket *sock, struct msghdr *m, size_t total_len)
 {
-	struct zclat_inflight v = { .submit_ns = bpf_ktime_get_ns() };
+	__u64 now = bpf_ktime_get_ns();
+	struct zclat_stock_dev *dev;
+	struct zclat_inflight *v;
 	struct zclat_state *s;
 	struct tun_msg_ctl___q ctl;
-	struct ubuf_info *ubuf;
-	__u64 key;
+	__u64 base, slot;
+	bool full = false;
 	void *p;
 
-	p = BPF_CORE_READ(m, msg_control);
-	if (!p || BPF_CORE_READ(m, msg_controllen) != sizeof(ctl) ||
-	    bpf_probe_read_kernel(&ctl, sizeof(ctl), p) || ctl.type != TUN_MSG_UBUF)
-		return 0;
-	ubuf = ctl.ptr;
-	if (ubuf_complete_fn(ubuf) != stock_callback)
+	p = m->msg_control;
+	if (!p || m->msg_controllen != sizeof(ctl) ||
+	    bpf_probe_read_kernel(&ctl, sizeof(ctl), p) || ctl.type != TUN_MSG_UBUF ||
+	    !stock_ubuf((__u64)ctl.ptr, &slot))
 		return 0;	/* not vhost_net's (vhost-zc-net uses tun too) */
 	s = zc_state();
 	if (!s)
 		return 0;
 	count(s, ZCLAT_EV_SUBMIT);
 	count(s, ZCLAT_EV_SUBMIT_ZC);
-	key = (__u64)ubuf;
-	if (bpf_map_update_elem(&inflight, &key, &v, BPF_ANY))
-		count(s, ZCLAT_EV_MAP_FULL);
+	if (slot >= ZCLAT_STOCK_SLOTS)
+		return 0;	/* not a vhost_net ring slot: unmatched at signal */
+	base = ubuf_base((__u64)ctl.ptr, slot);
+	dev = dev_find(base, true, &full);
+	if (!dev) {
+		if (full)
+			count(s, ZCLAT_EV_MAP_FULL);
+		return 0;
+	}
+	v = &dev->slot[slot];
+	v->complete_ns = 0;
+	v->submit_ns = now;
 	return 0;
 }
 
 static __always_inline bool stock_tx_vq(struct vhost_virtqueue___q *vq)
 {
-	return (__u64)BPF_CORE_READ(vq, handle_kick) == stock_tx_kick;
+	return (__u64)vq->handle_kick == stock_tx_kick;
 }
 
 SEC("fentry/vhost_add_used_and_signal")
@@ -151,31 +298,41 @@ int BPF_PROG(copy_fentry, void *dev, struct vhost_virtqueue___q *vq, unsigned in
 	return 0;
 }
 
-static __always_inline int complete(struct ubuf_info *ubuf, bool success)
+static __always_inline int complete(__u64 *ctx, struct ubuf_info *ubuf, bool success)
 {
-	__u64 now = bpf_ktime_get_ns(), key = (__u64)ubuf;
+	__u64 now = bpf_ktime_get_ns(), slot, lat, u = 0;
 	struct zclat_state *s = zc_state();
+	struct zclat_stock_dev *dev;
 	struct zclat_inflight *v;
 
 	if (!s)
 		return 0;
 	/* vhost_net acts on the last reference only (clones share the ubuf) */
-	if (BPF_CORE_READ(ubuf, refcnt.refs.counter) != 1) {
+	if (ubuf->refcnt.refs.counter != 1) {
 		count(s, ZCLAT_EV_PARTIAL);
 		return 0;
 	}
 	count(s, ZCLAT_EV_COMPLETE);
 	if (!success)
 		count(s, ZCLAT_EV_ZC_COPIED);
-	v = bpf_map_lookup_elem(&inflight, &key);
-	if (!v)
+	/* the address as a number (arithmetic on a typed pointer is refused) */
+	bpf_get_func_arg(ctx, 1, &u);
+	slot = BPF_CORE_READ((struct ubuf_info_msgzc *)(u -
+			     bpf_core_field_offset(struct ubuf_info_msgzc, ubuf)), desc);
+	if (slot >= ZCLAT_STOCK_SLOTS)
+		return 0;
+	dev = dev_find(ubuf_base(u, slot), false, NULL);
+	if (!dev)
 		return 0;	/* counted at submit (map full) or sent before we attached */
+	v = &dev->slot[slot];
+	if (!v->submit_ns)
+		return 0;
 	v->complete_ns = now;
-	hist_tx(s, ZCLAT_SUBMIT_COMPLETE, now - v->submit_ns);
+	lat = now - v->submit_ns;
+	hist_tx(s, ZCLAT_SUBMIT_COMPLETE, lat);
 	if (qlat_evidence_on &&
-	    !qlat_emit(now, ZCLAT_REC_USED, VQ_TX,
-		       BPF_CORE_READ(container_of(ubuf, struct ubuf_info_msgzc, ubuf), desc),
-		       now - v->submit_ns, 0, success ? 0 : QLAT_EVF_COPY | QLAT_EVF_FAIL, -1))
+	    !qlat_emit(now, ZCLAT_REC_USED, VQ_TX, slot, lat, 0,
+		       success ? 0 : QLAT_EVF_COPY | QLAT_EVF_FAIL, -1))
 		count_shared(s, ZCLAT_EV_RB_DROP);
 	return 0;
 }
@@ -184,18 +341,18 @@ static __always_inline int complete(struct ubuf_info *ubuf, bool success)
 SEC("fentry/vhost_zerocopy_callback")
 int BPF_PROG(complete_fentry, struct sk_buff *skb, struct ubuf_info *ubuf, bool success)
 {
-	return complete(ubuf, success);
+	return complete(ctx, ubuf, success);
 }
 
 SEC("fentry/vhost_zerocopy_complete")
 int BPF_PROG(complete_ops_fentry, struct sk_buff *skb, struct ubuf_info *ubuf, bool success)
 {
-	return complete(ubuf, success);
+	return complete(ctx, ubuf, success);
 }
 
 struct signal_ctx {
 	struct zclat_state *s;
-	__u64 ubufs;	/* nvq->ubuf_info */
+	struct zclat_stock_dev *dev;
 	__u64 now;
 	__u64 worst;
 	__u32 first;	/* ring slot of heads[0] */
@@ -206,11 +363,10 @@ static long signal_one(__u32 i, void *data)
 {
 	struct signal_ctx *c = data;
 	struct zclat_inflight *v;
-	__u64 key, lat;
+	__u64 lat;
 
-	key = c->ubufs + ((c->first + i) % UIO_MAXIOV) * bpf_core_type_size(struct ubuf_info_msgzc);
-	v = bpf_map_lookup_elem(&inflight, &key);
-	if (!v)
+	v = &c->dev->slot[(c->first + i) & (ZCLAT_STOCK_SLOTS - 1)];
+	if (!v->submit_ns)
 		return 0;
 	c->matched++;
 	if (v->complete_ns)
@@ -219,7 +375,7 @@ static long signal_one(__u32 i, void *data)
 	hist_tx(c->s, ZCLAT_SUBMIT_SIGNAL, lat);
 	if (lat > c->worst && !(lat >> 63))
 		c->worst = lat;
-	bpf_map_delete_elem(&inflight, &key);
+	v->submit_ns = 0;
 	return 0;
 }
 
@@ -229,20 +385,20 @@ int BPF_PROG(signal_fentry, void *dev, struct vhost_virtqueue___q *vq,
 {
 	struct signal_ctx c = { .now = bpf_ktime_get_ns() };
 	struct vhost_net_virtqueue___q *nvq;
-	__u64 base, h;
+	__u64 h = 0, ubufs;
 	__u32 flags = 0;
 
 	if (!stock_tx_vq(vq))
 		return 0;
-	nvq = (void *)vq - bpf_core_field_offset(struct vhost_net_virtqueue___q, vq);
-	c.ubufs = (__u64)BPF_CORE_READ(nvq, ubuf_info);
-	if (!c.ubufs)
+	/* nvq->ubuf_info, beyond the vhost_virtqueue the verifier knows vq as */
+	bpf_get_func_arg(ctx, 1, &h);
+	nvq = (void *)(h - bpf_core_field_offset(struct vhost_net_virtqueue___q, vq));
+	ubufs = (__u64)BPF_CORE_READ(nvq, ubuf_info);
+	if (!ubufs)
 		return 0;	/* zero-copy off: handle_tx_copy's batches */
-	base = (__u64)BPF_CORE_READ(vq, heads);
-	/* as a number: the verifier refuses arithmetic on the typed pointer */
-	bpf_probe_read_kernel(&h, sizeof(h), &ctx[2]);
-	c.first = (h - base) / sizeof(*heads);
-	if (cnt > UIO_MAXIOV || c.first >= UIO_MAXIOV)
+	/* pointer - pointer: a number (root) */
+	c.first = ((__u64)heads - (__u64)vq->heads) / sizeof(*heads);
+	if (cnt > ZCLAT_STOCK_SLOTS || c.first >= ZCLAT_STOCK_SLOTS)
 		return 0;
 	c.s = zc_state();
 	if (!c.s)
@@ -250,7 +406,9 @@ int BPF_PROG(signal_fentry, void *dev, struct vhost_virtqueue___q *vq,
 	count(c.s, ZCLAT_EV_SIGNAL);
 	count_n(c.s, ZCLAT_EV_SIGNALED, cnt);
 	hist_tx(c.s, ZCLAT_BATCH, cnt);
-	bpf_loop(cnt, signal_one, &c, 0);
+	c.dev = dev_find(ubufs, false, NULL);
+	if (c.dev)
+		bpf_loop(cnt, signal_one, &c, 0);
 	count_n(c.s, ZCLAT_EV_DEQUEUE, cnt);
 	count_n(c.s, ZCLAT_EV_USED_ZC, cnt);
 	count_n(c.s, ZCLAT_EV_UNMATCHED, cnt - c.matched);
@@ -266,37 +424,44 @@ int BPF_PROG(signal_fentry, void *dev, struct vhost_virtqueue___q *vq,
 }
 
 struct purge_ctx {
-	__u64 lo, hi;
+	struct zclat_stock_dev *dev;
 	__u64 purged;
 };
 
-static long purge_one(struct bpf_map *map, __u64 *key, struct zclat_inflight *v, void *data)
+static long purge_one(__u32 i, void *data)
 {
-	struct purge_ctx *c = data;
+	struct zclat_inflight *v = &((struct purge_ctx *)data)->dev->slot[i & (ZCLAT_STOCK_SLOTS - 1)];
 
-	if (*key >= c->lo && *key < c->hi) {
-		bpf_map_delete_elem(map, key);
-		c->purged++;
-	}
+	if (v->submit_ns)
+		((struct purge_ctx *)data)->purged++;
+	v->submit_ns = 0;
+	v->complete_ns = 0;
 	return 0;
 }
 
 /*
  * Release and RESET_OWNER wait for the sends in flight, then free the
  * ubuf_info array here; what completed meanwhile is never signalled (the
- * guest is gone). Forget those entries, or they would fill the map.
+ * guest is gone). Count those as purged, and free the device's element.
  */
 SEC("fentry/vhost_net_vq_reset")
 int BPF_PROG(reset_fentry, struct vhost_net___q *n)
 {
 	struct purge_ctx c = {};
 	struct zclat_state *s;
+	__u32 idx;
+	__u64 base;
 
-	c.lo = (__u64)BPF_CORE_READ(n, vqs[VQ_TX].ubuf_info);
-	if (!c.lo)
+	base = (__u64)BPF_CORE_READ(n, vqs[VQ_TX].ubuf_info);
+	if (!base)
 		return 0;
-	c.hi = c.lo + UIO_MAXIOV * bpf_core_type_size(struct ubuf_info_msgzc);
-	bpf_for_each_map_elem(&inflight, purge_one, &c, 0);
+	c.dev = dev_find(base, false, NULL);
+	if (!c.dev)
+		return 0;
+	bpf_loop(ZCLAT_STOCK_SLOTS, purge_one, &c, 0);
+	idx = c.dev->idx;
+	c.dev->base = 0;
+	bpf_map_delete_elem(&dev_owner, &idx);
 	s = zc_state();
 	if (s)
 		count_n(s, ZCLAT_EV_PURGED, c.purged);

@@ -27,12 +27,12 @@ static struct zclat_env {
 	long dev;
 	bool stock;
 	bool in_flight;
-	long max_inflight;
+	long max_devices;
 } env = {
 	.common = QLAT_ENV_INIT,
 	.vq = -1,
 	.dev = -1,
-	.max_inflight = -1,
+	.max_devices = -1,
 };
 
 static const char *const metric_names[ZCLAT_NR_METRICS] = {
@@ -121,6 +121,7 @@ static const char argp_doc[] =
 enum {
 	OPT_STOCK = 0x200,
 	OPT_VQ,
+	OPT_MAX_DEVICES,
 	OPT_MAX_INFLIGHT,
 	OPT_DEV,
 	OPT_IN_FLIGHT,
@@ -138,9 +139,10 @@ static const struct argp_option opts[] = {
 	  "Also attach vhost_zc_submit and _complete, so that submits and completions are "
 	  "counted as they happen (default: when the buffer is used; costs two more events "
 	  "per packet)", 0 },
-	{ "max-inflight", OPT_MAX_INFLIGHT, "N", 0,
-	  "With --stock: bound of the in-flight map, in buffers (default 4096); "
-	  "a full map is counted (map_full)", 0 },
+	{ "max-devices", OPT_MAX_DEVICES, "N", 0,
+	  "With --stock: vhost_net devices whose zero-copy sends can be timed at once "
+	  "(default 64, 16 KiB each); the sends of one more are counted (map_full)", 0 },
+	{ "max-inflight", OPT_MAX_INFLIGHT, "N", OPTION_HIDDEN, NULL, 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
@@ -177,18 +179,22 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_IN_FLIGHT:
 		env.in_flight = true;
 		break;
+	case OPT_MAX_DEVICES:
+		if (qlat_parse_uint(arg, 65536, &v) || !v)
+			argp_error(state, "invalid device bound '%s' (1-65536)", arg);
+		env.max_devices = v;
+		break;
 	case OPT_MAX_INFLIGHT:
-		if (qlat_parse_uint(arg, 1 << 20, &v) || !v)
-			argp_error(state, "invalid in-flight bound '%s' (1-1048576)", arg);
-		env.max_inflight = v;
+		argp_error(state, "--max-inflight is gone: --stock times every send of a device "
+			   "in one 16 KiB element; bound the devices with --max-devices");
 		break;
 	case ARGP_KEY_END:
 		if (env.stock && env.common.attach != QLAT_ATTACH_AUTO)
 			argp_error(state, "--stock attaches with fentry only; drop --attach");
 		if (env.stock && env.dev >= 0)
 			argp_error(state, "--dev selects vhost-zc-net devices, not stock ones");
-		if (!env.stock && env.max_inflight > 0)
-			argp_error(state, "--max-inflight bounds --stock's in-flight map; "
+		if (!env.stock && env.max_devices > 0)
+			argp_error(state, "--max-devices bounds --stock's device map; "
 				   "vhost-zc-net's events need no map");
 		break;
 	default:
@@ -262,7 +268,7 @@ static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 		(unsigned long long)cnt[ZCLAT_EV_ZC_COPIED]);
 	qlat_tty_drops(f, prog_events, NR_PROG_EVENTS, drop, drops_counted(run));
 	if (cnt[ZCLAT_EV_MAP_FULL] || cnt[ZCLAT_EV_UNMATCHED])
-		fprintf(f, "not timed: %llu (in-flight map full, see --stock --max-inflight), %llu "
+		fprintf(f, "not timed: %llu (device map full, see --stock --max-devices), %llu "
 			"(submitted before tracing began)\n",
 			(unsigned long long)cnt[ZCLAT_EV_MAP_FULL],
 			(unsigned long long)cnt[ZCLAT_EV_UNMATCHED]);
@@ -481,14 +487,25 @@ static int open_zc(struct zclat_run *run, enum qlat_attach mode)
 	return 0;
 }
 
+/* --stock's device table: the power of 2 at or above n */
+static __u32 stock_table_size(long n)
+{
+	__u32 size = 1;
+
+	while (size < n)
+		size <<= 1;
+	return size;
+}
+
 /* stock vhost_net: its static functions' addresses come from kallsyms */
 static int open_stock(struct zclat_run *run)
 {
 	static const char *const syms[] = {
 		"vhost_zerocopy_complete", "vhost_zerocopy_callback", "handle_tx_kick",
+		"vhost_ubuf_ops",
 	};
 	struct zcstock_bpf *skel;
-	__u64 addr[3];
+	__u64 addr[4];
 	__u64 cb, kick;
 	bool ops;
 	int err;
@@ -506,7 +523,8 @@ static int open_stock(struct zclat_run *run)
 		return -ENOENT;
 	}
 	/* vhost_zerocopy_complete() since 6.8 (ubuf_info->ops), _callback() before */
-	qlat_ksyms("vhost_net", syms, addr, 3);
+	/* vhost_ubuf_ops (6.8+, data: CONFIG_KALLSYMS_ALL) spares a read per send */
+	qlat_ksyms("vhost_net", syms, addr, 4);
 	ops = addr[0];
 	cb = ops ? addr[0] : addr[1];
 	kick = addr[2];
@@ -522,11 +540,16 @@ static int open_stock(struct zclat_run *run)
 				  skel->progs.complete_ops_fentry, false);
 	skel->rodata->stock_callback = cb;
 	skel->rodata->stock_tx_kick = kick;
+	skel->rodata->stock_ubuf_ops = ops ? addr[3] : 0;
 	skel->rodata->qlat_evidence_on = evidence_on();
 	skel->rodata->qlat_threshold_ns = env.common.threshold_ns;
 	err = qlat_evidence_size(skel->maps.qlat_events, evidence_on());
-	if (!err && env.max_inflight > 0)
-		err = bpf_map__set_max_entries(skel->maps.inflight, env.max_inflight);
+	/* the device table: a power of 2, at least --max-devices */
+	skel->rodata->dev_mask = stock_table_size(env.max_devices > 0 ? env.max_devices : 64) - 1;
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.devs, skel->rodata->dev_mask + 1);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.dev_owner, skel->rodata->dev_mask + 1);
 	if (!err)
 		err = zcstock_bpf__load(skel);
 	if (!err)

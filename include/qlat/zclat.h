@@ -32,7 +32,7 @@ enum zclat_counter {
 	ZCLAT_EV_FILTERED,	/* events dropped by --vq/--dev */
 	ZCLAT_EV_BADKEY,	/* vq out of range: counted, not binned */
 	ZCLAT_EV_UNMATCHED,	/* signalled entries with no submit time (attached late) */
-	ZCLAT_EV_MAP_FULL,	/* --stock: in-flight map full, the buffer is not timed */
+	ZCLAT_EV_MAP_FULL,	/* --stock: device table full (--max-devices), the buffer is not timed */
 	ZCLAT_EV_PARTIAL,	/* --stock: callback of a cloned skb, not the last */
 	ZCLAT_EV_PURGED,	/* --stock: timed sends never signalled (device released) */
 	ZCLAT_EV_OVER,		/* submit->signal over --threshold */
@@ -49,10 +49,22 @@ struct zclat_state {
 /* vhost_zc_signal reports at most this many submit times (VZC_BATCH) */
 #define ZCLAT_BATCH_MAX	64
 
-/* --stock: a zero-copy send in flight, keyed by its ubuf_info */
+/* --stock: a zero-copy send in flight (submit_ns 0: none timed) */
 struct zclat_inflight {
 	__u64 submit_ns;
 	__u64 complete_ns;	/* 0 until the callback ran */
+};
+
+/*
+ * --stock: one stock vhost_net device's zero-copy sends in flight, indexed
+ * as its ubuf_info array (ubuf->desc, the ring slot: UIO_MAXIOV of them),
+ * 16 KiB; one map element per device traced (--max-devices)
+ */
+#define ZCLAT_STOCK_SLOTS	1024
+struct zclat_stock_dev {
+	__u64 base;		/* the device's ubuf_info array; 0: free */
+	__u64 idx;		/* this element's index */
+	struct zclat_inflight slot[ZCLAT_STOCK_SLOTS];
 };
 
 /* Evidence record kinds (struct qlat_event.kind) */

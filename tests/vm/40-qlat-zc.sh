@@ -165,8 +165,8 @@ st=$?
 ok $? "--ready-file in a missing directory: exit 1 at once, with a message (got $st)"
 
 # bad options: exit 1 with a message
-for bad in "--vq 2" "--threshold 0" "--threshold -5" "--max-inflight 0" \
-	"--max-inflight 8" "--stock --attach=raw_tp" "--evidence x" "-c 2" \
+for bad in "--vq 2" "--threshold 0" "--threshold -5" "--max-devices 0" \
+	"--max-devices 8" "--stock --max-inflight 8" "--stock --attach=raw_tp" "--evidence x" "-c 2" \
 	"--threshold 5m" "1 2 3"; do
 	# shellcheck disable=SC2086
 	"$QLAT" zc $bad -d 1 >/dev/null 2>"$OUT/qlat-zc-bad.err"

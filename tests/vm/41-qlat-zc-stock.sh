@@ -3,8 +3,9 @@
 # qlat zc --stock: stock vhost_net (experimental_zcopytx=1) driven by
 # vhostdrv, traced through fentry. Every frame sent is one submit (zero-copy
 # or copied), every zero-copy send completes and is signalled exactly once
-# and timed. With a tiny in-flight map the sends that found it full are
-# counted, and total + map_full == zero-copy sends, exactly. vhost-zc-net
+# and timed. With a device map of one, the sends of a second device that
+# found it full are counted, and total + map_full == zero-copy sends,
+# exactly. vhost-zc-net
 # traffic at the same time is not mistaken for vhost_net's.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/zc_lib.sh"
@@ -48,44 +49,49 @@ else
 	ok 1 "--stock: qlat attached"
 fi
 
-# 2. tiny in-flight map: 8 entries. The tap is bridged to a dummy device
-# whose plug qdisc holds the frames, so that stock vhost_net keeps up to
-# its limit of zero-copy sends (64 with a 256-entry ring) in flight; the
-# plug is released before close() (which waits for them).
+# 2. a device map of one: device A (tap vzs0) is bridged to a dummy whose
+# plug qdisc holds its frames, so that stock vhost_net keeps up to its
+# limit of zero-copy sends (64 with a 256-entry ring) in flight and A
+# keeps the one element until it is released; meanwhile device B (tap
+# vzs1) sends 200 frames, whose zero-copy sends find the map full. The
+# plug is released before A's close() (which waits for them).
 zc_bridge vzs0 zsbr0 && zc_plug zsd0 zsbr0
 ok $? "tap vzs0 bridged to a plugged dummy"
 out=$OUT/qlat-zc-stock-tiny.json
-if qlat_start "$out" zc --stock --json --max-inflight 8; then
+if qlat_start "$out" zc --stock --json --max-devices 1; then
 	rm -f "$OUT/zs-ready"
 	"$DRV" -D /dev/vhost-net -i vzs0 -s 1000 -n 200 -q 256 -R 256 --no-verify \
 		-H 1000 --detach -Y "$OUT/zs-ready" >"$OUT/zc-tiny.out" 2>&1 &
 	pid=$!
 	i=0
 	while [ ! -e "$OUT/zs-ready" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	zc_run tb -D /dev/vhost-net -i vzs1 -s 1500 -n 200 -q 128 -N
+	assert_eq "$ZC_RC/$(v tb used)" 0/200 "map of one: device B sent 200 frames while A held the element"
 	sleep 1
 	tc qdisc change dev zsd0 root plug release_indefinite
 	wait $pid
-	ok $? "tiny map: vhostdrv sent 200 frames into the plug and closed"
+	ok $? "map of one: device A sent 200 frames into the plug and closed"
 	qlat_stop
 	zc_doc "$out"
-	diag "tiny map: zero-copy $e_submit_zerocopy copied $e_submit_copied map_full $e_map_full" \
-		"partial $e_partial signaled $e_signaled purged $e_purged"
+	diag "map of one: zero-copy $e_submit_zerocopy copied $e_submit_copied map_full $e_map_full" \
+		"partial $e_partial signaled $e_signaled unmatched $e_unmatched purged $e_purged"
 	[ "$e_map_full" -gt 0 ]
-	ok $? "tiny map: sends that found it full are counted ($e_map_full of $e_submit_zerocopy)"
+	ok $? "map of one: device B's zero-copy sends are counted as map_full ($e_map_full of $e_submit_zerocopy)"
 	assert_eq "$((h_submit_complete_1 + e_map_full))" "$e_submit_zerocopy" \
-		"tiny map: submit->complete total + map_full == zero-copy sends"
-	assert_eq "$e_complete" "$e_submit_zerocopy" "tiny map: every zero-copy send completed"
+		"map of one: submit->complete total + map_full == zero-copy sends"
+	assert_eq "$e_complete" "$e_submit_zerocopy" "map of one: every zero-copy send completed"
 	assert_eq "$((h_submit_signal_1 + e_unmatched))" "$e_signaled" \
-		"tiny map: submit->signal total + unmatched == signalled entries"
+		"map of one: submit->signal total + unmatched == signalled entries"
 	assert_eq "$((h_submit_signal_1 + e_purged))" "$h_submit_complete_1" \
-		"tiny map: every timed send signalled, or purged at release"
+		"map of one: every timed send signalled, or purged at release"
 else
-	ok 1 "tiny map: qlat attached"
+	ok 1 "map of one: qlat attached"
 fi
 ip link del zsbr0
 ip link del zsd0
 ip link del vzs0
-"$QLAT" zc --stock --max-inflight 8 -d 1 >"$OUT/qlat-zc-stock-tty.out" 2>&1
+ip link del vzs1 2>/dev/null
+"$QLAT" zc --stock --max-devices 1 -d 1 >"$OUT/qlat-zc-stock-tty.out" 2>&1
 grep -q '^copy fallback: ' "$OUT/qlat-zc-stock-tty.out"
 ok $? "--stock terminal output has the copy-fallback line"
 
