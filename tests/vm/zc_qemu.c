@@ -10,13 +10,15 @@
  *	open each existing tap TAP (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) as
  *	file descriptor FD and exec CMD (QEMU's -netdev tap,fd=FD)
  *   zc_qemu peer [-i IF] [-c CAPIF] [-p PORT] [-P PHASE] [-n N] [-w W]
- *		  [-t RTO_MS] [-T SEC] [-f FLOOD]
+ *		  [-t RTO_MS] [-T SEC] [-f FLOOD] [-g FILE]
  *	the outer side (test VM): sends N requests to the guest, at most W
  *	unanswered, resending those unanswered after RTO_MS; checks every
  *	reply; then ENDs the phase and prints the guest's figures. Meanwhile
  *	it captures every frame on the tap CAPIF (AF_PACKET) and checks the
  *	workload's frames there too. With -f it only asks the guest to send
- *	FLOOD raw frames to an unknown MAC (flooded by the bridge).
+ *	FLOOD raw frames to an unknown MAC (flooded by the bridge). With -g,
+ *	until FILE exists it sends one new request per 10 ms at most and
+ *	keeps the last W + 1 back: the phase lasts until the caller is done.
  *	Output: "name value" lines.
  *   zc_qemu guest [-i IF] [-p PORT]
  *	the nested guest's side: adds the static neighbour of the outer
@@ -352,9 +354,11 @@ static int cmd_peer(int argc, char **argv)
 	struct cap c = { 0 };
 	socklen_t sl;
 	char stats[4096] = "";
+	const char *gate = NULL;
+	uint64_t last_new = 0;
 	int fd, opt, done = 0, ok;
 
-	while ((opt = getopt(argc, argv, "i:c:p:P:n:w:t:T:f:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:c:p:P:n:w:t:T:f:g:")) != -1) {
 		switch (opt) {
 		case 'i': ifname = optarg; break;
 		case 'c': capif = optarg; break;
@@ -365,6 +369,7 @@ static int cmd_peer(int argc, char **argv)
 		case 't': rto = atoi(optarg); break;
 		case 'T': tmo = atoi(optarg); break;
 		case 'f': flood = atoi(optarg); break;
+		case 'g': gate = optarg; break;
 		default: return 2;
 		}
 	}
@@ -396,6 +401,17 @@ static int cmd_peer(int argc, char **argv)
 			break;
 		}
 		while (next < n && next - base < (uint32_t)w) {
+			/*
+			 * -g FILE: until FILE exists, one new request per 10 ms
+			 * and w + 1 of them kept back, so that traffic flows
+			 * and the phase cannot end while the script acts
+			 * (set_link) on a machine fast enough to finish first
+			 */
+			if (gate && access(gate, F_OK)) {
+				if (next + w + 1 >= n || now - last_new < 10)
+					break;
+			}
+			last_new = now;
 			l = zq_build(buf, ZQ_REQ, phase, next, req_len(next), NULL);
 			if (sendto(fd, buf, l, 0, (struct sockaddr *)&to,
 				   sizeof(to)) != (ssize_t)l)
