@@ -180,8 +180,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.in_flight = true;
 		break;
 	case OPT_MAX_DEVICES:
-		if (qlat_parse_uint(arg, 65536, &v) || !v)
-			argp_error(state, "invalid device bound '%s' (1-65536)", arg);
+		/* 4096 devices: a 64 MiB table */
+		if (qlat_parse_uint(arg, 4096, &v) || !v)
+			argp_error(state, "invalid device bound '%s' (1-4096)", arg);
 		env.max_devices = v;
 		break;
 	case OPT_MAX_INFLIGHT:
