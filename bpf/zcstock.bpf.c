@@ -207,6 +207,12 @@ static __always_inline void hist_tx(struct zclat_state *s, __u32 metric, __u64 v
 	  bpf_core_field_offset(struct ubuf_info___cb, callback)))
 #define UBUF_OFF_DESC()	bpf_core_field_offset(struct ubuf_info_msgzc, desc)
 
+/* the ubuf_info_msgzc holding the ubuf_info at ubuf (addresses) */
+static __always_inline __u64 msgzc_of(__u64 ubuf)
+{
+	return ubuf - bpf_core_field_offset(struct ubuf_info_msgzc, ubuf);
+}
+
 /*
  * Is ubuf (an address) vhost_net's? Then *desc is its ring slot. It is if
  * it completes with vhost_net's function: its callback, or (6.8+) its ops
@@ -214,7 +220,7 @@ static __always_inline void hist_tx(struct zclat_state *s, __u32 metric, __u64 v
  */
 static __always_inline bool stock_ubuf(__u64 ubuf, __u64 *desc)
 {
-	__u64 z = ubuf - bpf_core_field_offset(struct ubuf_info_msgzc, ubuf);
+	__u64 z = msgzc_of(ubuf);
 	__u64 hdr[UBUF_HDR_WORDS], fn;
 	__u32 off_fn = UBUF_OFF_FN(), off_desc = UBUF_OFF_DESC();
 
@@ -236,8 +242,7 @@ static __always_inline bool stock_ubuf(__u64 ubuf, __u64 *desc)
 /* the address of the ubuf_info array whose entry desc is at ubuf */
 static __always_inline __u64 ubuf_base(__u64 ubuf, __u64 desc)
 {
-	return ubuf - bpf_core_field_offset(struct ubuf_info_msgzc, ubuf) -
-	       desc * bpf_core_type_size(struct ubuf_info_msgzc);
+	return msgzc_of(ubuf) - desc * bpf_core_type_size(struct ubuf_info_msgzc);
 }
 
 SEC("fentry/tun_sendmsg")
@@ -317,8 +322,7 @@ static __always_inline int complete(__u64 *ctx, struct ubuf_info *ubuf, bool suc
 		count(s, ZCLAT_EV_ZC_COPIED);
 	/* the address as a number (arithmetic on a typed pointer is refused) */
 	bpf_get_func_arg(ctx, 1, &u);
-	slot = BPF_CORE_READ((struct ubuf_info_msgzc *)(u -
-			     bpf_core_field_offset(struct ubuf_info_msgzc, ubuf)), desc);
+	slot = BPF_CORE_READ((struct ubuf_info_msgzc *)msgzc_of(u), desc);
 	if (slot >= ZCLAT_STOCK_SLOTS)
 		return 0;
 	dev = dev_find(ubuf_base(u, slot), false, NULL);
@@ -430,10 +434,11 @@ struct purge_ctx {
 
 static long purge_one(__u32 i, void *data)
 {
-	struct zclat_inflight *v = &((struct purge_ctx *)data)->dev->slot[i & (ZCLAT_STOCK_SLOTS - 1)];
+	struct purge_ctx *c = data;
+	struct zclat_inflight *v = &c->dev->slot[i & (ZCLAT_STOCK_SLOTS - 1)];
 
 	if (v->submit_ns)
-		((struct purge_ctx *)data)->purged++;
+		c->purged++;
 	v->submit_ns = 0;
 	v->complete_ns = 0;
 	return 0;
