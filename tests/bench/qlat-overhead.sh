@@ -65,8 +65,9 @@
 # nothing else, the floor of any libbpf tool) until its ready file appears.
 # qlat cmdq and bpftrace are against the empty loader on the five cmdq:*
 # tracepoints, qlat zc against the one on vhost_zc_signal (the one event
-# it attaches by default) and qlat zc --stock (stock vhost_net: five fentry
-# programs) against the one on the four vhost_zc:* ones; each ratio is taken per round and
+# it attaches by default) and qlat zc --stock (stock vhost_net: fentry
+# programs) against empty fentry programs on the same vhost_net, vhost and
+# tun functions (bpfempty fentry stock); each ratio is taken per round and
 # the worst round is reported too (the goal of issue 15: <= 1.1 in every
 # round).
 # Start-up reads files (BTF, bpftrace's libraries over 9p, page cache warm)
@@ -169,7 +170,7 @@ attach() {
 	empty) "$B/bpfempty" tp_btf "$rf" & ;;
 	empty-tp) "$B/bpfempty" tracepoint "$rf" & ;;
 	empty-zc) "$B/bpfempty" tp_btf "$rf" vhost_zc_signal & ;;
-	empty-zc4) "$B/bpfempty" tp_btf "$rf" vhost_zc & ;;
+	empty-stock) "$B/bpfempty" fentry "$rf" stock & ;;
 	qlat-zc) "$B/qlat" zc --ready-file "$rf" >/dev/null 2>&1 & ;;
 	qlat-zcs) "$B/qlat" zc --stock --ready-file "$rf" >/dev/null 2>&1 & ;;
 	qlat) "$B/qlat" cmdq --ready-file "$rf" >/dev/null 2>&1 & ;;
@@ -308,7 +309,7 @@ done
 echo "# goals (issue 6): qlat/empty <= 1.3, qlat/bpftrace <= 0.5"
 
 # start-up: exec -> attached
-SCFGS="empty qlat bpftrace empty-zc qlat-zc empty-zc4 qlat-zcs"
+SCFGS="empty qlat bpftrace empty-zc qlat-zc empty-stock qlat-zcs"
 echo
 for i in $(seq "$S"); do
 	for c in $SCFGS; do
@@ -331,7 +332,7 @@ maxratio() { # metric cfgA cfgB
 		awk '$2 > 0 { printf "%.3f\n", $1 / $2 }' | sort -g | tail -1
 }
 printf '%-22s %8s %8s\n' ratio median worst
-for p in "qlat empty" "bpftrace empty" "qlat-zc empty-zc" "qlat-zcs empty-zc4" "qlat bpftrace"; do
+for p in "qlat empty" "bpftrace empty" "qlat-zc empty-zc" "qlat-zcs empty-stock" "qlat bpftrace"; do
 	set -- $p
 	printf '%-22s %8s %8s\n' "$1/$2" "$(ratio start $1 $2)" "$(maxratio start $1 $2)"
 done
@@ -340,7 +341,7 @@ echo "# goal (issue 15): qlat*/empty* <= 1.1 in every round"
 echo
 echo "# raw per-round figures"
 for m in e2eb e2el rate bpfb bpfl start; do
-	for c in $CFGS empty-zc qlat-zc empty-zc4 qlat-zcs; do
+	for c in $CFGS empty-zc qlat-zc empty-stock qlat-zcs; do
 		v=$(get $m $c)
 		[ -n "$v" ] && echo "# $m $c:$v"
 	done
