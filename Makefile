@@ -64,7 +64,7 @@ DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
 # the last plain make). vmlinux.h, hence every BPF object, comes from
 # BPF_KERNEL's BTF whatever KERNEL is.
 KERNEL ?= 6.1
-KERNELS ?= 6.1 6.12 6.12-rt
+KERNELS ?= 6.1 6.12 6.12-rt debug
 BPF_KERNEL := 6.1
 export KERNELS
 

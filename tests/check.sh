@@ -10,21 +10,39 @@
 # non-zero if anything failed.
 #
 # Env: QLAT_CHECK_PHASES="unit harness vm" (default: all three)
-#      KERNELS="6.1 6.12 6.12-rt" (the default; `make check
-#      KERNELS=...`; add debug for the debug kernel, built from source,
-#      in the background from the start: docs/kernels.md)
+#      KERNELS="6.1 6.12 6.12-rt debug" (the default; `make check
+#      KERNELS=...`; the debug kernel is built from source, in the
+#      background from the start: docs/kernels.md)
 #      QLAT_CHECK_LANES=N: kernels run N at a time (default 2 on 2+ CPUs)
+#      QLAT_CHECK_BUDGET=S: a VM job predicted to end more than S seconds
+#      after QLAT_CHECK_T0 (epoch seconds; default: now) is not started
+#      but reported as a TAP skip with its prediction (.ci/run sets 80
+#      min from its own start: CI stops a run at 90; default: no budget)
+#      QLAT_CHECK_LOGS=DIR: where the TAP goes (default build/test-logs)
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
-LOGS=build/test-logs
+LOGS=${QLAT_CHECK_LOGS:-build/test-logs}
 mkdir -p "$LOGS"
 rm -f "$LOGS"/*.tap
 KDIR=$(cat build/kernel.stamp) || exit 1
 PHASES=${QLAT_CHECK_PHASES:-unit harness vm}
-KERNELS=${KERNELS:-6.1 6.12 6.12-rt}
+KERNELS=${KERNELS:-6.1 6.12 6.12-rt debug}
 case " $KERNELS " in *" debug "*) WITH_DEBUG=1 ;; *) WITH_DEBUG= ;; esac
 declare -a TIMES=() KLINES=()
+T0=${QLAT_CHECK_T0:-$(date +%s)}
+BUDGET=${QLAT_CHECK_BUDGET:-}
+
+# What each job took on the reference machine (2026-12-04, a fast one of
+# this kind: the cold run of the four kernels, docs/kernels.md "Time
+# budget"), in seconds, and the unit phase (beside the debug kernel's
+# build, or alone). A run's speed is the largest ratio seen so far of a
+# phase's or job's time to its reference; a job is predicted to take its
+# reference times that.
+declare -A REF=([6.1]=820 [6.12]=461 [6.12-rt]=511 [debug]=2241
+	[debug:plain1/2]=952 [debug:plain2/2]=569 [debug:rest]=735)
+REF_UNIT=132
+[ -n "$WITH_DEBUG" ] && REF_UNIT=168
 
 now() { date +%s.%N; }
 phase_time() { TIMES+=("$(awk -v a="$2" -v b="$(now)" -v n="$1" 'BEGIN { printf "%-16s %6.1f s", n, b - a }')"); }
@@ -74,6 +92,7 @@ vm_job() {
 	[ "$1" = "$k" ] || part=${1#*:}
 	[ "$part" = all ] && rm -f "$LOGS/kernel-$k.times"
 	kbuild "$k" || return
+	over_budget "$1" && return 0
 	kd=$(cat "build/kernels/$k")
 	# KASAN's shadow memory and kmemleak's pool want more than the default
 	[ "$k" = debug ] && mem=1G
@@ -133,6 +152,7 @@ vm_job() {
 		;;
 	esac
 	ktime "$k ${part/\//of}" "$t0"
+	speed_seen "$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')" "${REF[$1]:-900}"
 	[ "$part" = all ] && echo "# $(ktaps "$k" | count_line "kernel $k: ")"
 	return 0
 }
@@ -141,7 +161,7 @@ vm_job() {
 # 6.12-rt's too)
 ktaps() {
 	local f
-	for f in "$LOGS/kernel-$1-"{build,detectors,vm,vm[0-9]*,mttcg,icount,promtool,fleet}.tap; do
+	for f in "$LOGS/kernel-$1-"{build,budget-*,detectors,vm,vm[0-9]*,mttcg,icount,promtool,fleet}.tap; do
 		[ -f "$f" ] && cat "$f"
 	done
 	return 0
@@ -153,6 +173,32 @@ ktime() {
 	local TIMES=()
 	phase_time "$1" "$2"
 	echo "${TIMES[0]}" >>"$LOGS/kernel-${1%% *}.times"
+}
+
+# speed_seen SECONDS REF: record a ratio of actual to reference time
+speed_seen() {
+	(
+		flock 8
+		awk -v a="$1" -v r="$2" -v f="$LOGS/.claims/speed" 'BEGIN {
+			s = 0; if ((getline s < f) <= 0) s = 0
+			x = a / r; if (x > s) s = x
+			printf "%.3f\n", s > f }'
+	) 8>"$LOGS/.claims/speed.lock"
+}
+
+# over_budget JOB: true, with a TAP skip recorded for JOB, if JOB is
+# predicted to end past the budget
+over_budget() {
+	[ -n "$BUDGET" ] || return 1
+	local j=$1 k=${1%%:*} msg
+	msg=$(awk -v t0="$T0" -v b="$BUDGET" -v now="$(date +%s)" -v ref="${REF[$j]:-900}" \
+		-v f="$LOGS/.claims/speed" 'BEGIN {
+			s = 1; if ((getline s < f) <= 0 || s < 1) s = 1
+			end = now - t0 + ref * s
+			if (end <= b) exit 1
+			printf "not started: predicted to end at %.0f min (%d s x speed %.2f from min %.0f), past the budget of %.0f min (QLAT_CHECK_BUDGET)",
+				end / 60, ref, s, (now - t0) / 60, b / 60 }') || return 1
+	echo "ok - kernel $j: the VM suite # SKIP $msg" | tee "$LOGS/kernel-$k-budget-${j//[:\/]/_}.tap"
 }
 
 # vm_lane JOB...: run the jobs no other lane has claimed; each job's
@@ -208,6 +254,8 @@ for p in $PHASES; do
 			echo "# ==== host: $t"
 			run_tap "unit-$(basename "$t" .sh)" "$t"
 		done
+		# the first measure of this machine's speed, for the budget
+		speed_seen "$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')" "$REF_UNIT"
 		;;
 	harness)
 		QLAT_KDIR=$KDIR run_tap harness tests/harness/test_vmtest.sh
