@@ -51,7 +51,10 @@ static const char * const vzc_stat_names[VZC_NR_STATS] = {
 };
 
 static struct dentry *vzc_dbg_root;
-struct vzc_stats vzc_global;
+struct vzc_stats vzc_global = { .node = LIST_HEAD_INIT(vzc_global.node) };
+/* the freed devices' sums; under vzc_stats_lock, as the list and zero[] */
+static u64 vzc_retired[VZC_NR_STATS];
+static DEFINE_MUTEX(vzc_stats_lock);
 struct workqueue_struct *vzc_wq;
 static atomic_t vzc_next_id = ATOMIC_INIT(0);
 static atomic_t vzc_devices = ATOMIC_INIT(0);
@@ -59,29 +62,50 @@ static atomic_t vzc_devices = ATOMIC_INIT(0);
 static atomic_t vzc_orphans = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(vzc_orphans_wait);
 
-static s64 vzc_in_flight_sum(struct vzc_stats *st)
+/* add a device's counters and sends in flight to c[] and *in_flight */
+static void vzc_stats_add(const struct vzc_stats *st, u64 *c, s64 *in_flight)
 {
-	s64 sum = 0;
-	int cpu;
+	int i, cpu;
 
-	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(st->pc, cpu)->in_flight;
-	return sum;
+	for_each_possible_cpu(cpu) {
+		const struct vzc_pcpu *p = per_cpu_ptr(st->pc, cpu);
+
+		for (i = 0; i < VZC_NR_STATS; i++)
+			c[i] += p->c[i];
+		*in_flight += p->in_flight;
+	}
+}
+
+/* what st has counted since the module was loaded; vzc_stats_lock held */
+static void vzc_stats_sum(const struct vzc_stats *st, u64 *c, s64 *in_flight)
+{
+	const struct vzc_stats *d;
+
+	lockdep_assert_held(&vzc_stats_lock);
+	*in_flight = 0;
+	if (st->pc) {
+		memset(c, 0, sizeof(u64) * VZC_NR_STATS);
+		vzc_stats_add(st, c, in_flight);
+		return;
+	}
+	memcpy(c, vzc_retired, sizeof(vzc_retired));
+	list_for_each_entry(d, &vzc_global.node, node)
+		vzc_stats_add(d, c, in_flight);
 }
 
 static int vzc_stats_show(struct seq_file *m, void *v)
 {
 	struct vzc_stats *st = m->private;
-	int i, cpu;
+	u64 c[VZC_NR_STATS];
+	s64 in_flight;
+	int i;
 
-	for (i = 0; i < VZC_NR_STATS; i++) {
-		u64 sum = 0;
-
-		for_each_possible_cpu(cpu)
-			sum += per_cpu_ptr(st->pc, cpu)->c[i];
-		seq_printf(m, "%s %llu\n", vzc_stat_names[i], sum);
-	}
-	seq_printf(m, "in_flight %lld\n", vzc_in_flight_sum(st));
+	mutex_lock(&vzc_stats_lock);
+	vzc_stats_sum(st, c, &in_flight);
+	for (i = 0; i < VZC_NR_STATS; i++)
+		seq_printf(m, "%s %llu\n", vzc_stat_names[i], c[i] - st->zero[i]);
+	mutex_unlock(&vzc_stats_lock);
+	seq_printf(m, "in_flight %lld\n", in_flight);
 	seq_printf(m, "max_in_flight %lld\n",
 		   atomic64_read(&st->max_in_flight));
 	if (st == &vzc_global)
@@ -94,16 +118,20 @@ static int vzc_stats_open(struct inode *inode, struct file *file)
 	return single_open(file, vzc_stats_show, inode->i_private);
 }
 
-/* Any write zeroes the counters and sets max_in_flight to in_flight. */
+/*
+ * Any write zeroes the counters (of this file only) and sets
+ * max_in_flight to in_flight.
+ */
 static ssize_t vzc_stats_write(struct file *file, const char __user *buf,
 			       size_t count, loff_t *ppos)
 {
 	struct vzc_stats *st = ((struct seq_file *)file->private_data)->private;
-	int cpu;
+	s64 in_flight;
 
-	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(st->pc, cpu)->c, 0, sizeof(u64) * VZC_NR_STATS);
-	atomic64_set(&st->max_in_flight, vzc_in_flight_sum(st));
+	mutex_lock(&vzc_stats_lock);
+	vzc_stats_sum(st, st->zero, &in_flight);
+	mutex_unlock(&vzc_stats_lock);
+	atomic64_set(&st->max_in_flight, in_flight);
 	return count;
 }
 
@@ -120,11 +148,17 @@ static const struct file_operations vzc_stats_fops = {
 static void vzc_free(struct vzc *n)
 {
 	struct vzc_vq *tvq = &n->vqs[VZC_VQ_TX];
+	s64 in_flight = 0;	/* 0: every send has completed */
 
 	vzc_tx_release_all(tvq);
 	WARN_ON_ONCE(tvq->pending);
 	debugfs_remove_recursive(n->dbg);
 	atomic_dec(&vzc_devices);
+	/* the module's sums keep what the device counted */
+	mutex_lock(&vzc_stats_lock);
+	list_del(&n->stats.node);
+	vzc_stats_add(&n->stats, vzc_retired, &in_flight);
+	mutex_unlock(&vzc_stats_lock);
 	kvfree(tvq->recs);
 	free_percpu(n->stats.pc);
 	kvfree(n);
@@ -227,6 +261,9 @@ static int vzc_open(struct inode *inode, struct file *f)
 
 	snprintf(name, sizeof(name), "%u", n->id);
 	n->dbg = debugfs_create_dir(name, vzc_dbg_root);
+	mutex_lock(&vzc_stats_lock);
+	list_add_tail(&n->stats.node, &vzc_global.node);
+	mutex_unlock(&vzc_stats_lock);
 	debugfs_create_file("stats", 0600, n->dbg, &n->stats, &vzc_stats_fops);
 	atomic_inc(&vzc_devices);
 
@@ -303,14 +340,9 @@ static int __init vzc_init(void)
 {
 	int r;
 
-	vzc_global.pc = alloc_percpu(struct vzc_pcpu);
-	if (!vzc_global.pc)
-		return -ENOMEM;
 	vzc_wq = alloc_workqueue("vhost_zc", 0, 0);
-	if (!vzc_wq) {
-		free_percpu(vzc_global.pc);
+	if (!vzc_wq)
 		return -ENOMEM;
-	}
 	vzc_dbg_root = debugfs_create_dir("vhost_zc", NULL);
 	debugfs_create_file("stats", 0600, vzc_dbg_root, &vzc_global,
 			    &vzc_stats_fops);
@@ -318,7 +350,6 @@ static int __init vzc_init(void)
 	if (r) {
 		debugfs_remove_recursive(vzc_dbg_root);
 		destroy_workqueue(vzc_wq);
-		free_percpu(vzc_global.pc);
 	}
 	return r;
 }
@@ -337,7 +368,6 @@ static void __exit vzc_exit(void)
 	/* no callback is still on its way out of this module's text */
 	synchronize_rcu();
 	debugfs_remove_recursive(vzc_dbg_root);
-	free_percpu(vzc_global.pc);
 }
 module_exit(vzc_exit);
 

@@ -31,10 +31,12 @@
  * allocated at open (as vhost-net's ubuf_info array): a send allocates
  * nothing.
  *
- * Used batches: heads are published in batches of up to VZC_BATCH, and
+ * Used batches: TX heads are published in batches of up to VZC_BATCH, and
  * at once when the device has fewer descriptors left than the batch
  * holds, so that the guest sees its buffers (and, with EVENT_IDX, the
  * call it asked for) while there is still work to overlap its refill with.
+ * RX publishes, as vhost-net, once more than VZC_BATCH heads wait (a
+ * packet's heads are never split), and at the end of a run.
  *
  * RX: copy from the socket into the guest's RX ring, as vhost-net does
  * (mergeable buffers when VIRTIO_NET_F_MRG_RXBUF is acked), dirty-logged
@@ -141,9 +143,18 @@ struct vzc_pcpu {
 	s64 in_flight;			/* this CPU's share of the sends in flight */
 };
 
+/*
+ * A device's counters are per CPU and only ever added to: one this_cpu_add
+ * per update. The module's (vzc_global, pc NULL) are not kept apart but
+ * summed when read, over the devices on its list and those freed before
+ * (vzc_main.c). A write to a stats file zeroes it by remembering the sums
+ * it then had (zero[]), so that zeroing one leaves the others as they were.
+ */
 struct vzc_stats {
 	struct vzc_pcpu __percpu *pc;
 	atomic64_t max_in_flight;	/* the most one device had in flight */
+	u64 zero[VZC_NR_STATS];		/* under vzc_stats_lock */
+	struct list_head node;		/* a device's on vzc_global.node */
 };
 
 struct vzc;
@@ -240,7 +251,7 @@ struct vzc_rec {
 	u8 failed;			/* sendmsg failed: neither sent nor copied */
 };
 
-/* every device's counters added up; vzc_main.c */
+/* every device's counters added up when read; vzc_main.c */
 extern struct vzc_stats vzc_global;
 /* frees released devices once their last zero-copy send completes */
 extern struct workqueue_struct *vzc_wq;
@@ -260,7 +271,6 @@ static __always_inline bool vzc_tracing(void)
 static inline void vzc_add(struct vzc *n, enum vzc_stat s, s64 v)
 {
 	this_cpu_add(n->stats.pc->c[s], v);
-	this_cpu_add(vzc_global.pc->c[s], v);
 }
 
 #define vzc_vq_err(nvq, fmt, ...) do {					\

@@ -49,7 +49,6 @@ static void vzc_max(atomic64_t *max, s64 v)
 static void vzc_in_flight(struct vzc *n, s64 d, s64 now)
 {
 	this_cpu_add(n->stats.pc->in_flight, d);
-	this_cpu_add(vzc_global.pc->in_flight, d);
 	if (d > 0) {
 		vzc_max(&n->stats.max_in_flight, now);
 		vzc_max(&vzc_global.max_in_flight, now);

@@ -55,6 +55,26 @@ run_held() {
 	done
 	assert_eq "$nd/$(v pd in_flight)/$(v pd submitted)" "1/$N/$N" \
 		"$what: per-device stats: one device, in_flight/submitted"
+	# zeroing one stats file leaves the other as it was (the module's
+	# counters are the devices' summed when read)
+	case ${ZERO:-} in
+	dev)
+		echo 0 >"$f"
+		zc_snap pz "$f"
+		zc_snap gz
+		assert_eq "$(v pz submitted)/$(v pz in_flight)/$(v pz max_in_flight)/$(v gz submitted)/$(v gz in_flight)" \
+			"0/$N/$N/$N/$N" \
+			"$what: the device's stats zeroed: its submitted/in_flight/max_in_flight, the module's submitted/in_flight"
+		;;
+	mod)
+		echo 0 >"$ZS"
+		zc_snap pz "$f"
+		zc_snap gz
+		assert_eq "$(v gz submitted)/$(v gz in_flight)/$(v pz submitted)/$(v pz zerocopy)" \
+			"0/$N/$N/$N" \
+			"$what: the module's stats zeroed: its submitted/in_flight, the device's submitted/zerocopy"
+		;;
+	esac
 	eval "$rel"
 	zc_held_wait held
 	assert_eq "$ZC_RC" 0 "$what: driver exits 0"
@@ -73,9 +93,12 @@ run_held() {
 
 plug_dev zcd0
 ok $? "dummy zcd0 with a plug qdisc on the bridge"
+ZERO=dev
 run_held "plug released" "tc qdisc change dev zcd0 root plug release_indefinite"
 tc qdisc change dev zcd0 root plug block
+ZERO=mod
 run_held "device deleted" "ip link del zcd0"
+ZERO=
 plug_dev zcd1
 run_held "RESET_OWNER, plug released" \
 	"tc qdisc change dev zcd1 root plug release_indefinite" --reset
