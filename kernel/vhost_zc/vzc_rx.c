@@ -227,7 +227,12 @@ static void handle_rx(struct vzc *n)
 		busy_intr = false;
 		sock_len += sock_hlen;
 		vhost_len = sock_len + vhost_hlen;
-		if (nvq->done >= VZC_BATCH)
+		/*
+		 * publish once more than a batch is waiting, as vhost-net
+		 * does: with 32 buffers a 64 KB packet, every third packet
+		 * (at ">=", every second: 50 % more signals)
+		 */
+		if (nvq->done > VZC_BATCH)
 			vzc_flush_used(nvq);
 		headcount = vzc_get_rx_bufs(nvq, vq->heads + nvq->done,
 					    vhost_len, &in, vq_log, &log,
