@@ -148,7 +148,7 @@ static const struct file_operations vzc_stats_fops = {
 static void vzc_free(struct vzc *n)
 {
 	struct vzc_vq *tvq = &n->vqs[VZC_VQ_TX];
-	s64 in_flight = 0;	/* 0: every send has completed */
+	s64 in_flight = 0;	/* vzc_stats_add() adds to it; not used here */
 
 	vzc_tx_release_all(tvq);
 	WARN_ON_ONCE(tvq->pending);
