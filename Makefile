@@ -56,7 +56,7 @@ DEB_PKGS := build-essential clang llvm libbpf-dev bpftool dwarves libelf-dev \
 	zlib1g-dev libjson-c-dev qemu-system-x86 busybox-static \
 	xz-utils zstd binutils jq bc bpftrace linux-perf iproute2 \
 	libclang-rt-dev libpng-dev chromium groff-base prometheus perl \
-	flex bison debhelper dh-dkms dkms lintian help2man linux-base
+	flex bison debhelper dh-dkms dkms lintian help2man linux-base curl
 
 # Target kernels by name. $(O)/kernels/NAME holds NAME's kernel dir in the
 # cache, resolved by tools/build/kernel-cache.sh on every make (one
@@ -100,7 +100,7 @@ endif
 .PHONY: deb deb-check install-tools soak install-files all deps kernel modules kmods bpf tools unit-tests check run gate install clean FORCE
 
 all: modules $(O)/kernel.stamp $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout $(O)/tests/zc_qemu \
-	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty $(O)/tests/gate_aa
+	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty $(O)/tests/gate_aa $(O)/qprof.so
 
 # --- dependencies ---------------------------------------------------------
 
@@ -273,6 +273,13 @@ $(O)/tests/zc_qemu: tests/vm/zc_qemu.c
 	$(msg) CC $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TOOL_CFLAGS) -static -o $@ $<
+
+# the benchmarks' instruction profiler, a QEMU TCG plugin (docs/vmtest.md,
+# "Where the instructions go"); its header comes from QEMU's source
+$(O)/qprof.so: tests/bench/qprof.c tools/build/qemu-plugin-h.sh
+	$(msg) CC $@
+	$(Q)inc=$$(tools/build/qemu-plugin-h.sh) && \
+		$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -I"$$inc" -shared -fPIC -pthread -o $@ $<
 
 unit-tests: $(UNIT_TESTS)
 

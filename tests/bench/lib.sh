@@ -6,14 +6,45 @@
 # QEMU's instruction counter at a fixed rate (-icount shift=0,sleep=off),
 # so guest time counts guest instructions whatever else the host runs;
 # with T = -T, plain TCG on vmtest.sh's default vCPUs (host time).
+# With QLAT_BENCH_PROF=DIR (a host dir), QEMU also loads the instruction
+# profiler (build/qprof.so, tests/bench/qprof.c), which writes DIR; the
+# guest sees DIR as $QLAT_OUT and marks the windows with prof_mark.
 bench_vm() {
 	_t=$1
 	shift
+	set -- -t 3600 -- "$@"
+	if [ -n "${QLAT_BENCH_PROF:-}" ]; then
+		[ -f "$REPO/build/qprof.so" ] || { echo "bench: no build/qprof.so (make)" >&2; exit 1; }
+		mkdir -p "$QLAT_BENCH_PROF" || exit 1
+		export QLAT_VM_QEMU_ARGS="${QLAT_VM_QEMU_ARGS:+$QLAT_VM_QEMU_ARGS }-plugin $REPO/build/qprof.so,dir=$QLAT_BENCH_PROF"
+		set -- -o "$QLAT_BENCH_PROF" -e QLAT_BENCH_PROF=1 "$@"
+	fi
 	if [ -z "$_t" ]; then
 		export QLAT_VM_QEMU_ARGS="${QLAT_VM_QEMU_ARGS:+$QLAT_VM_QEMU_ARGS }-icount shift=0,sleep=off"
-		exec "$REPO/vmtest.sh" -s 1 -t 3600 -e QLAT_BENCH_CLOCK= -- "$@"
+		exec "$REPO/vmtest.sh" -s 1 -e QLAT_BENCH_CLOCK= "$@"
 	fi
-	exec "$REPO/vmtest.sh" -t 3600 -e QLAT_BENCH_CLOCK=tcg -- "$@"
+	exec "$REPO/vmtest.sh" -e QLAT_BENCH_CLOCK=tcg "$@"
+}
+
+# prof_mark start | prof_mark stop LABEL: in the VM, open or close a qprof
+# window (nothing without QLAT_BENCH_PROF). stop leaves LABEL.tb (the
+# plugin's counts) and LABEL.kallsyms (the symbols then: modules come and
+# go between windows) in $QLAT_OUT, for tests/bench/qprof-report.sh. Waits
+# until the plugin has acted (guest time runs on while it waits).
+prof_mark() {
+	[ -n "${QLAT_BENCH_PROF:-}" ] || return 0
+	_prof_seq=$((${_prof_seq:-0} + 1))
+	echo "$_prof_seq $*" >"$QLAT_OUT/prof.ctl"
+	_i=0
+	until [ "$(cat "$QLAT_OUT/prof.ack" 2>/dev/null)" = "$_prof_seq" ]; do
+		_i=$((_i + 1))
+		if [ $_i -gt 3000 ]; then
+			echo "prof_mark: qprof did not answer '$*'" >&2
+			return 1
+		fi
+		sleep 0.01
+	done
+	[ "$1" != stop ] || cat /proc/kallsyms >"$QLAT_OUT/$2.kallsyms"
 }
 
 # bench_clock: in the VM, what its guest time is (for the report)

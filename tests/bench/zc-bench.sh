@@ -6,7 +6,7 @@
 # one VM run.
 #
 #   tests/bench/zc-bench.sh [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES] [-T] [-N]
-#                           [-d tx|rx|"tx rx"] [-x FRAMES]
+#                           [-d tx|rx|"tx rx"] [-x FRAMES] [-P DIR]
 #
 # TX (the default, -d tx): the driver sends for SECONDS per run. RX (-d rx):
 # frames of each size are injected into the tap (AF_PACKET on the tap, as
@@ -43,23 +43,35 @@
 # rounds is reported, with the lowest and highest round in brackets. The
 # pps columns are medians over the rounds, +-N% is half their range.
 #
+# -P DIR: where the instructions go. QEMU runs the instruction profiler
+# (tests/bench/qprof.c) and each run is a window (DIR/{tx,rx}-CFG-SIZE-rN
+# .tb and .kallsyms); after each size the first round's windows of
+# vhost-zc-net and stock vhost_net (zero-copy, for TX) are compared per
+# function of the device modules and overall, per frame
+# (tests/bench/qprof-report.sh; docs/vmtest.md, "Where the instructions
+# go"). The profiler slows QEMU, not guest time: the pps figures stand.
+#
 # On the host it boots a VM with vmtest.sh and runs itself inside; frames
 # are not read back (--no-verify), so zero-copy sends complete when the
 # stack drops them, without a copy; and each TX buffer is filled once and
 # resent as is (--reuse): refilling 64 KB per frame in the driver took a
 # quarter of the samples and left the CPUs half idle in both devices, so
 # the driver's memset, not the device, set the pace.
-D=3 R=5 Q=128 SIZES="64 1500 65000" T= NOEV= DIRS=tx RXN=20000
-while getopts t:r:q:s:TNd:x: c; do
+D=3 R=5 Q=128 SIZES="64 1500 65000" T= NOEV= DIRS=tx RXN=20000 PROF=
+while getopts t:r:q:s:TNd:x:P: c; do
 	case $c in
 	t) D=$OPTARG ;; r) R=$OPTARG ;; q) Q=$OPTARG ;; s) SIZES=$OPTARG ;;
-	T) T=-T ;; N) NOEV=-N ;; d) DIRS=$OPTARG ;; x) RXN=$OPTARG ;;
-	*) echo "usage: $0 [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES] [-T] [-N] [-d tx|rx|\"tx rx\"] [-x FRAMES]" >&2
+	T) T=-T ;; N) NOEV=-N ;; d) DIRS=$OPTARG ;; x) RXN=$OPTARG ;; P) PROF=$OPTARG ;;
+	*) echo "usage: $0 [-t SECONDS] [-r ROUNDS] [-q DEPTH] [-s SIZES] [-T] [-N] [-d tx|rx|\"tx rx\"] [-x FRAMES] [-P DIR]" >&2
 	   exit 2 ;;
 	esac
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/bench/lib.sh"
+if [ -z "$QLAT_VM" ] && [ -n "$PROF" ]; then
+	mkdir -p "$PROF" && QLAT_BENCH_PROF=$(cd "$PROF" && pwd) || exit 1
+	export QLAT_BENCH_PROF
+fi
 # shellcheck disable=SC2086 # NOEV is one option or none
 [ -n "$QLAT_VM" ] || bench_vm "$T" "$REPO/tests/bench/zc-bench.sh" \
 	-t "$D" -r "$R" -q "$Q" -s "$SIZES" -d "$DIRS" -x "$RXN" $NOEV
@@ -80,7 +92,10 @@ run() {
 	stock-copy) rmmod vhost_net 2>/dev/null; modprobe vhost_net experimental_zcopytx=0; dev=/dev/vhost-net ;;
 	esac
 	if [ "$(nproc)" -lt 2 ]; then
+		prof_mark start
 		"$DRV" -D $dev -s "$2" -t "$D" -q "$Q" --no-verify --reuse $EV >"$TMP"
+		prof_mark stop "tx-$1-$2-r$ROUND"
+		prof_units "tx-$1-$2-r$ROUND" "$(sed -n 's/^sent //p' "$TMP")"
 	else
 		# the driver on CPU 0, the device's worker on CPU 1, as a
 		# vCPU thread and its vhost thread on two host cores: left to
@@ -99,6 +114,20 @@ run() {
 		wait $pid
 	fi
 	sed -n 's/^pps //p' "$TMP"
+}
+
+# -P: the frames of a window, and its comparison with another
+prof_units() { # LABEL FRAMES
+	[ -z "$QLAT_BENCH_PROF" ] || echo "$2" >"$QLAT_OUT/$1.units"
+}
+prof_report() { # A B (labels): per frame, device modules, then overall
+	[ -n "$QLAT_BENCH_PROF" ] || return 0
+	u="$(cat "$QLAT_OUT/$1.units"),$(cat "$QLAT_OUT/$2.units")"
+	echo "# where the instructions go, per frame: A = $1, B = $2"
+	"$REPO/tests/bench/qprof-report.sh" -u "$u" -n 12 -g '\[(vhost_zc|vhost_net|vhost|tun)\]$' \
+		"$QLAT_OUT/$1.tb" "$QLAT_OUT/$2.tb" | sed 's/^/# /'
+	"$REPO/tests/bench/qprof-report.sh" -u "$u" -n 10 \
+		"$QLAT_OUT/$1.tb" "$QLAT_OUT/$2.tb" | sed 's/^/# /'
 }
 
 # stats VALUES...: "median lowest highest"
@@ -130,6 +159,7 @@ bench_tx() {
 			1) order="stock-zc stock-copy zc" ;;
 			2) order="stock-copy zc stock-zc" ;;
 			esac
+			ROUND=$((i + 1))
 			for c in $order; do
 				v=$(run $c $size)
 				case $c in
@@ -145,6 +175,7 @@ bench_tx() {
 		printf '%-6s %14s %14s %14s %18s %18s\n' $size "$(pps_col $l_zc)" \
 			"$(pps_col $l_sz)" "$(pps_col $l_sc)" "$(ratio_col $r_sz)" \
 			"$(ratio_col $r_sc)"
+		[ "$(nproc)" -ge 2 ] || prof_report "tx-zc-$size-r1" "tx-stock-zc-$size-r1"
 	done
 }
 
@@ -154,9 +185,12 @@ rx_run() {
 	zc) dev=/dev/vhost-zc-net ;;
 	stock) rmmod vhost_net 2>/dev/null; modprobe vhost_net; dev=/dev/vhost-net ;;
 	esac
+	prof_mark start
 	if ! "$DRV" -D $dev -s "$2" -n 0 -x "$RXN" -q "$Q" $EV >"$TMP"; then
 		echo "# RX $1 $2 B: the check failed: $(tr '\n' ' ' <"$TMP")" >&2
 	fi
+	prof_mark stop "rx-$1-$2-r$ROUND"
+	prof_units "rx-$1-$2-r$ROUND" "$RXN"
 	sed -n 's/^rx_pps //p' "$TMP"
 }
 
@@ -168,6 +202,7 @@ bench_rx() {
 		l_zc= l_st= r_st=
 		i=0
 		while [ $i -lt "$R" ]; do
+			ROUND=$((i + 1))
 			if [ $((i % 2)) = 0 ]; then
 				zc=$(rx_run zc $size) st=$(rx_run stock $size)
 			else
@@ -180,6 +215,7 @@ bench_rx() {
 		done
 		printf '%-6s %14s %14s %18s\n' $size "$(pps_col $l_zc)" "$(pps_col $l_st)" \
 			"$(ratio_col $r_st)"
+		prof_report "rx-zc-$size-r1" "rx-stock-$size-r1"
 	done
 }
 
