@@ -33,7 +33,9 @@ bench_vm() {
 # until the plugin has acted (guest time runs on while it waits).
 prof_mark() {
 	[ -n "${QLAT_BENCH_PROF:-}" ] || return 0
-	_prof_seq=$((${_prof_seq:-0} + 1))
+	# numbered in a file: callers run in $(...) subshells too
+	_prof_seq=$(($(cat /tmp/.qprof-seq 2>/dev/null || echo 0) + 1))
+	echo "$_prof_seq" >/tmp/.qprof-seq
 	echo "$_prof_seq $*" >"$QLAT_OUT/prof.ctl"
 	_i=0
 	until [ "$(cat "$QLAT_OUT/prof.ack" 2>/dev/null)" = "$_prof_seq" ]; do
@@ -54,4 +56,23 @@ bench_clock() {
 	else
 		echo "plain TCG, $(nproc) vCPUs: guest time is host time"
 	fi
+}
+
+# prof_units LABEL UNITS: in the VM, what a window's figures are divided by
+# (frames, events); prof_report A B [REGEX]: windows A and B compared per
+# unit, the functions matching REGEX first (e.g. a module's), then the
+# whole kernel (nothing without QLAT_BENCH_PROF)
+prof_units() {
+	[ -z "${QLAT_BENCH_PROF:-}" ] || echo "$2" >"$QLAT_OUT/$1.units"
+}
+prof_report() {
+	[ -n "${QLAT_BENCH_PROF:-}" ] || return 0
+	_u="$(cat "$QLAT_OUT/$1.units"),$(cat "$QLAT_OUT/$2.units")"
+	echo "# where the instructions go, per unit: A = $1, B = $2"
+	if [ -n "${3:-}" ]; then
+		"$REPO/tests/bench/qprof-report.sh" -u "$_u" -n 12 -g "$3" \
+			"$QLAT_OUT/$1.tb" "$QLAT_OUT/$2.tb" | sed 's/^/# /'
+	fi
+	"$REPO/tests/bench/qprof-report.sh" -u "$_u" -n 12 \
+		"$QLAT_OUT/$1.tb" "$QLAT_OUT/$2.tb" | sed 's/^/# /'
 }

@@ -55,7 +55,9 @@ funcs() {
 }
 
 keep() { RE=$RE awk '$1 ~ ENVIRON["RE"]'; }
-top() { if [ "$TOP" -gt 0 ]; then head -n "$TOP"; else cat; fi; }
+# the first TOP lines, reading them all (head would leave its writers a
+# SIGPIPE, which pipefail turns into a failure)
+top() { awk -v n="$TOP" 'n == 0 || NR <= n'; }
 
 if [ $# -eq 1 ]; then
 	funcs "$1" | keep | sort -k2,2nr -k1,1 >"${TMPDIR:-/tmp}/qprof.$$"

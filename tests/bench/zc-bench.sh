@@ -81,6 +81,7 @@ CLOCK=$(bench_clock)
 [ -n "$EV" ] && CLOCK="$CLOCK; driver with EVENT_IDX" || CLOCK="$CLOCK; driver without EVENT_IDX"
 DRV=$REPO/build/vhostdrv
 TMP=$(mktemp)
+DEVMODS='\[(vhost_zc|vhost_net|vhost|tun)\]$'
 for m in tun tap vhost; do modprobe $m; done
 insmod "$REPO/build/kmod/$(uname -r)/vhost_zc/vhost_zc.ko" || exit 1
 
@@ -114,20 +115,6 @@ run() {
 		wait $pid
 	fi
 	sed -n 's/^pps //p' "$TMP"
-}
-
-# -P: the frames of a window, and its comparison with another
-prof_units() { # LABEL FRAMES
-	[ -z "$QLAT_BENCH_PROF" ] || echo "$2" >"$QLAT_OUT/$1.units"
-}
-prof_report() { # A B (labels): per frame, device modules, then overall
-	[ -n "$QLAT_BENCH_PROF" ] || return 0
-	u="$(cat "$QLAT_OUT/$1.units"),$(cat "$QLAT_OUT/$2.units")"
-	echo "# where the instructions go, per frame: A = $1, B = $2"
-	"$REPO/tests/bench/qprof-report.sh" -u "$u" -n 12 -g '\[(vhost_zc|vhost_net|vhost|tun)\]$' \
-		"$QLAT_OUT/$1.tb" "$QLAT_OUT/$2.tb" | sed 's/^/# /'
-	"$REPO/tests/bench/qprof-report.sh" -u "$u" -n 10 \
-		"$QLAT_OUT/$1.tb" "$QLAT_OUT/$2.tb" | sed 's/^/# /'
 }
 
 # stats VALUES...: "median lowest highest"
@@ -175,7 +162,7 @@ bench_tx() {
 		printf '%-6s %14s %14s %14s %18s %18s\n' $size "$(pps_col $l_zc)" \
 			"$(pps_col $l_sz)" "$(pps_col $l_sc)" "$(ratio_col $r_sz)" \
 			"$(ratio_col $r_sc)"
-		[ "$(nproc)" -ge 2 ] || prof_report "tx-zc-$size-r1" "tx-stock-zc-$size-r1"
+		[ "$(nproc)" -ge 2 ] || prof_report "tx-zc-$size-r1" "tx-stock-zc-$size-r1" "$DEVMODS"
 	done
 }
 
@@ -215,7 +202,7 @@ bench_rx() {
 		done
 		printf '%-6s %14s %14s %18s\n' $size "$(pps_col $l_zc)" "$(pps_col $l_st)" \
 			"$(ratio_col $r_st)"
-		prof_report "rx-zc-$size-r1" "rx-stock-$size-r1"
+		prof_report "rx-zc-$size-r1" "rx-stock-$size-r1" "$DEVMODS"
 	done
 }
 

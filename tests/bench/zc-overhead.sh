@@ -16,20 +16,35 @@
 # of each program; under icount that is instructions per run.
 #
 #   tests/bench/zc-overhead.sh [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-e EVENTS] [-T]
+#                              [-P DIR]
 #
 # DEVICES: "zc" (/dev/vhost-zc-net, `qlat zc`), "stock" (/dev/vhost-net,
 # `qlat zc --stock`); default both. Clock: tests/bench/lib.sh (icount by
 # default, -T plain TCG).
+# The driver runs without VIRTIO_RING_F_EVENT_IDX (vhostdrv -N): every
+# used batch is a call, and the driver waits on its call eventfd whenever
+# the ring runs dry, so on this benchmark's one CPU a slower device costs
+# the driver's poll and wake-up too (see qlat-zc(8) OVERHEAD).
+# -P DIR: where the instructions go (tests/bench/qprof.c; docs/vmtest.md):
+# every throughput run is a window (DIR/DEV-SIZE-CFG-rN.tb), and after the
+# rounds of a size the first round's runs are compared per frame: with
+# qlat and with the empty programs against without, the BPF programs and
+# trampolines ([bpf]) first, then the whole kernel.
 N=20000 R=3 SIZES="1500 65000" DEVS="zc stock" T= EV=vhost_zc_signal
-while getopts n:r:s:d:e:T c; do
+PROF=
+while getopts n:r:s:d:e:TP: c; do
 	case $c in
 	n) N=$OPTARG ;; r) R=$OPTARG ;; s) SIZES=$OPTARG ;; d) DEVS=$OPTARG ;; T) T=-T ;;
-	e) EV=$OPTARG ;;
-	*) echo "usage: $0 [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-e EVENTS] [-T]" >&2; exit 2 ;;
+	e) EV=$OPTARG ;; P) PROF=$OPTARG ;;
+	*) echo "usage: $0 [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-e EVENTS] [-T] [-P DIR]" >&2; exit 2 ;;
 	esac
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/bench/lib.sh"
+if [ -z "$QLAT_VM" ] && [ -n "$PROF" ]; then
+	mkdir -p "$PROF" && QLAT_BENCH_PROF=$(cd "$PROF" && pwd) || exit 1
+	export QLAT_BENCH_PROF
+fi
 [ -n "$QLAT_VM" ] || bench_vm "$T" "$REPO/tests/bench/zc-overhead.sh" \
 	-n "$N" -r "$R" -s "$SIZES" -d "$DEVS" -e "$EV"
 B=$REPO/build
@@ -38,13 +53,15 @@ modprobe vhost_net experimental_zcopytx=1 || exit 1
 insmod "$B/kmod/$(uname -r)/vhost_zc/vhost_zc.ko" || exit 1
 TMP=$(mktemp -d)
 
-# pps DEV SIZE: one vhostdrv run
+# pps DEV SIZE [LABEL]: one vhostdrv run (with -P, a window named LABEL)
 pps() {
 	case $1 in
 	zc) d=/dev/vhost-zc-net ;;
 	stock) d=/dev/vhost-net ;;
 	esac
+	[ -z "$3" ] || prof_mark start
 	"$B/vhostdrv" -D $d -s "$2" -n "$N" -q 128 -N | awk '$1 == "pps" { print $2 }'
+	[ -z "$3" ] || { prof_mark stop "$3" >&2; prof_units "$3" "$N"; }
 }
 
 # qlat_on DEV / qlat_off: attach qlat zc (or --stock) and wait until attached
@@ -97,13 +114,14 @@ for dev in $DEVS; do
 		lb= le= lw= lre= lr=
 		i=0
 		while [ $i -lt "$R" ]; do
-			b=$(pps $dev $size)
+			p=$dev-$size
+			b=$(pps $dev $size "$p-without-r$((i + 1))")
 			empty_on $dev
-			e=$(pps $dev $size)
+			e=$(pps $dev $size "$p-empty-r$((i + 1))")
 			qlat_off
 			le="$le $e" lre="$lre $(ratio $e $b)"
 			qlat_on $dev
-			w=$(pps $dev $size)
+			w=$(pps $dev $size "$p-with-r$((i + 1))")
 			qlat_off
 			lb="$lb $b" lw="$lw $w" lr="$lr $(ratio $w $b)"
 			echo "# $dev $size B round $((i + 1)): without $b empty $e with $w"
@@ -113,6 +131,8 @@ for dev in $DEVS; do
 		printf '%-6s %-6s %9.0f %9s %9.0f %22s %22s\n' $dev $size \
 			"$(stats $lb | cut -d' ' -f1)" "$ecol" "$(stats $lw | cut -d' ' -f1)" \
 			"$ercol" "$(rcol $lr)"
+		prof_report "$dev-$size-with-r1" "$dev-$size-without-r1" '\[bpf\]$'
+		prof_report "$dev-$size-empty-r1" "$dev-$size-without-r1" '\[bpf\]$'
 	done
 done
 
