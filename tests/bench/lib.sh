@@ -9,10 +9,13 @@
 # With QLAT_BENCH_PROF=DIR (a host dir), QEMU also loads the instruction
 # profiler (build/qprof.so, tests/bench/qprof.c), which writes DIR; the
 # guest sees DIR as $QLAT_OUT and marks the windows with prof_mark.
+# QLAT_BENCH_VMTEST_ARGS: more vmtest.sh options (split on blanks), e.g.
+# "-m 1G".
 bench_vm() {
 	_t=$1
 	shift
-	set -- -t 3600 -- "$@"
+	# shellcheck disable=SC2086 # options, split on purpose
+	set -- -t 3600 ${QLAT_BENCH_VMTEST_ARGS:-} -- "$@"
 	if [ -n "${QLAT_BENCH_PROF:-}" ]; then
 		[ -f "$REPO/build/qprof.so" ] || { echo "bench: no build/qprof.so (make)" >&2; exit 1; }
 		mkdir -p "$QLAT_BENCH_PROF" || exit 1

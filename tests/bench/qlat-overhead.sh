@@ -8,10 +8,14 @@
 # qlat zc and qlat zc --stock against an empty loader's and bpftrace's.
 #
 #   tests/bench/qlat-overhead.sh [-r ROUNDS] [-n BURST] [-d LOAD_MS] [-s STARTS]
-#                                [-q QLAT] [-x] [-T]
+#                                [-q QLAT] [-x] [-T] [-P DIR]
 #
 # -q benchmarks another qlat binary (default build/qlat). -T: plain TCG
 # timing instead of the instruction counter (see below).
+# -P DIR: where the instructions go (tests/bench/qprof.c, docs/vmtest.md):
+# the first round's load runs are profiled (DIR/load-CFG.tb), and qlat is
+# compared per event with the empty program ([bpf] first, then the whole
+# kernel), and the empty program with nothing attached.
 # -x adds three configurations: two in the tracepoint (perf-event)
 # flavour, bpftrace's: the empty program (empty-tp) and `qlat cmdq
 # --attach=tracepoint` (qlat-tp); and qlat-ev, `qlat cmdq --threshold` with
@@ -75,23 +79,28 @@
 # counter lets guest time run on: these figures scatter more than the
 # others on a busy host.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-R=5 N=50000 D=500 S=5 X= T= Q=$REPO/build/qlat
-while getopts r:n:d:s:q:xT c; do
+R=5 N=50000 D=500 S=5 X= T= Q=$REPO/build/qlat PROF=
+while getopts r:n:d:s:q:xTP: c; do
 	case $c in
 	r) R=$OPTARG ;; n) N=$OPTARG ;; d) D=$OPTARG ;; s) S=$OPTARG ;; q) Q=$OPTARG ;;
-	x) X=-x ;; T) T=-T ;;
-	*) echo "usage: $0 [-r ROUNDS] [-n BURST] [-d LOAD_MS] [-s STARTS] [-q QLAT] [-x] [-T]" >&2
+	x) X=-x ;; T) T=-T ;; P) PROF=$OPTARG ;;
+	*) echo "usage: $0 [-r ROUNDS] [-n BURST] [-d LOAD_MS] [-s STARTS] [-q QLAT] [-x] [-T] [-P DIR]" >&2
 	   exit 2 ;;
 	esac
 done
+. "$REPO/tests/bench/lib.sh"
 if [ -z "$QLAT_VM" ]; then
 	Q=$(realpath "$Q") || exit 1
 	for f in "$Q" "$REPO"/build/{cmdqctl,bpfempty}; do
 		[ -e "$f" ] || { echo "$0: $f missing: run make" >&2; exit 1; }
 	done
-	[ -z "$T" ] && export QLAT_VM_QEMU_ARGS="${QLAT_VM_QEMU_ARGS:+$QLAT_VM_QEMU_ARGS }-icount shift=0,sleep=off"
-	exec "$REPO/vmtest.sh" -s 1 -m 1G -t 3600 -e QLAT_BENCH_CLOCK=${T:+tcg} -- \
-		"$REPO/tests/bench/qlat-overhead.sh" -r "$R" -n "$N" -d "$D" -s "$S" -q "$Q" $X
+	if [ -n "$PROF" ]; then
+		mkdir -p "$PROF" && QLAT_BENCH_PROF=$(cd "$PROF" && pwd) || exit 1
+		export QLAT_BENCH_PROF
+	fi
+	# one vCPU with plain TCG too: guest time is then CPU time
+	QLAT_BENCH_VMTEST_ARGS="-m 1G${T:+ -s 1}" bench_vm "$T" "$REPO/tests/bench/qlat-overhead.sh" \
+		-r "$R" -n "$N" -d "$D" -s "$S" -q "$Q" $X
 fi
 
 die() { echo "qlat-overhead: $*" >&2; exit 1; }
@@ -252,7 +261,9 @@ while [ $r -lt "$R" ]; do
 	for c in $order; do
 		attach $c
 		set -- $(burst); add e2eb $c "$1"
+		[ $r = 0 ] && prof_mark start
 		set -- $(load); add e2el $c "$1"; add rate $c "$2"
+		[ $r = 0 ] && { prof_mark stop "load-$c"; prof_units "load-$c" "$2"; }
 		if [ $c != none ]; then
 			echo 1 >/proc/sys/kernel/bpf_stats_enabled
 			add bpfb $c "$(bpf burst)"
@@ -264,6 +275,9 @@ while [ $r -lt "$R" ]; do
 	r=$((r + 1))
 	echo "# round $r/$R: $order done"
 done
+
+prof_report load-qlat load-empty '\[bpf\]$'
+prof_report load-empty load-none
 
 # added e2e cost per round: cfg - none of the same round
 for m in e2eb e2el; do

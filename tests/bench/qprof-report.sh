@@ -17,7 +17,8 @@
 # line gives the totals. -g keeps the functions whose name (with its
 # [module]) matches the extended REGEX; -n prints the TOP first lines
 # (default 25; 0: all).
-# Blocks below the first kernel text symbol are user space, "[user]"; a
+# Blocks below the first kernel text symbol are user space, "[user]" (the
+# plugin keeps one line per block length at address 0 for them); a
 # block is its function's when it starts in it (blocks end at jumps and
 # calls, so they do not straddle functions).
 set -euo pipefail
@@ -40,6 +41,13 @@ for f in "$@"; do
 	for g in "$f" "${f%.tb}.kallsyms"; do
 		[ -r "$g" ] || { echo "$0: cannot read $g" >&2; exit 1; }
 	done
+done
+
+# the plugin's table ran full: some blocks were never counted
+for f in "$@"; do
+	if d=$(grep -m1 '^# dropped' "$f"); then
+		echo "$0: $f: ${d#\# }, its figures are short" >&2
+	fi
 done
 
 # per function of one window: "NAME INSNS ENTRIES"

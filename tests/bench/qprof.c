@@ -13,7 +13,10 @@
  * shared with it, vmtest.sh -o DIR); a thread of the plugin polls that file
  * and answers each new SEQ by writing SEQ to DIR/prof.ack once it has
  * acted: start zeroes the counts, stop writes DIR/LABEL.tb, one line per
- * block that ran since: "VADDR INSNS EXECUTIONS" (hex, decimal, decimal).
+ * block that ran since: "VADDR INSNS EXECUTIONS" (hex, decimal, decimal;
+ * user space's blocks at VADDR 0, one line per length), and a first line
+ * "# dropped N blocks" if the table ever ran full (those blocks were never
+ * counted).
  * tests/bench/qprof-report.sh turns those into functions with the guest's
  * /proc/kallsyms.
  *
@@ -73,21 +76,30 @@ static struct qprof_block *qprof_slot(uint64_t vaddr, uint64_t insns)
 	}
 }
 
+/* blocks translated but not counted: the table was full */
+static uint64_t dropped;
+
+/*
+ * The slot a block counts in. User space is one function to the report
+ * ("[user]"), and a busy guest translates millions of its blocks (each
+ * process at the same addresses, LLVM's JIT in bpftrace...): its blocks
+ * share one slot per length, at address 0.
+ */
 static void qprof_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
+	uint64_t vaddr = qemu_plugin_tb_vaddr(tb);
 	struct qprof_block *b;
-	static int warned;
 
+	if (!(vaddr >> 63))
+		vaddr = 0;
 	pthread_mutex_lock(&blocks_lock);
-	b = qprof_slot(qemu_plugin_tb_vaddr(tb), qemu_plugin_tb_n_insns(tb));
+	b = qprof_slot(vaddr, qemu_plugin_tb_n_insns(tb));
+	if (!b && !dropped++)
+		fprintf(stderr, "qprof: block table full, later blocks not counted\n");
 	pthread_mutex_unlock(&blocks_lock);
-	if (b) {
+	if (b)
 		qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
 							 &b->execs, 1);
-	} else if (!warned) {
-		warned = 1;
-		fprintf(stderr, "qprof: block table full, later blocks not counted\n");
-	}
 }
 
 static int qprof_dump(const char *label)
@@ -101,6 +113,8 @@ static int qprof_dump(const char *label)
 	if (!f)
 		return -errno;
 	pthread_mutex_lock(&blocks_lock);
+	if (dropped)
+		fprintf(f, "# dropped %" PRIu64 " blocks: the table was full\n", dropped);
 	for (uint32_t i = 0; i < QPROF_SLOTS; i++) {
 		const struct qprof_block *b = &blocks[i];
 

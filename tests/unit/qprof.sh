@@ -43,6 +43,12 @@ assert_eq "$?:$(cat "$d/err")" "1:$R: cannot read $d/nothere.tb" "a missing wind
 rm "$d/b.kallsyms"
 "$R" "$d/b.tb" >"$d/err" 2>&1
 assert_eq "$?:$(cat "$d/err")" "1:$R: cannot read $d/b.kallsyms" "a window without its kallsyms: exit 1, named"
+{ echo "# dropped 5 blocks: the table was full"; cat "$d/a.tb"; } >"$d/c.tb"
+cp "$d/a.kallsyms" "$d/c.kallsyms"
+out=$("$R" -n 1 "$d/c.tb" 2>"$d/err")
+assert_eq "$?:$(cat "$d/err"):$(echo "$out" | sed -n 2p)" \
+	"0:$R: $d/c.tb: dropped 5 blocks: the table was full, its figures are short:         700.0        100  foo" \
+	"a window whose table ran full: reported, with a warning"
 "$R" -u 0 "$d/a.tb" >/dev/null 2>&1
 assert_eq "$?" 2 "-u 0: usage error"
 "$R" >/dev/null 2>&1
