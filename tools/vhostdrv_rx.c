@@ -132,7 +132,7 @@ int run_rx(void)
 	printf("rx_ring_bufs %" PRIu64 "\n", st.ring_rx_bufs);
 	printf("rx_ring_other %" PRIu64 "\n", st.ring_rx_other);
 	printf("rx_ring_nbuf_bad %" PRIu64 "\n", st.ring_rx_nbuf_bad);
-	printf("rx_pps %.0f\n", got / dt);
+	printf("rx_pps %.1f\n", got / dt);
 	close(s);
 	free(f);
 	free(frame);

@@ -245,6 +245,7 @@ static long vzc_reset_owner(struct vzc *n)
 		n->vqs[i].zcopy = false;
 		n->vqs[i].done = 0;
 		n->vqs[i].packets = 0;
+		n->vqs[i].first_ns = 0;
 		n->vqs[i].tx_packets = 0;
 		n->vqs[i].tx_zcopy_err = 0;
 	}

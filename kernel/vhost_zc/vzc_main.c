@@ -26,6 +26,24 @@
 #define CREATE_TRACE_POINTS
 #include "vhost_zc_trace.h"
 
+DEFINE_STATIC_KEY_FALSE(vzc_trace_key);
+
+/*
+ * A vhost_zc event got its first consumer (tracepoints_mutex held, may
+ * sleep): from now on the device reads the clock (vzc_tracing()).
+ */
+int vzc_trace_reg(void)
+{
+	static_branch_inc(&vzc_trace_key);
+	return 0;
+}
+
+/* ... and lost its last one */
+void vzc_trace_unreg(void)
+{
+	static_branch_dec(&vzc_trace_key);
+}
+
 static const char * const vzc_stat_names[VZC_NR_STATS] = {
 	[VZC_TX_SUBMITTED] = "submitted",
 	[VZC_TX_ZEROCOPY] = "zerocopy",

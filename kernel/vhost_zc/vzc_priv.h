@@ -85,6 +85,7 @@
 #define _VZC_PRIV_H
 
 #include <linux/atomic.h>
+#include <linux/jump_label.h>
 #include <linux/net.h>
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
@@ -184,7 +185,10 @@ struct vzc_vq {
 	/* zero-copy backoff window, as vhost-net's; under vq.mutex */
 	unsigned int tx_packets;
 	unsigned int tx_zcopy_err;
-	/* heads in vq->heads not yet published, oldest time; vq.mutex */
+	/*
+	 * heads in vq->heads not yet published and the oldest time read of
+	 * them (0: none read; 0 whenever done is); vq.mutex
+	 */
 	unsigned int done;
 	u64 first_ns;
 	/*
@@ -258,14 +262,14 @@ extern struct workqueue_struct *vzc_wq;
 
 /*
  * Timestamps only feed the tracepoints: read the clock only while one of
- * them is on. A record submitted before that reads 0.
+ * them is on (one static key for the four, see vzc_trace_reg()). A record
+ * submitted before that reads 0.
  */
+DECLARE_STATIC_KEY_FALSE(vzc_trace_key);
+
 static __always_inline bool vzc_tracing(void)
 {
-	return trace_vhost_zc_submit_enabled() ||
-	       trace_vhost_zc_complete_enabled() ||
-	       trace_vhost_zc_kiocb_dequeue_enabled() ||
-	       trace_vhost_zc_signal_enabled();
+	return static_branch_unlikely(&vzc_trace_key);
 }
 
 static inline void vzc_add(struct vzc *n, enum vzc_stat s, s64 v)
@@ -285,10 +289,28 @@ static inline struct socket *vzc_backend(struct vzc_vq *nvq)
 	return vhost_vq_get_backend(&nvq->vq);
 }
 
+/*
+ * The socket poll of a vq whose backend is sock (vq.mutex held, so that
+ * it stays): the worker stops it while it runs and starts it when the
+ * socket runs dry, as vhost-net. The index comes from the vq's place in
+ * vqs[], which folds to a constant in the workers.
+ */
+static inline void vzc_poll_stop(struct vzc *n, struct vzc_vq *nvq)
+{
+	vhost_poll_stop(&n->poll[nvq - n->vqs]);
+}
+
+static inline int vzc_poll_start(struct vzc *n, struct vzc_vq *nvq,
+				 struct socket *sock)
+{
+	return vhost_poll_start(&n->poll[nvq - n->vqs], sock->file);
+}
+
+/* the same, the backend looked up (none: nothing to do) */
 static inline void vzc_disable_vq(struct vzc *n, struct vzc_vq *nvq)
 {
 	if (vzc_backend(nvq))
-		vhost_poll_stop(&n->poll[nvq->index]);
+		vzc_poll_stop(n, nvq);
 }
 
 static inline int vzc_enable_vq(struct vzc *n, struct vzc_vq *nvq)
@@ -297,7 +319,7 @@ static inline int vzc_enable_vq(struct vzc *n, struct vzc_vq *nvq)
 
 	if (!sock)
 		return 0;
-	return vhost_poll_start(&n->poll[nvq->index], sock->file);
+	return vzc_poll_start(n, nvq, sock);
 }
 
 /*
@@ -331,7 +353,7 @@ static inline bool vzc_other_work(struct vzc_vq *nvq)
 
 /* vzc_tx.c */
 void vzc_ubuf_init(struct ubuf_info *ubuf);
-void vzc_flush_used(struct vzc_vq *nvq);
+void vzc_trace_signal(struct vzc_vq *nvq, unsigned int count);
 bool vzc_busy_poll(struct vzc_vq *nvq, bool (*ready)(struct vzc_vq *nvq, void *arg),
 		   void *arg);
 bool vzc_tx_dequeue(struct vzc_vq *nvq, unsigned int budget);
@@ -339,6 +361,29 @@ void vzc_tx_release_all(struct vzc_vq *nvq);
 int vzc_tx_wait(struct vzc_vq *nvq);
 void vzc_handle_tx_kick(struct vhost_work *work);
 void vzc_handle_tx_net(struct vhost_work *work);
+
+/*
+ * Publish the heads batched in vq->heads (vq.mutex held) and trace the
+ * batch. Inline: RX and TX call it at the end of every worker run, and a
+ * run often moves one packet, so its cost with nothing to trace is that of
+ * vhost-net's vhost_net_signal_used(), plus the signals counter and one
+ * branch; the event itself is built out of line.
+ */
+static __always_inline void vzc_flush_used(struct vzc_vq *nvq)
+{
+	unsigned int count = nvq->done;
+
+	if (!count)
+		return;
+	vhost_add_used_and_signal_n(&nvq->n->dev, &nvq->vq, nvq->vq.heads,
+				    count);
+	vzc_add(nvq->n, VZC_SIGNALS, 1);
+	if (trace_vhost_zc_signal_enabled())
+		vzc_trace_signal(nvq, count);
+	nvq->done = 0;
+	nvq->packets = 0;
+	nvq->first_ns = 0;
+}
 
 /* vzc_rx.c */
 void vzc_rx_set_ring(struct vzc_vq *nvq, struct socket *sock);

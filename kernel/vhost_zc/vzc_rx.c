@@ -79,8 +79,12 @@ void vzc_rx_set_ring(struct vzc_vq *nvq, struct socket *sock)
 	nvq->rx_ring = ring;
 }
 
-/* the length of the next packet, taking a batch from the ring if needed */
-static int vzc_rx_peek(struct vzc_vq *nvq, struct socket *sock)
+/*
+ * The length of the next packet, taking a batch from the ring if needed.
+ * Inline: handle_rx calls it at least twice a run (the packet, then the
+ * socket dry), and a run often moves one packet.
+ */
+static __always_inline int vzc_rx_peek(struct vzc_vq *nvq, struct socket *sock)
 {
 	void *ptr;
 
@@ -203,7 +207,7 @@ static void handle_rx(struct vzc *n)
 		goto out;
 
 	vhost_disable_notify(&n->dev, vq);
-	vzc_disable_vq(n, nvq);
+	vzc_poll_stop(n, nvq);
 
 	vhost_hlen = nvq->vhost_hlen;
 	sock_hlen = nvq->sock_hlen;
@@ -215,15 +219,13 @@ static void handle_rx(struct vzc *n)
 			  vhost_has_feature(vq, VIRTIO_F_VERSION_1);
 
 	do {
-		u64 now;
-
 		sock_len = vzc_rx_peek(nvq, sock);
 		if (sock_len <= 0 && vq->busyloop_timeout) {
 			busy_intr = vzc_busy_poll(nvq, vzc_rx_ready, sock);
 			sock_len = vzc_rx_peek(nvq, sock);
 		}
 		if (sock_len <= 0)
-			break;
+			goto dry;
 		busy_intr = false;
 		sock_len += sock_hlen;
 		vhost_len = sock_len + vhost_hlen;
@@ -292,26 +294,31 @@ static void handle_rx(struct vzc *n)
 		if (unlikely(vq_log))
 			vhost_log_write(vq, vq_log, log, vhost_len, vq->iov,
 					in);
-		now = vzc_tracing() ? ktime_get_ns() : 0;
-		if (!nvq->done)
-			nvq->first_ns = now;
-		trace_vhost_zc_kiocb_dequeue(n->id, nvq->index,
-					     vhost32_to_cpu(vq, vq->heads[nvq->done].id),
-					     vhost_len, false, true, now, now,
-					     now, false);
+		if (vzc_tracing()) {
+			u64 now = ktime_get_ns();
+
+			if (!nvq->first_ns)
+				nvq->first_ns = now;
+			trace_vhost_zc_kiocb_dequeue(n->id, nvq->index,
+						     vhost32_to_cpu(vq, vq->heads[nvq->done].id),
+						     vhost_len, false, true, now,
+						     now, now, false);
+		}
 		nvq->done += headcount;
 		nvq->packets++;
 		rx_packets++;
 		rx_bytes += sock_len - sock_hlen;
 		total_len += vhost_len;
 	} while (likely(!vhost_exceeds_weight(vq, ++recv_pkts, total_len)));
+	/* over the weight: requeued, the socket unpolled meanwhile */
+	vzc_add(n, VZC_REQUEUES, 1);
+	goto out;
 
-	if (recv_pkts >= VZC_PKT_WEIGHT || total_len >= VZC_WEIGHT)
-		vzc_add(n, VZC_REQUEUES, 1);
-	else if (unlikely(busy_intr))
+dry:
+	if (unlikely(busy_intr))
 		vhost_poll_queue(&vq->poll);	/* after the other work */
-	else if (sock_len <= 0)
-		vzc_enable_vq(n, nvq);
+	else
+		vzc_poll_start(n, nvq, sock);
 out:
 	vzc_flush_used(nvq);
 	if (rx_packets) {

@@ -55,31 +55,24 @@ static void vzc_in_flight(struct vzc *n, s64 d, s64 now)
 	}
 }
 
-/* Publish count used entries of vq->heads and trace the batch. */
-static void vzc_signal(struct vzc_vq *nvq, unsigned int count, u64 first_ns)
+/**
+ * vzc_trace_signal() - fire vhost_zc_signal for a batch just published
+ * @nvq: the vq (vq.mutex held), its batch still in its arrays
+ * @count: the used entries published
+ *
+ * Out of line, so that vzc_flush_used(), inlined in the workers, keeps the
+ * event's arguments off its fast path.
+ */
+void vzc_trace_signal(struct vzc_vq *nvq, unsigned int count)
 {
 	struct vhost_virtqueue *vq = &nvq->vq;
-	struct vzc *n = nvq->n;
 
-	vhost_add_used_and_signal_n(&n->dev, vq, vq->heads, count);
-	vzc_add(n, VZC_SIGNALS, 1);
-	if (trace_vhost_zc_signal_enabled())
-		trace_vhost_zc_signal(n->id, nvq->index, count,
-				      vq->last_used_idx, first_ns,
-				      ktime_get_ns(), nvq->submit_ns,
-				      nvq->index == VZC_VQ_TX ? count : 0,
-				      nvq->complete_ns, nvq->dequeue_ns,
-				      nvq->used, nvq->packets);
-}
-
-/* Publish the heads batched in vq->heads (vq.mutex held). */
-void vzc_flush_used(struct vzc_vq *nvq)
-{
-	if (nvq->done) {
-		vzc_signal(nvq, nvq->done, nvq->first_ns);
-		nvq->done = 0;
-		nvq->packets = 0;
-	}
+	trace_vhost_zc_signal(nvq->n->id, nvq->index, count,
+			      vq->last_used_idx, nvq->first_ns,
+			      ktime_get_ns(), nvq->submit_ns,
+			      nvq->index == VZC_VQ_TX ? count : 0,
+			      nvq->complete_ns, nvq->dequeue_ns,
+			      nvq->used, nvq->packets);
 }
 
 /*
@@ -102,8 +95,6 @@ static void vzc_used_add(struct vzc_vq *nvq, u16 head, u64 submit_ns,
 	if (nvq->done >= VZC_BATCH ||
 	    (u16)(vq->avail_idx - vq->last_avail_idx) < nvq->done)
 		vzc_flush_used(nvq);
-	if (!nvq->done)
-		nvq->first_ns = 0;
 	/* 0: not read, tracing was off at submit */
 	if (submit_ns && (!nvq->first_ns || submit_ns < nvq->first_ns))
 		nvq->first_ns = submit_ns;
@@ -454,7 +445,7 @@ static void handle_tx(struct vzc *n)
 		goto out;
 
 	vhost_disable_notify(&n->dev, vq);
-	vzc_disable_vq(n, nvq);
+	vzc_poll_stop(n, nvq);
 
 	if (vzc_tx_dequeue(nvq, VZC_PKT_WEIGHT))
 		goto out;
@@ -594,7 +585,7 @@ static void handle_tx(struct vzc *n)
 				}
 				vhost_discard_vq_desc(vq, 1);
 				vzc_add(n, VZC_TX_RETRIES, 1);
-				vzc_enable_vq(n, nvq);
+				vzc_poll_start(n, nvq, sock);
 				break;
 			}
 			pr_debug("TX chain %d dropped: error %d\n", head, err);
