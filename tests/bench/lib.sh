@@ -29,6 +29,14 @@ bench_vm() {
 	exec "$REPO/vmtest.sh" -e QLAT_BENCH_CLOCK=tcg "$@"
 }
 
+# bench_prof DIR: on the host, before bench_vm: profile into DIR (its
+# -P option; nothing when DIR is empty)
+bench_prof() {
+	[ -n "$1" ] || return 0
+	mkdir -p "$1" && QLAT_BENCH_PROF=$(cd "$1" && pwd) || exit 1
+	export QLAT_BENCH_PROF
+}
+
 # prof_mark start | prof_mark stop LABEL: in the VM, open or close a qprof
 # window (nothing without QLAT_BENCH_PROF). stop leaves LABEL.tb (the
 # plugin's counts) and LABEL.kallsyms (the symbols then: modules come and

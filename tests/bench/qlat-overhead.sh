@@ -94,10 +94,7 @@ if [ -z "$QLAT_VM" ]; then
 	for f in "$Q" "$REPO"/build/{cmdqctl,bpfempty}; do
 		[ -e "$f" ] || { echo "$0: $f missing: run make" >&2; exit 1; }
 	done
-	if [ -n "$PROF" ]; then
-		mkdir -p "$PROF" && QLAT_BENCH_PROF=$(cd "$PROF" && pwd) || exit 1
-		export QLAT_BENCH_PROF
-	fi
+	bench_prof "$PROF"
 	# one vCPU with plain TCG too: guest time is then CPU time
 	QLAT_BENCH_VMTEST_ARGS="-m 1G${T:+ -s 1}" bench_vm "$T" "$REPO/tests/bench/qlat-overhead.sh" \
 		-r "$R" -n "$N" -d "$D" -s "$S" -q "$Q" $X

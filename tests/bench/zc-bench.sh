@@ -68,10 +68,7 @@ while getopts t:r:q:s:TNd:x:P: c; do
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/bench/lib.sh"
-if [ -z "$QLAT_VM" ] && [ -n "$PROF" ]; then
-	mkdir -p "$PROF" && QLAT_BENCH_PROF=$(cd "$PROF" && pwd) || exit 1
-	export QLAT_BENCH_PROF
-fi
+[ -n "$QLAT_VM" ] || bench_prof "$PROF"
 # shellcheck disable=SC2086 # NOEV is one option or none
 [ -n "$QLAT_VM" ] || bench_vm "$T" "$REPO/tests/bench/zc-bench.sh" \
 	-t "$D" -r "$R" -q "$Q" -s "$SIZES" -d "$DIRS" -x "$RXN" $NOEV

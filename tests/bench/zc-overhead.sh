@@ -41,10 +41,7 @@ while getopts n:r:s:d:e:TP: c; do
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/bench/lib.sh"
-if [ -z "$QLAT_VM" ] && [ -n "$PROF" ]; then
-	mkdir -p "$PROF" && QLAT_BENCH_PROF=$(cd "$PROF" && pwd) || exit 1
-	export QLAT_BENCH_PROF
-fi
+[ -n "$QLAT_VM" ] || bench_prof "$PROF"
 [ -n "$QLAT_VM" ] || bench_vm "$T" "$REPO/tests/bench/zc-overhead.sh" \
 	-n "$N" -r "$R" -s "$SIZES" -d "$DEVS" -e "$EV"
 B=$REPO/build
