@@ -150,6 +150,8 @@ static int vzc_get_rx_bufs(struct vzc_vq *nvq, struct vring_used_elem *heads,
 			r = 0;
 			goto err;
 		}
+		/* unused unless the chain is good: r's register is free early */
+		heads[headcount].id = cpu_to_vhost32(vq, r);
 		if (unlikely(out || in <= 0)) {
 			vzc_vq_err(nvq, "Unexpected descriptor format for RX: out %d, in %d\n",
 				   out, in);
@@ -160,7 +162,6 @@ static int vzc_get_rx_bufs(struct vzc_vq *nvq, struct vring_used_elem *heads,
 			nlogs += *log_num;
 			log += *log_num;
 		}
-		heads[headcount].id = cpu_to_vhost32(vq, r);
 		len = iov_length(vq->iov + seg, in);
 		heads[headcount].len = cpu_to_vhost32(vq, len);
 		datalen -= len;
