@@ -81,9 +81,8 @@ assert_eq "$?:$(grep -c "qprof: unknown argument 'bogus=1'" "$d/q.out")" "1:1" "
 	for _ in $(seq 200); do [ "$(cat "$d/prof.ack" 2>/dev/null)" = 2 ] && break; sleep 0.05; done
 	echo "3 stop ../escape" >"$d/prof.ctl"
 	for _ in $(seq 200); do [ "$(cat "$d/prof.ack" 2>/dev/null)" = 3 ] && break; sleep 0.05; done
-	echo done >"$d/client"
+	echo finished >"$d/client"
 ) &
-printf 'info status\n' >"$d/cmds"
 { for _ in $(seq 120); do [ -f "$d/client" ] && break; sleep 0.1; done; echo quit; } |
 	timeout 60 qemu-system-x86_64 -M none -display none -nodefaults -monitor stdio \
 		-plugin "$P,dir=$d" >"$d/q.out" 2>&1
