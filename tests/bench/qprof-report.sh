@@ -63,25 +63,25 @@ funcs() {
 }
 
 keep() { RE=$RE awk '$1 ~ ENVIRON["RE"]'; }
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
 # the first TOP lines, reading them all (head would leave its writers a
 # SIGPIPE, which pipefail turns into a failure)
 top() { awk -v n="$TOP" 'n == 0 || NR <= n'; }
 
 if [ $# -eq 1 ]; then
-	funcs "$1" | keep | sort -k2,2nr -k1,1 >"${TMPDIR:-/tmp}/qprof.$$"
+	funcs "$1" | keep | sort -k2,2nr -k1,1 >"$tmp"
 	printf '%14s %10s  %s\n' "insns/$UA" entries function
-	top <"${TMPDIR:-/tmp}/qprof.$$" | awk -v u="$UA" '{ printf "%14.1f %10d  %s\n", $2 / u, $3, $1 }'
-	awk -v u="$UA" '{ t += $2 } END { printf "%14.1f %10s  total\n", t / u, "" }' "${TMPDIR:-/tmp}/qprof.$$"
-	rm -f "${TMPDIR:-/tmp}/qprof.$$"
+	top <"$tmp" | awk -v u="$UA" '{ printf "%14.1f %10d  %s\n", $2 / u, $3, $1 }'
+	awk -v u="$UA" '{ t += $2 } END { printf "%14.1f %10s  total\n", t / u, "" }' "$tmp"
 	exit 0
 fi
 join -a1 -a2 -e 0 -o 0,1.2,2.2 <(funcs "$1" | keep | LC_ALL=C sort -k1,1) \
-	<(funcs "$2" | keep | LC_ALL=C sort -k1,1) >"${TMPDIR:-/tmp}/qprof.$$"
+	<(funcs "$2" | keep | LC_ALL=C sort -k1,1) >"$tmp"
 printf '%14s %14s %12s  %s\n' "A insns/$UA" "B insns/$UB" "A-B" function
-awk -v ua="$UA" -v ub="$UB" '{ d = $2 / ua - $3 / ub; print (d < 0 ? -d : d), $0 }' "${TMPDIR:-/tmp}/qprof.$$" |
+awk -v ua="$UA" -v ub="$UB" '{ d = $2 / ua - $3 / ub; print (d < 0 ? -d : d), $0 }' "$tmp" |
 	sort -k1,1gr -k2,2 | top |
 	awk -v ua="$UA" -v ub="$UB" '{ printf "%14.1f %14.1f %12.1f  %s\n", $3 / ua, $4 / ub, $3 / ua - $4 / ub, $2 }'
 awk -v ua="$UA" -v ub="$UB" '{ a += $2; b += $3 }
 	END { printf "%14.1f %14.1f %12.1f  total\n", a / ua, b / ub, a / ua - b / ub }' \
-	"${TMPDIR:-/tmp}/qprof.$$"
-rm -f "${TMPDIR:-/tmp}/qprof.$$"
+	"$tmp"

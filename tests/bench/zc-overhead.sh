@@ -58,7 +58,7 @@ pps() {
 	esac
 	[ -z "$3" ] || prof_mark start
 	"$B/vhostdrv" -D $d -s "$2" -n "$N" -q 128 -N | awk '$1 == "pps" { print $2 }'
-	[ -z "$3" ] || { prof_mark stop "$3" >&2; prof_units "$3" "$N"; }
+	[ -z "$3" ] || { prof_mark stop "$3"; prof_units "$3" "$N"; }
 }
 
 # qlat_on DEV / qlat_off: attach qlat zc (or --stock) and wait until attached

@@ -39,8 +39,8 @@ entries() {
 		awk -v f="$2[cmdq_helper]" '$3 == f { e = $2 } END { print e + 0 }'
 }
 for f in cmdq_pkt_create cmdq_pkt_finalize; do
-	assert=$(entries burst $f)
-	ok "$([ "$assert" = "$N" ]; echo $?)" "burst window: $f entered $assert times, want $N"
+	e=$(entries burst $f)
+	ok "$([ "$e" = "$N" ]; echo $?)" "burst window: $f entered $e times, want $N"
 done
 idle=$(($(entries idle cmdq_pkt_create) + $(entries idle cmdq_pkt_finalize)))
 ok "$([ "$idle" = 0 ]; echo $?)" "idle window: cmdq_pkt_create and _finalize entered $idle times, want 0"
