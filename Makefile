@@ -180,7 +180,7 @@ endif
 
 $(O)/%.bpf.o: bpf/%.bpf.c $(O)/vmlinux.h $(wildcard bpf/*.h include/qlat/*.h)
 	$(msg) BPF $@
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(O) -Iinclude -Ibpf \
+	$(Q)$(CLANG) -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -I$(O) -Iinclude -Ibpf \
 		-Wall -Wno-unused-function -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 

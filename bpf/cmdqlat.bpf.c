@@ -33,10 +33,18 @@ struct {
 
 static __always_inline struct cmdqlat_state *cq_state(void)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&state, &zero);
+	return bpf_map_lookup_elem(&state, (void *)&qlat_key0);
 }
+
+/*
+ * handler(s, args): s the per-CPU state, looked up first, so that the
+ * arguments are read after the helper call (QLAT_TP_BTF_RAW_CTX)
+ */
+#define CQ(handler, args...) ({						\
+	struct cmdqlat_state *__s = cq_state();				\
+									\
+	__s ? handler(__s, ##args) : 0;					\
+})
 
 /* idx a constant: a plain increment; computed: bounded where it is used */
 static __always_inline void count(struct cmdqlat_state *s, __u32 idx)
@@ -82,21 +90,14 @@ static __always_inline bool filtered(__s32 thread, __s32 pipe)
 	return false;
 }
 
-static __always_inline int on_finalize(__u32 id, __u32 inst)
+static __always_inline int on_finalize(struct cmdqlat_state *s)
 {
-	struct cmdqlat_state *s = cq_state();
-
-	if (s)
-		count(s, CMDQLAT_EV_FINALIZE);
+	count(s, CMDQLAT_EV_FINALIZE);
 	return 0;
 }
 
-static __always_inline int on_flush(__u32 id, __u32 thread, __u32 inst)
+static __always_inline int on_flush(struct cmdqlat_state *s, __u32 thread, __u32 inst)
 {
-	struct cmdqlat_state *s = cq_state();
-
-	if (!s)
-		return 0;
 	count(s, CMDQLAT_EV_FLUSH);
 	if (targ_thread >= 0 && thread != targ_thread)
 		return 0;
@@ -133,14 +134,10 @@ static __always_inline void eoc_evidence(struct cmdqlat_state *s, __u32 thread, 
  * The misses themselves are counted from the UNDERRUN events (on_vblank),
  * which the model fires at the deadline for a packet still running then.
  */
-static __always_inline int on_eoc(__u32 thread, __u32 id, __s32 status, __s32 pipe,
-				  __u64 flush_ns, __u64 eoc_ns,
+static __always_inline int on_eoc(struct cmdqlat_state *s, __u32 thread, __u32 id,
+				  __s32 status, __s32 pipe, __u64 flush_ns, __u64 eoc_ns,
 				  __u64 deadline_ns, __u32 missed)
 {
-	struct cmdqlat_state *s = cq_state();
-
-	if (!s)
-		return 0;
 	count(s, status ? CMDQLAT_EV_ERROR : CMDQLAT_EV_EOC);
 	if (filtered(thread, pipe)) {
 		count_shared(s, CMDQLAT_EV_FILTERED);
@@ -162,12 +159,9 @@ static __always_inline int on_eoc(__u32 thread, __u32 id, __s32 status, __s32 pi
 	return 0;
 }
 
-static __always_inline int on_cb(__u32 thread, __u64 eoc_ns, __u64 cb_ns)
+static __always_inline int on_cb(struct cmdqlat_state *s, __u32 thread, __u64 eoc_ns,
+				 __u64 cb_ns)
 {
-	struct cmdqlat_state *s = cq_state();
-
-	if (!s)
-		return 0;
 	count(s, CMDQLAT_EV_CB);
 	if (targ_thread >= 0 && thread != targ_thread)
 		return 0;
@@ -176,15 +170,10 @@ static __always_inline int on_cb(__u32 thread, __u64 eoc_ns, __u64 cb_ns)
 }
 
 /* UNDERRUN: one packet missed its deadline (miss: how, CMDQ_MISS_*) */
-static __always_inline int on_vblank(__u32 pipe, __u32 type, __u64 ts_ns, __u32 miss,
-				     __u32 id, __s32 thread)
+static __always_inline int on_vblank(struct cmdqlat_state *s, __u32 pipe, __u32 type,
+				     __u64 ts_ns, __u32 miss, __u32 id, __s32 thread)
 {
-	struct cmdqlat_state *s;
-
 	if (type > CMDQLAT_VBLANK_UNDERRUN)
-		return 0;
-	s = cq_state();
-	if (!s)
 		return 0;
 	count(s, CMDQLAT_EV_SOF + type);
 	if (type != CMDQLAT_VBLANK_UNDERRUN)
@@ -205,58 +194,62 @@ static __always_inline int on_vblank(__u32 pipe, __u32 type, __u64 ts_ns, __u32 
 	return 0;
 }
 
-/* tp_btf (module BTF) and raw_tp (no BTF needed): the same arguments */
-QLAT_TP_BTF_RAW(cmdq_pkt_finalize, finalize,
-		on_finalize(id, inst),
-		u32 id, u32 inst)
+/*
+ * tp_btf (module BTF) and raw_tp (no BTF needed): ctx[i] is the i-th
+ * argument of the TP_PROTO quoted above each
+ */
 
-QLAT_TP_BTF_RAW(cmdq_pkt_flush, flush,
-		on_flush(id, thread, inst),
-		u32 id, u32 thread, bool async, u32 inst, u64 flush_ns)
+/* cmdq_pkt_finalize(u32 id, u32 inst) */
+QLAT_TP_BTF_RAW_CTX(cmdq_pkt_finalize, finalize, CQ(on_finalize))
 
-QLAT_TP_BTF_RAW(cmdq_eoc_irq, eoc,
-		on_eoc(thread, id, status, pipe, flush_ns, eoc_ns, deadline_ns, missed),
-		u32 thread, u32 id, int status, int pipe, u32 frame, u64 flush_ns,
-		u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed, u32 miss)
+/* cmdq_pkt_flush(u32 id, u32 thread, bool async, u32 inst, u64 flush_ns) */
+QLAT_TP_BTF_RAW_CTX(cmdq_pkt_flush, flush, CQ(on_flush, ctx[1], ctx[3]))
 
-QLAT_TP_BTF_RAW(cmdq_pkt_cb, cb,
-		on_cb(thread, eoc_ns, cb_ns),
-		u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns)
+/*
+ * cmdq_eoc_irq(u32 thread, u32 id, int status, int pipe, u32 frame,
+ *		u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed,
+ *		u32 miss)
+ */
+QLAT_TP_BTF_RAW_CTX(cmdq_eoc_irq, eoc,
+		    CQ(on_eoc, ctx[0], ctx[1], ctx[2], ctx[3], ctx[5], ctx[6], ctx[7], ctx[9]))
 
-QLAT_TP_BTF_RAW(cmdq_vblank, vblank,
-		on_vblank(pipe, type, ts_ns, miss, id, thread),
-		u32 pipe, u32 frame, u32 type, u64 ts_ns, u32 miss, u32 id, int thread)
+/* cmdq_pkt_cb(u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns) */
+QLAT_TP_BTF_RAW_CTX(cmdq_pkt_cb, cb, CQ(on_cb, ctx[1], ctx[3], ctx[4]))
+
+/* cmdq_vblank(u32 pipe, u32 frame, u32 type, u64 ts_ns, u32 miss, u32 id, int thread) */
+QLAT_TP_BTF_RAW_CTX(cmdq_vblank, vblank,
+		    CQ(on_vblank, ctx[0], ctx[2], ctx[3], ctx[4], ctx[5], ctx[6]))
 
 /* tracepoint: the perf-event path, record layout from the format files */
 SEC("tracepoint/cmdq/cmdq_pkt_finalize")
 int finalize_tp(struct tp_cmdq_pkt_finalize *ctx)
 {
-	return on_finalize(ctx->id, ctx->inst);
+	return CQ(on_finalize);
 }
 
 SEC("tracepoint/cmdq/cmdq_pkt_flush")
 int flush_tp(struct tp_cmdq_pkt_flush *ctx)
 {
-	return on_flush(ctx->id, ctx->thread, ctx->inst);
+	return CQ(on_flush, ctx->thread, ctx->inst);
 }
 
 SEC("tracepoint/cmdq/cmdq_eoc_irq")
 int eoc_tp(struct tp_cmdq_eoc_irq *ctx)
 {
-	return on_eoc(ctx->thread, ctx->id, ctx->status, ctx->pipe, ctx->flush_ns,
-		      ctx->eoc_ns, ctx->deadline_ns, ctx->missed);
+	return CQ(on_eoc, ctx->thread, ctx->id, ctx->status, ctx->pipe, ctx->flush_ns,
+		  ctx->eoc_ns, ctx->deadline_ns, ctx->missed);
 }
 
 SEC("tracepoint/cmdq/cmdq_pkt_cb")
 int cb_tp(struct tp_cmdq_pkt_cb *ctx)
 {
-	return on_cb(ctx->thread, ctx->eoc_ns, ctx->cb_ns);
+	return CQ(on_cb, ctx->thread, ctx->eoc_ns, ctx->cb_ns);
 }
 
 SEC("tracepoint/cmdq/cmdq_vblank")
 int vblank_tp(struct tp_cmdq_vblank *ctx)
 {
-	return on_vblank(ctx->pipe, ctx->type, ctx->ts_ns, ctx->miss, ctx->id, ctx->thread);
+	return CQ(on_vblank, ctx->pipe, ctx->type, ctx->ts_ns, ctx->miss, ctx->id, ctx->thread);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -23,4 +23,25 @@ int BPF_PROG(name##_raw, args)					\
 	return call;						\
 }
 
+/*
+ * The same two flavours, for a handler that does something before it
+ * reads the arguments (the per-CPU state's lookup): `call` reads them as
+ * ctx[i], the i-th TP_PROTO argument, where it needs them. BPF_PROG reads
+ * every argument on entry, so that each one still needed after a helper
+ * call lives in a callee-saved register, which the JITed program pushes
+ * and pops.
+ */
+#define QLAT_TP_BTF_RAW_CTX(event, name, call)			\
+SEC("tp_btf/" #event)						\
+int name##_btf(unsigned long long *ctx)				\
+{								\
+	return call;						\
+}								\
+								\
+SEC("raw_tp/" #event)						\
+int name##_raw(unsigned long long *ctx)				\
+{								\
+	return call;						\
+}
+
 #endif /* __QLAT_FLAVOURS_BPF_H */

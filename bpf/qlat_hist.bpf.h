@@ -36,21 +36,62 @@ static const __u8 qlat_slot8[256] = {
 
 /*
  * Slot of v < 2^63: 0 for 0, floor(log2(v)) + 1 otherwise (inclusive upper
- * bound 2^i - 1). BPF has no clz: three branch-free halving steps bring v
- * below 2^8 (each step's (K - v) >> 63 is 1 exactly when v > K, v < 2^63),
- * then a 256-entry table finishes, about 24 instructions where five steps
- * and the last bits took 37. Branches here would double the paths the
- * verifier walks per step wherever the slot indexes memory.
+ * bound 2^i - 1). BPF has no clz: three halving steps by constant shifts
+ * bring v below 2^8, then a 256-entry table finishes: about 20 x86
+ * instructions. The steps branch: a branch-free step shifts by a computed
+ * count, which the x86 JIT of kernels before 6.2 (no shrx) wraps in six
+ * instructions to get the count into %cl, 38 in all. The branches cost the
+ * verifier nothing per step: the table's byte is unknown to it, so every
+ * path's slot & 63 is the same [0, 63], and the paths are pruned where
+ * they meet.
  */
+/*
+ * An empty asm in a branch keeps the compiler from turning the branch into
+ * selects, which BPF has not: it lowers each to a compare and a branch of
+ * its own, and a step would then compare twice.
+ */
+#define qlat_keep_branch()	asm volatile("")
+
 static __always_inline __u32 qlat_slot(__u64 v)
 {
-	__u64 r, s;
+	__u64 t;
+	__u32 r = 0;
 
-	s = ((0xffffffffULL - v) >> 63) << 5; v >>= s; r = s;
-	s = ((0xffffULL - v) >> 63) << 4; v >>= s; r |= s;
-	s = ((0xffULL - v) >> 63) << 3; v >>= s; r |= s;
-	return r + qlat_slot8[v & 0xff];
+	t = v >> 32;
+	if (t) {
+		v = t;
+		r = 32;
+		qlat_keep_branch();
+	}
+	t = v >> 16;
+	if (t) {
+		v = t;
+		r += 16;
+		qlat_keep_branch();
+	}
+	t = v >> 8;
+	if (t) {
+		v = t;
+		r += 8;
+		qlat_keep_branch();
+	}
+	/*
+	 * v < 2^8 now, which the compiler knows and the verifier may not
+	 * (a path it cannot rule out has v's bounds crossed): mask in asm.
+	 */
+#ifdef __bpf__
+	asm volatile("%[x] &= 0xff" : [x] "+r"(v));
+#else
+	v &= 0xff;	/* tests/unit/test_hist.c: the same code as host C */
+#endif
+	return r + qlat_slot8[v];
 }
+
+/*
+ * Key 0 of a one-element per-CPU map, as a .rodata object: its address is
+ * a constant, where a key on the stack takes a store and a stack slot.
+ */
+static const __u32 qlat_key0 __attribute__((unused)) = 0;
 
 /*
  * Add n to a per-CPU counter that several programs update. A program runs
@@ -84,6 +125,8 @@ static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 
 	if (v >> 63) {
 		h->overflow++;
+		/* not merged with the sum's add: each would compute its address */
+		qlat_keep_branch();
 		return;
 	}
 	/* v < 2^63, so slot <= 63: the mask is exact and bounds the index */

@@ -161,7 +161,7 @@ static __always_inline int on_signal(__u32 dev, __u32 vq, __u32 cnt, __u32 used_
 {
 	struct signal_ctx c = { .signal_ns = signal_ns, .dev = dev, .vq = vq };
 	struct zclat_state *s = zc_state();
-	__u32 zero = 0, flags = 0;
+	__u32 flags = 0;
 	struct sig_scratch *b;
 	__u64 n;
 
@@ -178,7 +178,7 @@ static __always_inline int on_signal(__u32 dev, __u32 vq, __u32 cnt, __u32 used_
 		count_n(s, ZCLAT_EV_UNMATCHED, cnt);
 		return 0;
 	}
-	b = bpf_map_lookup_elem(&sigbuf, &zero);
+	b = bpf_map_lookup_elem(&sigbuf, (void *)&qlat_key0);
 	if (!b)
 		return 0;
 	n = qlat_clamp(cnt, ZCLAT_BATCH_MAX);

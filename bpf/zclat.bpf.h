@@ -24,9 +24,7 @@ struct {
 
 static __always_inline struct zclat_state *zc_state(void)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&state, &zero);
+	return bpf_map_lookup_elem(&state, (void *)&qlat_key0);
 }
 
 static __always_inline void count_n(struct zclat_state *s, __u32 idx, __u64 n)
