@@ -35,6 +35,13 @@ static const __u8 qlat_slot8[256] = {
 };
 
 /*
+ * An empty asm in a branch keeps the compiler from turning the branch into
+ * selects, which BPF has not: it lowers each to a compare and a branch of
+ * its own, and a step would then compare twice.
+ */
+#define qlat_keep_branch()	asm volatile("")
+
+/*
  * Slot of v < 2^63: 0 for 0, floor(log2(v)) + 1 otherwise (inclusive upper
  * bound 2^i - 1). BPF has no clz: three halving steps by constant shifts
  * bring v below 2^8, then a 256-entry table finishes: about 20 x86
@@ -45,13 +52,6 @@ static const __u8 qlat_slot8[256] = {
  * path's slot & 63 is the same [0, 63], and the paths are pruned where
  * they meet.
  */
-/*
- * An empty asm in a branch keeps the compiler from turning the branch into
- * selects, which BPF has not: it lowers each to a compare and a branch of
- * its own, and a step would then compare twice.
- */
-#define qlat_keep_branch()	asm volatile("")
-
 static __always_inline __u32 qlat_slot(__u64 v)
 {
 	__u64 t;
