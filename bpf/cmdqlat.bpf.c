@@ -138,7 +138,13 @@ static __always_inline int on_eoc(struct cmdqlat_state *s, __u32 thread, __u32 i
 				  __s32 status, __s32 pipe, __u64 flush_ns, __u64 eoc_ns,
 				  __u64 deadline_ns, __u32 missed)
 {
-	count(s, status ? CMDQLAT_EV_ERROR : CMDQLAT_EV_EOC);
+	/* two constant indexes: a computed one would be bounded and clamped */
+	if (status) {
+		count(s, CMDQLAT_EV_ERROR);
+		qlat_keep_branch();
+	} else {
+		count(s, CMDQLAT_EV_EOC);
+	}
 	if (filtered(thread, pipe)) {
 		count_shared(s, CMDQLAT_EV_FILTERED);
 		return 0;
