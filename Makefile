@@ -100,7 +100,8 @@ endif
 .PHONY: deb deb-check install-tools soak install-files all deps kernel modules kmods bpf tools unit-tests check run gate install clean FORCE
 
 all: modules $(O)/kernel.stamp $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout $(O)/tests/zc_qemu \
-	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty $(O)/tests/gate_aa $(O)/qprof.so
+	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty $(O)/tests/gate_aa $(O)/qprof.so \
+	$(O)/bpf-jit
 
 # --- dependencies ---------------------------------------------------------
 
@@ -260,6 +261,12 @@ $(O)/tests/png_colors: tests/unit/png_colors.c
 $(O)/bpfempty: tests/bench/bpfempty.c $(O)/empty.skel.h $(O)/libqlat.a
 	$(msg) LINK $@
 	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< $(O)/libqlat.a $(TOOL_LIBS)
+
+# the loaded BPF programs' sizes and JITed code (Debian 12's bpftool has no
+# libbfd to show it): docs/vmtest.md, "Where the instructions go"
+$(O)/bpf-jit: tests/bench/bpf-jit.c
+	$(msg) LINK $@
+	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOL_LIBS)
 
 # run in the guest by tests/vm/: the fallback record layouts vs tracefs
 $(O)/tests/tp_layout: tests/vm/tp_layout.c $(wildcard bpf/*_tp.h)

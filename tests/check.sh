@@ -261,6 +261,7 @@ for p in $PHASES; do
 	harness)
 		QLAT_KDIR=$KDIR run_tap harness tests/harness/test_vmtest.sh
 		QLAT_KDIR=$KDIR run_tap harness-qprof tests/harness/test_qprof.sh
+		QLAT_KDIR=$KDIR run_tap harness-bpfjit tests/harness/test_bpfjit.sh
 		;;
 	vm)
 		# Each VM runs TCG in one host thread (docs/vmtest.md), so the
