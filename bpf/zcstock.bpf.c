@@ -423,6 +423,25 @@ static long signal_one(__u32 i, void *data)
 	return 0;
 }
 
+/*
+ * The element of the device whose TX vq is at vq (an address), without
+ * reading vhost_net's vq: the one this CPU's last signal used, if a signal
+ * of vq found it before (the element keeps its vq from then until the
+ * device's reset, and a vq's ubuf_info array lives as long). NULL
+ * otherwise (another device's worker signalled on this CPU meanwhile, or
+ * none yet), and the caller reads vq's ubuf_info array to find it. Saves
+ * a bpf_probe_read_kernel() a signal.
+ */
+static __always_inline struct zclat_stock_dev *dev_of_vq(struct zclat_state *s, __u64 vq)
+{
+	__u32 idx = s->stock_dev - 1;	/* 0: none, beyond the map */
+	struct zclat_stock_dev *d = bpf_map_lookup_elem(&devs, &idx);
+
+	if (!d || d->vq != vq || !d->base)
+		return NULL;
+	return d;
+}
+
 SEC("fentry/vhost_add_used_and_signal_n")
 int BPF_PROG(signal_fentry, void *dev, struct vhost_virtqueue___q *vq,
 	     struct vring_used_elem___q *heads, unsigned int cnt)
@@ -434,23 +453,31 @@ int BPF_PROG(signal_fentry, void *dev, struct vhost_virtqueue___q *vq,
 
 	if (!stock_tx_vq(vq))
 		return 0;
-	/* nvq->ubuf_info, beyond the vhost_virtqueue the verifier knows vq as */
+	c.s = zc_state();
+	if (!c.s)
+		return 0;
+	/* vq's address, as a number (arithmetic on a typed pointer is refused) */
 	bpf_get_func_arg(ctx, 1, &h);
-	nvq = (void *)(h - bpf_core_field_offset(struct vhost_net_virtqueue___q, vq));
-	ubufs = (__u64)BPF_CORE_READ(nvq, ubuf_info);
-	if (!ubufs)
-		return 0;	/* zero-copy off: handle_tx_copy's batches */
+	c.dev = dev_of_vq(c.s, h);
+	if (!c.dev) {
+		/* nvq->ubuf_info, beyond the vhost_virtqueue the verifier knows vq as */
+		nvq = (void *)(h - bpf_core_field_offset(struct vhost_net_virtqueue___q, vq));
+		ubufs = (__u64)BPF_CORE_READ(nvq, ubuf_info);
+		if (!ubufs)
+			return 0;	/* zero-copy off: handle_tx_copy's batches */
+		c.dev = dev_find(ubufs, false, NULL);
+		if (c.dev) {
+			c.dev->vq = h;
+			c.s->stock_dev = c.dev->idx + 1;
+		}
+	}
 	/* pointer - pointer: a number (root) */
 	c.first = ((__u64)heads - (__u64)vq->heads) / sizeof(*heads);
 	if (cnt > ZCLAT_STOCK_SLOTS || c.first >= ZCLAT_STOCK_SLOTS)
 		return 0;
-	c.s = zc_state();
-	if (!c.s)
-		return 0;
 	count(c.s, ZCLAT_EV_SIGNAL);
 	count_n(c.s, ZCLAT_EV_SIGNALED, cnt);
 	hist_tx(c.s, ZCLAT_BATCH, cnt);
-	c.dev = dev_find(ubufs, false, NULL);
 	if (c.dev)
 		bpf_loop(cnt, signal_one, &c, 0);
 	count_n(c.s, ZCLAT_EV_DEQUEUE, cnt);
@@ -505,6 +532,7 @@ int BPF_PROG(reset_fentry, struct vhost_net___q *n)
 		return 0;
 	bpf_loop(ZCLAT_STOCK_SLOTS, purge_one, &c, 0);
 	idx = c.dev->idx;
+	c.dev->vq = 0;
 	c.dev->base = 0;
 	bpf_map_delete_elem(&dev_owner, &idx);
 	s = zc_state();

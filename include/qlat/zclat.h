@@ -44,6 +44,9 @@ enum zclat_counter {
 struct zclat_state {
 	__u64 counters[ZCLAT_NR_COUNTERS];
 	struct qlat_hist hists[ZCLAT_NR_HISTS];
+	__u64 stock_dev;	/* --stock: the devs element (+ 1) this CPU's last
+				 * signal used; a hint to bpf/zcstock.bpf.c, not a
+				 * figure */
 };
 
 /* vhost_zc_signal reports at most this many submit times (VZC_BATCH) */
@@ -64,6 +67,8 @@ struct zclat_inflight {
 struct zclat_stock_dev {
 	__u64 base;		/* the device's ubuf_info array; 0: free */
 	__u64 idx;		/* this element's index */
+	__u64 vq;		/* its TX vhost_virtqueue, once a signal found it
+				 * (0: not yet) */
 	struct zclat_inflight slot[ZCLAT_STOCK_SLOTS];
 };
 
