@@ -152,6 +152,14 @@ static long dev_scan_one(__u32 i, void *data)
 	return 0;
 }
 
+/* the element at base's first index, where a device is almost always found */
+static __always_inline struct zclat_stock_dev *dev_first(__u64 base)
+{
+	__u32 idx = dev_hash(base) & dev_mask;
+
+	return bpf_map_lookup_elem(&devs, &idx);
+}
+
 /*
  * The element of the device whose ubuf_info array is at base, or NULL.
  * With make (its submits: one vhost worker), a free one is claimed for it;
@@ -160,11 +168,10 @@ static long dev_scan_one(__u32 i, void *data)
 static __always_inline struct zclat_stock_dev *dev_find(__u64 base, bool make, bool *full)
 {
 	struct dev_scan c = { .base = base, .h = dev_hash(base) };
-	struct zclat_stock_dev *d;
-	__u32 idx = c.h & dev_mask;
+	struct zclat_stock_dev *d = dev_first(base);
+	__u32 idx;
 	int try;
 
-	d = bpf_map_lookup_elem(&devs, &idx);
 	if (!d || d->base == base)
 		return d;
 	for (try = 0; try < 2; try++) {
@@ -273,12 +280,12 @@ static __always_inline struct zclat_stock_dev *dev_of_ubuf(__u64 ubuf, __u64 *sl
 {
 	__u64 z = msgzc_of(ubuf), base = z & ~(UBUF_ARRAY_ALIGN - 1), off = z - base;
 	__u64 size = bpf_core_type_size(struct ubuf_info_msgzc);
-	__u32 idx = dev_hash(base) & dev_mask;
 	struct zclat_stock_dev *d;
 
 	if (!size || off >= ZCLAT_STOCK_SLOTS * size || off % size)
 		return NULL;
-	d = bpf_map_lookup_elem(&devs, &idx);
+	/* not dev_find(): a send that is not vhost_net's would scan the map */
+	d = dev_first(base);
 	if (!d || d->base != base)
 		return NULL;
 	*slot = off / size;
