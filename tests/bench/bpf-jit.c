@@ -52,18 +52,22 @@ static int dump(int fd, const char *name, __u32 jited)
 	int err = 0;
 
 	buf = malloc(jited ? jited : 1);
-	if (!buf)
+	if (!buf) {
+		fprintf(stderr, "bpf-jit: %s: %s\n", name, strerror(ENOMEM));
 		return -ENOMEM;
+	}
 	info.jited_prog_len = jited;
 	info.jited_prog_insns = (unsigned long)buf;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		err = -errno;
+		fprintf(stderr, "bpf-jit: %s: its machine code: %s\n", name, strerror(-err));
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/%s.bin", outdir, name);
+	errno = 0;	/* a short write need not set it */
 	f = fopen(path, "w");
 	if (!f || fwrite(buf, 1, jited, f) != jited)
-		err = -errno;
+		err = errno ? -errno : -EIO;
 	if (f && fclose(f) && !err)
 		err = -errno;
 	if (err)
