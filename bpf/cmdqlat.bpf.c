@@ -20,8 +20,18 @@
 #include "qlat_flavours.bpf.h"
 #include "cmdq_tp.h"
 
+/*
+ * --thread and --pipe (-1: all). The thread filter applies here to the EOC
+ * events only, with the pipe filter, since they gate the pipe's histograms
+ * and the evidence too; flush and callback events of every thread are
+ * binned, and the tool shows the selected thread's (a rodata load saved
+ * on their path). targ_eoc_slow: a filter or evidence is on, so that the
+ * EOC program tests one flag for all three (the verifier drops the branch
+ * of a frozen .rodata value, not the load).
+ */
 const volatile __s32 targ_thread = -1;
 const volatile __s32 targ_pipe = -1;
+const volatile bool targ_eoc_slow = false;
 
 /* Every counter and histogram: struct cmdqlat_state, include/qlat/cmdqlat.h */
 struct {
@@ -69,19 +79,26 @@ static __always_inline void count_shared(struct cmdqlat_state *s, __u32 idx)
 }
 
 /* metric is a constant at every call: the index folds */
-static __always_inline void hist(struct cmdqlat_state *s, __u32 metric, __u32 key, __u64 v)
+/*
+ * key: a u64, as the raw tracepoint's argument and the record's field
+ * arrive (zero-extended), so that the bound checked is the one the verifier
+ * needs for the index, without a zero-extension between them
+ */
+static __always_inline void hist(struct cmdqlat_state *s, __u32 metric, __u64 key, __u64 v)
 {
-	__u64 idx;
-
 	if (key >= cmdqlat_nkeys(metric)) {
 		count_shared(s, CMDQLAT_EV_BADKEY);
 		return;
 	}
-	idx = cmdqlat_hist_idx(metric, key);
-	qlat_hist_add(&s->hists[qlat_clamp(idx, CMDQLAT_NR_HISTS - 1)], v);
+	/* the metric's first histogram at a constant offset, then the key's */
+	if (cmdqlat_nkeys(metric) == CMDQLAT_PIPES)
+		key = qlat_clamp(key, CMDQLAT_PIPES - 1);
+	else
+		key = qlat_clamp(key, CMDQLAT_THREADS - 1);
+	qlat_hist_add(&s->hists[cmdqlat_hist_idx(metric, 0)] + key, v);
 }
 
-static __always_inline bool filtered(__s32 thread, __s32 pipe)
+static __always_inline bool filtered(__u64 thread, __s32 pipe)
 {
 	if (targ_thread >= 0 && thread != targ_thread)
 		return true;
@@ -96,11 +113,9 @@ static __always_inline int on_finalize(struct cmdqlat_state *s)
 	return 0;
 }
 
-static __always_inline int on_flush(struct cmdqlat_state *s, __u32 thread, __u32 inst)
+static __always_inline int on_flush(struct cmdqlat_state *s, __u64 thread, __u64 inst)
 {
 	count(s, CMDQLAT_EV_FLUSH);
-	if (targ_thread >= 0 && thread != targ_thread)
-		return 0;
 	hist(s, CMDQLAT_INST, thread, inst);
 	return 0;
 }
@@ -129,48 +144,107 @@ static __always_inline void eoc_evidence(struct cmdqlat_state *s, __u32 thread, 
 		count_shared(s, CMDQLAT_EV_RB_DROP);
 }
 
+/* cmdq_eoc_irq(u32 thread, u32 id, int status, int pipe, u32 frame, u64 flush_ns, ...) */
+enum {
+	EOC_THREAD, EOC_ID, EOC_STATUS, EOC_PIPE, EOC_FRAME, EOC_FLUSH_NS, EOC_EOC_NS,
+	EOC_DEADLINE_NS, EOC_INST, EOC_MISSED, EOC_MISS,
+};
+
+/*
+ * An argument of the EOC event, read where it is used: from the record's
+ * field f (rec, the tracepoint flavour) or ctx[i] (tp_btf, raw_tp: ints
+ * zero-extended). Read on entry, as BPF_PROG does, the ones needed after
+ * the histogram's update wait on the stack; a store to the state may alias
+ * ctx, so the compiler keeps each read where it is.
+ */
+#define EOC_ARG(f, i)	(rec ? (__u64)((const struct tp_cmdq_eoc_irq *)ctx)->f : \
+			       ((const __u64 *)ctx)[i])
+
+/*
+ * targ_eoc_slow: the filters, then the evidence; true if filtered out. A
+ * BPF function of its own (noinline: a bpf-to-bpf call), so that the
+ * registers and stack it needs are not saved and set up on every EOC; one
+ * per layout of the arguments (rec a constant in each), since the
+ * compiler would otherwise pick between the two layouts' ctx offsets with
+ * a computed pointer, which the verifier refuses for ctx.
+ */
+static __always_inline bool eoc_slow(struct cmdqlat_state *s, const void *ctx, const bool rec)
+{
+	__s32 pipe = EOC_ARG(pipe, EOC_PIPE);
+
+	if (filtered(EOC_ARG(thread, EOC_THREAD), pipe)) {
+		count_shared(s, CMDQLAT_EV_FILTERED);
+		return true;
+	}
+	if (qlat_evidence_on)
+		eoc_evidence(s, EOC_ARG(thread, EOC_THREAD), EOC_ARG(id, EOC_ID),
+			     EOC_ARG(status, EOC_STATUS), pipe, EOC_ARG(flush_ns, EOC_FLUSH_NS),
+			     EOC_ARG(eoc_ns, EOC_EOC_NS), EOC_ARG(deadline_ns, EOC_DEADLINE_NS),
+			     EOC_ARG(missed, EOC_MISSED));
+	return false;
+}
+
+static __noinline bool eoc_slow_ctx(struct cmdqlat_state *s, const void *ctx)
+{
+	return eoc_slow(s, ctx, false);
+}
+
+static __noinline bool eoc_slow_rec(struct cmdqlat_state *s, const void *ctx)
+{
+	return eoc_slow(s, ctx, true);
+}
+
 /*
  * missed (eoc_ns > deadline_ns): lateness; on time with status 0: slack.
  * The misses themselves are counted from the UNDERRUN events (on_vblank),
  * which the model fires at the deadline for a packet still running then.
  */
-static __always_inline int on_eoc(struct cmdqlat_state *s, __u32 thread, __u32 id,
-				  __s32 status, __s32 pipe, __u64 flush_ns, __u64 eoc_ns,
-				  __u64 deadline_ns, __u32 missed)
+static __always_inline int on_eoc(struct cmdqlat_state *s, const void *ctx, const bool rec)
 {
+	__u64 pipe;
+
 	/* two constant indexes: a computed one would be bounded and clamped */
-	if (status) {
+	if ((__s32)EOC_ARG(status, EOC_STATUS)) {
 		count(s, CMDQLAT_EV_ERROR);
 		qlat_keep_branch();
 	} else {
 		count(s, CMDQLAT_EV_EOC);
 	}
-	if (filtered(thread, pipe)) {
-		count_shared(s, CMDQLAT_EV_FILTERED);
+	if (targ_eoc_slow && (rec ? eoc_slow_rec(s, ctx) : eoc_slow_ctx(s, ctx)))
 		return 0;
-	}
-	if (qlat_evidence_on)
-		eoc_evidence(s, thread, id, status, pipe, flush_ns, eoc_ns, deadline_ns, missed);
-	hist(s, CMDQLAT_FLUSH_EOC, thread, eoc_ns - flush_ns);
-	if (pipe < 0)
-		return 0;
+	hist(s, CMDQLAT_FLUSH_EOC, EOC_ARG(thread, EOC_THREAD),
+	     EOC_ARG(eoc_ns, EOC_EOC_NS) - EOC_ARG(flush_ns, EOC_FLUSH_NS));
+	/*
+	 * no pipe: -1, zero-extended in ctx[] and sign-extended in the
+	 * record, above every pipe in either: one compare on the way
+	 */
+	pipe = EOC_ARG(pipe, EOC_PIPE);
 	if (pipe >= CMDQLAT_PIPES) {
-		count_shared(s, CMDQLAT_EV_BADKEY);
+		/*
+		 * -1 tested first, alone: the sign's bit test takes three
+		 * instructions (the empty asm keeps the compiler from
+		 * folding the two tests into it)
+		 */
+		if ((__u32)pipe != 0xffffffff) {
+			asm volatile("" : "+r"(pipe));
+			if ((__s32)pipe >= 0)
+				count_shared(s, CMDQLAT_EV_BADKEY);
+		}
 		return 0;
 	}
-	if (missed)
-		hist(s, CMDQLAT_LATE, pipe, eoc_ns - deadline_ns);
-	else if (!status)
-		hist(s, CMDQLAT_SLACK, pipe, deadline_ns - eoc_ns);
+	if (EOC_ARG(missed, EOC_MISSED))
+		hist(s, CMDQLAT_LATE, pipe,
+		     EOC_ARG(eoc_ns, EOC_EOC_NS) - EOC_ARG(deadline_ns, EOC_DEADLINE_NS));
+	else if (!(__s32)EOC_ARG(status, EOC_STATUS))
+		hist(s, CMDQLAT_SLACK, pipe,
+		     EOC_ARG(deadline_ns, EOC_DEADLINE_NS) - EOC_ARG(eoc_ns, EOC_EOC_NS));
 	return 0;
 }
 
-static __always_inline int on_cb(struct cmdqlat_state *s, __u32 thread, __u64 eoc_ns,
+static __always_inline int on_cb(struct cmdqlat_state *s, __u64 thread, __u64 eoc_ns,
 				 __u64 cb_ns)
 {
 	count(s, CMDQLAT_EV_CB);
-	if (targ_thread >= 0 && thread != targ_thread)
-		return 0;
 	hist(s, CMDQLAT_EOC_CB, thread, cb_ns - eoc_ns);
 	return 0;
 }
@@ -216,8 +290,7 @@ QLAT_TP_BTF_RAW_CTX(cmdq_pkt_flush, flush, CQ(on_flush, ctx[1], ctx[3]))
  *		u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed,
  *		u32 miss)
  */
-QLAT_TP_BTF_RAW_CTX(cmdq_eoc_irq, eoc,
-		    CQ(on_eoc, ctx[0], ctx[1], ctx[2], ctx[3], ctx[5], ctx[6], ctx[7], ctx[9]))
+QLAT_TP_BTF_RAW_CTX(cmdq_eoc_irq, eoc, CQ(on_eoc, ctx, false))
 
 /* cmdq_pkt_cb(u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns) */
 QLAT_TP_BTF_RAW_CTX(cmdq_pkt_cb, cb, CQ(on_cb, ctx[1], ctx[3], ctx[4]))
@@ -242,8 +315,7 @@ int flush_tp(struct tp_cmdq_pkt_flush *ctx)
 SEC("tracepoint/cmdq/cmdq_eoc_irq")
 int eoc_tp(struct tp_cmdq_eoc_irq *ctx)
 {
-	return CQ(on_eoc, ctx->thread, ctx->id, ctx->status, ctx->pipe, ctx->flush_ns,
-		  ctx->eoc_ns, ctx->deadline_ns, ctx->missed);
+	return CQ(on_eoc, ctx, true);
 }
 
 SEC("tracepoint/cmdq/cmdq_pkt_cb")

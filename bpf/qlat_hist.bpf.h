@@ -19,8 +19,9 @@
 })
 
 /*
- * qlat_slot8[x]: the slot of x < 256, floor(log2(x)) + 1 (0 for 0). A
- * read-only global: .rodata, one load.
+ * qlat_off8[x]: the byte offset in slots[] of the slot of x < 256,
+ * 8 * (floor(log2(x)) + 1) (0 for 0), at most 64: a byte. A read-only
+ * global: .rodata, one load.
  */
 #define QLAT_R2(n)	n, n
 #define QLAT_R4(n)	QLAT_R2(n), QLAT_R2(n)
@@ -29,9 +30,9 @@
 #define QLAT_R32(n)	QLAT_R16(n), QLAT_R16(n)
 #define QLAT_R64(n)	QLAT_R32(n), QLAT_R32(n)
 #define QLAT_R128(n)	QLAT_R64(n), QLAT_R64(n)
-static const __u8 qlat_slot8[256] = {
-	0, 1, QLAT_R2(2), QLAT_R4(3), QLAT_R8(4), QLAT_R16(5), QLAT_R32(6),
-	QLAT_R64(7), QLAT_R128(8)
+static const __u8 qlat_off8[256] = {
+	0, 8, QLAT_R2(16), QLAT_R4(24), QLAT_R8(32), QLAT_R16(40), QLAT_R32(48),
+	QLAT_R64(56), QLAT_R128(64)
 };
 
 /*
@@ -42,49 +43,79 @@ static const __u8 qlat_slot8[256] = {
 #define qlat_keep_branch()	asm volatile("")
 
 /*
- * Slot of v < 2^63: 0 for 0, floor(log2(v)) + 1 otherwise (inclusive upper
- * bound 2^i - 1). BPF has no clz: three halving steps by constant shifts
- * bring v below 2^8, then a 256-entry table finishes: about 20 x86
- * instructions. The steps branch: a branch-free step shifts by a computed
- * count, which the x86 JIT of kernels before 6.2 (no shrx) wraps in six
- * instructions to get the count into %cl, 38 in all. The branches cost the
- * verifier nothing per step: the table's byte is unknown to it, so every
- * path's slot & 63 is the same [0, 63], and the paths are pruned where
- * they meet.
+ * Byte offset in slots[] of the slot of v, 8 * slot: the slot 0 for 0,
+ * floor(log2(v)) + 1 otherwise (inclusive upper bound 2^i - 1); *over set
+ * (and 0 returned) for v >= 2^63, which has no slot. BPF has no clz: a
+ * search over the bytes of v finds its highest non-zero byte, shifts it
+ * down by a constant and looks it up in a 256-entry table, to which the
+ * byte's position adds 64 a byte. Below 2^32 (4.3 s in ns) that is a tree
+ * of two compares: with the lookup, 10 to 12 x86 instructions. The test
+ * for 2^63 is in the branch of 2^32 and more, off the common path; the
+ * caller's test of *over folds into it once inlined.
+ * The steps shift by constants: a computed count costs the x86 JIT of
+ * kernels before 6.2 (no shrx) six instructions to get it into %cl. Below
+ * 2^32 each test compares v itself, so that the verifier knows the byte it
+ * indexes the table with is below 256 without a mask (above, one is
+ * needed); and the branches cost it little: the table's byte is unknown to it, so every
+ * path leaves the same offset range, and the paths are pruned where they
+ * meet. Returned unmasked: the caller bounds it.
  */
+static __always_inline __u32 qlat_slot_off(__u64 v, bool *over)
+{
+	__u32 off;
+
+	if (v < (1ULL << 16)) {
+		if (v < (1ULL << 8)) {
+			off = 0;
+			qlat_keep_branch();
+		} else {
+			v >>= 8;
+			off = 64;
+		}
+	} else if (v < (1ULL << 32)) {
+		if (v < (1ULL << 24)) {
+			v >>= 16;
+			off = 128;
+			qlat_keep_branch();
+		} else {
+			v >>= 24;
+			off = 192;
+		}
+	} else if (v < (1ULL << 63)) {
+		/* 4.3 s and more: rare, by halving */
+		v >>= 32;
+		off = 256;
+		if (v >= (1ULL << 16)) {
+			v >>= 16;
+			off += 128;
+			qlat_keep_branch();
+		}
+		if (v >= (1ULL << 8)) {
+			v >>= 8;
+			off += 64;
+			qlat_keep_branch();
+		}
+		/*
+		 * v < 2^8 now, which the compiler knows and the verifier may
+		 * not: the compiler may test a copy of v (v >= 2^48 for the
+		 * first step). Masked in asm, on this path only.
+		 */
+#ifdef __bpf__
+		asm volatile("%[x] &= 0xff" : [x] "+r"(v));
+#endif
+	} else {
+		*over = true;
+		return 0;
+	}
+	return off + qlat_off8[v];
+}
+
+/* Slot of v < 2^63 (see qlat_slot_off()) */
 static __always_inline __u32 qlat_slot(__u64 v)
 {
-	__u64 t;
-	__u32 r = 0;
+	bool over = false;
 
-	t = v >> 32;
-	if (t) {
-		v = t;
-		r = 32;
-		qlat_keep_branch();
-	}
-	t = v >> 16;
-	if (t) {
-		v = t;
-		r += 16;
-		qlat_keep_branch();
-	}
-	t = v >> 8;
-	if (t) {
-		v = t;
-		r += 8;
-		qlat_keep_branch();
-	}
-	/*
-	 * v < 2^8 now, which the compiler knows and the verifier may not
-	 * (a path it cannot rule out has v's bounds crossed): mask in asm.
-	 */
-#ifdef __bpf__
-	asm volatile("%[x] &= 0xff" : [x] "+r"(v));
-#else
-	v &= 0xff;	/* tests/unit/test_hist.c: the same code as host C */
-#endif
-	return r + qlat_slot8[v];
+	return qlat_slot_off(v, &over) / 8;
 }
 
 /*
@@ -121,21 +152,34 @@ static __always_inline void qlat_count_shared(__u64 *c, __u64 n)
  */
 static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 {
-	__u64 inv = ~v;
+	bool over = false;
+	__u32 off;
 
-	if (v >> 63) {
+	/*
+	 * h in one register, computed once: the compiler would otherwise
+	 * add the histogram's index to the state's address anew for each
+	 * field (BPF has no base + index addressing), up to three times.
+	 */
+#ifdef __bpf__
+	asm volatile("" : "+r"(h));
+#endif
+	off = qlat_slot_off(v, &over);
+
+	if (over) {
 		h->overflow++;
-		/* not merged with the sum's add: each would compute its address */
-		qlat_keep_branch();
 		return;
 	}
-	/* v < 2^63, so slot <= 63: the mask is exact and bounds the index */
-	h->slots[qlat_slot(v) & (QLAT_SLOTS - 1)]++;
-	if (inv > h->min)
-		h->min = inv;
+	h->sum += v;
 	if (v > h->max)
 		h->max = v;
-	h->sum += v;
+	/* v < min, as v < ~(~min): one copy fewer than ~v > ~min */
+	if (v < ~h->min)
+		h->min = ~v;
+	/*
+	 * v < 2^63, so the slot is at most 63: the mask is exact and bounds
+	 * the offset, which indexes bytes (no shift to scale a slot)
+	 */
+	(*(__u64 *)((char *)h->slots + (off & (8 * (QLAT_SLOTS - 1)))))++;
 }
 
 #endif /* __QLAT_HIST_BPF_H */

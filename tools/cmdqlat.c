@@ -167,6 +167,23 @@ static int nkeys(int m)
 	return cmdqlat_nkeys(m);
 }
 
+/*
+ * The histogram of (m, k) in a snapshot. --thread: the BPF programs bin
+ * the flush and callback events of every thread (a filter would cost every
+ * event a load), so another thread's histogram is shown as it was before,
+ * when they were filtered there: empty.
+ */
+static const struct qlat_hist *hist_of(const struct qlat_snapshot *s, int m, int k)
+{
+	static struct qlat_hist none;
+
+	if (!metric_is_pipe(m) && env.thread >= 0 && k != env.thread) {
+		qlat_hist_init(&none);
+		return &none;
+	}
+	return &s->h[cmdqlat_hist_idx(m, k)];
+}
+
 static const char *miss_name(__u64 kind)
 {
 	switch (kind) {
@@ -224,7 +241,6 @@ static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
 	struct cmdqlat_run *run = ctx;
 	const __u64 *cnt = s->cnt, *drop = s->drop;
-	const struct qlat_hist *h = s->h;
 	bool final = s->final;
 	char title[128];
 	time_t t = time(NULL);
@@ -246,7 +262,7 @@ static void print_tty(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	fprintf(f, "\n");
 	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
 		for (k = 0; k < nkeys(m); k++) {
-			const struct qlat_hist *x = &h[cmdqlat_hist_idx(m, k)];
+			const struct qlat_hist *x = hist_of(s, m, k);
 
 			if (!x->count && !x->overflow)
 				continue;
@@ -265,7 +281,6 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
 	struct cmdqlat_run *run = ctx;
 	const __u64 *cnt = s->cnt, *drop = s->drop;
-	const struct qlat_hist *h = s->h;
 	bool final = s->final;
 	json_object *doc = qlat_json_doc("cmdq", qlat_attach_name(run->mode), s,
 					  qlat_elapsed_s(run->start_ns));
@@ -284,7 +299,7 @@ static void print_json(FILE *f, void *ctx, const struct qlat_snapshot *s)
 	json_object_object_add(doc, "misses", miss);
 	for (m = 0; m < CMDQLAT_NR_METRICS; m++) {
 		for (k = 0; k < nkeys(m); k++) {
-			const struct qlat_hist *x = &h[cmdqlat_hist_idx(m, k)];
+			const struct qlat_hist *x = hist_of(s, m, k);
 			json_object *e;
 
 			if (!x->count && !x->overflow)
@@ -320,7 +335,6 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 {
 	struct cmdqlat_run *run = ctx;
 	const __u64 *cnt = s->cnt, *drop = s->drop;
-	const struct qlat_hist *h = s->h;
 	char name[96], labels[64], key[16];
 	int i, m, k;
 
@@ -346,7 +360,7 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
 			 ns ? "_seconds" : "");
 		qlat_om_family(f, name, "histogram", ns ? "seconds" : NULL, metric_titles[m]);
 		for (k = 0; k < nkeys(m); k++) {
-			const struct qlat_hist *x = &h[cmdqlat_hist_idx(m, k)];
+			const struct qlat_hist *x = hist_of(s, m, k);
 
 			/* every series, empty ones too: a fleet's sums need them */
 			labels[0] = '\0';
@@ -425,6 +439,8 @@ static struct cmdqlat_bpf *open_load_attach(enum qlat_attach mode, int *errp)
 	skel->rodata->targ_thread = env.thread;
 	skel->rodata->targ_pipe = env.pipe;
 	skel->rodata->qlat_evidence_on = env.common.threshold_ns || env.common.max_misses >= 0;
+	skel->rodata->targ_eoc_slow = env.thread >= 0 || env.pipe >= 0 ||
+				      skel->rodata->qlat_evidence_on;
 	err = qlat_evidence_size(skel->maps.qlat_events, skel->rodata->qlat_evidence_on);
 	skel->rodata->qlat_threshold_ns = env.common.threshold_ns;
 	qlat_select_progs(skel->obj, mode);
