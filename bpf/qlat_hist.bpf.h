@@ -64,6 +64,14 @@ static __always_inline __u32 qlat_slot_off(__u64 v, bool *over)
 {
 	__u32 off;
 
+	/*
+	 * v opaque to the compiler: knowing it below 2^32 (a u32 widened),
+	 * it would test its low half only (a 32-bit compare, which leaves
+	 * the verifier's 64-bit bound open) or a copy of v it made before.
+	 */
+#ifdef __bpf__
+	asm volatile("" : "+r"(v));
+#endif
 	if (v < (1ULL << 16)) {
 		if (v < (1ULL << 8)) {
 			off = 0;
