@@ -66,8 +66,9 @@ static __always_inline void count(struct cmdqlat_state *s, __u32 idx)
 }
 
 /*
- * The counters more than one program updates: badkey (flush, eoc, cb,
- * vblank), filtered and evidence_dropped (eoc, vblank). One of those
+ * The counters more than one program updates: badkey, filtered and
+ * evidence_dropped (eoc, vblank; the flush and callback programs count
+ * their bad keys in slots of their own). One of those
  * programs can interrupt another on the same CPU: the EOC, callback and
  * vblank events of an IRQ land in a flush's run in process context, and on
  * PREEMPT_RT, where the EOC handler is a thread, the vblank timer's hardirq
@@ -84,10 +85,15 @@ static __always_inline void count_shared(struct cmdqlat_state *s, __u32 idx)
  * arrive (zero-extended), so that the bound checked is the one the verifier
  * needs for the index, without a zero-extension between them
  */
-static __always_inline void hist(struct cmdqlat_state *s, __u32 metric, __u64 key, __u64 v)
+static __always_inline void hist(struct cmdqlat_state *s, __u32 metric, __u64 key, __u64 v,
+				 __u32 badkey)
 {
 	if (key >= cmdqlat_nkeys(metric)) {
-		count_shared(s, CMDQLAT_EV_BADKEY);
+		/* a program's own slot: plain; the shared one: atomic */
+		if (badkey == CMDQLAT_EV_BADKEY)
+			count_shared(s, badkey);
+		else
+			count(s, badkey);
 		return;
 	}
 	/* the metric's first histogram at a constant offset, then the key's */
@@ -115,8 +121,8 @@ static __always_inline int on_finalize(struct cmdqlat_state *s)
 
 static __always_inline int on_flush(struct cmdqlat_state *s, __u64 thread, __u64 inst)
 {
-	count(s, CMDQLAT_EV_FLUSH);
-	hist(s, CMDQLAT_INST, thread, inst);
+	/* counted by the tool: INST's total + BADKEY_FLUSH */
+	hist(s, CMDQLAT_INST, thread, inst, CMDQLAT_EV_BADKEY_FLUSH);
 	return 0;
 }
 
@@ -213,7 +219,7 @@ static __always_inline int on_eoc(struct cmdqlat_state *s, const void *ctx, cons
 	if (targ_eoc_slow && (rec ? eoc_slow_rec(s, ctx) : eoc_slow_ctx(s, ctx)))
 		return 0;
 	hist(s, CMDQLAT_FLUSH_EOC, EOC_ARG(thread, EOC_THREAD),
-	     EOC_ARG(eoc_ns, EOC_EOC_NS) - EOC_ARG(flush_ns, EOC_FLUSH_NS));
+	     EOC_ARG(eoc_ns, EOC_EOC_NS) - EOC_ARG(flush_ns, EOC_FLUSH_NS), CMDQLAT_EV_BADKEY);
 	/*
 	 * no pipe: -1, zero-extended in ctx[] and sign-extended in the
 	 * record, above every pipe in either: one compare on the way
@@ -234,18 +240,20 @@ static __always_inline int on_eoc(struct cmdqlat_state *s, const void *ctx, cons
 	}
 	if (EOC_ARG(missed, EOC_MISSED))
 		hist(s, CMDQLAT_LATE, pipe,
-		     EOC_ARG(eoc_ns, EOC_EOC_NS) - EOC_ARG(deadline_ns, EOC_DEADLINE_NS));
+		     EOC_ARG(eoc_ns, EOC_EOC_NS) - EOC_ARG(deadline_ns, EOC_DEADLINE_NS),
+		     CMDQLAT_EV_BADKEY);
 	else if (!(__s32)EOC_ARG(status, EOC_STATUS))
 		hist(s, CMDQLAT_SLACK, pipe,
-		     EOC_ARG(deadline_ns, EOC_DEADLINE_NS) - EOC_ARG(eoc_ns, EOC_EOC_NS));
+		     EOC_ARG(deadline_ns, EOC_DEADLINE_NS) - EOC_ARG(eoc_ns, EOC_EOC_NS),
+		     CMDQLAT_EV_BADKEY);
 	return 0;
 }
 
 static __always_inline int on_cb(struct cmdqlat_state *s, __u64 thread, __u64 eoc_ns,
 				 __u64 cb_ns)
 {
-	count(s, CMDQLAT_EV_CB);
-	hist(s, CMDQLAT_EOC_CB, thread, cb_ns - eoc_ns);
+	/* counted by the tool: EOC_CB's total + BADKEY_CB */
+	hist(s, CMDQLAT_EOC_CB, thread, cb_ns - eoc_ns, CMDQLAT_EV_BADKEY_CB);
 	return 0;
 }
 

@@ -56,9 +56,9 @@ static const __u8 qlat_off8[256] = {
  * kernels before 6.2 (no shrx) six instructions to get it into %cl. Below
  * 2^32 each test compares v itself, so that the verifier knows the byte it
  * indexes the table with is below 256 without a mask (above, one is
- * needed); and the branches cost it little: the table's byte is unknown to it, so every
- * path leaves the same offset range, and the paths are pruned where they
- * meet. Returned unmasked: the caller bounds it.
+ * needed); and the branches cost it little: the table's byte is unknown
+ * to it, so every path leaves the same offset range, and the paths are
+ * pruned where they meet. Returned unmasked: the caller bounds it.
  */
 static __always_inline __u32 qlat_slot_off(__u64 v, bool *over)
 {

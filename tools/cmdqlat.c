@@ -168,6 +168,31 @@ static int nkeys(int m)
 }
 
 /*
+ * flush and cb: a flush or callback event is binned in its thread's
+ * histogram (INST, EOC_CB: its count or overflow) or counted as a bad key
+ * in a slot of its program's, so its count is their sum, which the
+ * programs then need not keep (three instructions an event). Every event
+ * adds to one of the slots summed once, so the sum never goes back from
+ * one snapshot to the next, as a counter.
+ */
+static void derive(struct qlat_snapshot *s)
+{
+	__u64 *c = s->cnt;
+	int k;
+
+	c[CMDQLAT_EV_FLUSH] = c[CMDQLAT_EV_BADKEY_FLUSH];
+	c[CMDQLAT_EV_CB] = c[CMDQLAT_EV_BADKEY_CB];
+	for (k = 0; k < CMDQLAT_THREADS; k++) {
+		const struct qlat_hist *in = &s->h[cmdqlat_hist_idx(CMDQLAT_INST, k)];
+		const struct qlat_hist *cb = &s->h[cmdqlat_hist_idx(CMDQLAT_EOC_CB, k)];
+
+		c[CMDQLAT_EV_FLUSH] += in->count + in->overflow;
+		c[CMDQLAT_EV_CB] += cb->count + cb->overflow;
+	}
+	c[CMDQLAT_EV_BADKEY] += c[CMDQLAT_EV_BADKEY_FLUSH] + c[CMDQLAT_EV_BADKEY_CB];
+}
+
+/*
  * The histogram of (m, k) in a snapshot. --thread: the BPF programs bin
  * the flush and callback events of every thread (a filter would cost every
  * event a load), so another thread's histogram is shown as it was before,
@@ -378,6 +403,7 @@ static const struct qlat_output output = {
 	.nprogs = NR_PROG_EVENTS,
 	.ncounters = CMDQLAT_NR_COUNTERS,
 	.nhists = CMDQLAT_NR_HISTS,
+	.derive = derive,
 	.tty = print_tty,
 	.json = print_json,
 	.openmetrics = print_openmetrics,

@@ -54,6 +54,8 @@ int qlat_report(const struct qlat_env *env, const struct qlat_output *out, void 
 		fprintf(stderr, "%s: reading maps: %s\n", out->who, strerror(-err));
 		goto out;
 	}
+	if (out->derive)
+		out->derive(&s);
 	for (i = 0; i < out->nprogs; i++)
 		s.drop[i] = qlat_prog_misses(obj, out->prog_events[i]);
 	if (env->timestamp) {

@@ -45,6 +45,8 @@ struct qlat_output {
 	const char *const *prog_events;		/* BPF program name prefixes */
 	unsigned int nprogs;
 	unsigned int ncounters, nhists;
+	/* the counters the programs leave to the tool, from the rest (or NULL) */
+	void (*derive)(struct qlat_snapshot *s);
 	void (*tty)(FILE *f, void *ctx, const struct qlat_snapshot *s);
 	void (*json)(FILE *f, void *ctx, const struct qlat_snapshot *s);
 	void (*openmetrics)(FILE *f, void *ctx, const struct qlat_snapshot *s);

@@ -63,13 +63,21 @@ enum cmdqlat_counter {
 	CMDQLAT_EV_OVER,	/* flush->EOC over --threshold */
 	CMDQLAT_EV_RB_DROP,	/* evidence records lost: ring buffer full */
 	CMDQLAT_EV_MISS_BASE,	/* + pipe: packets that missed their deadline (UNDERRUNs) */
-	CMDQLAT_NR_COUNTERS = CMDQLAT_EV_MISS_BASE + CMDQLAT_PIPES,
+	/*
+	 * The programs' own: the flush and callback programs' bad keys. They
+	 * do not count their events: each is binned in its thread's
+	 * histogram (INST, EOC_CB) or counted here, and the tool derives
+	 * flush and cb from those, and adds these to badkey.
+	 */
+	CMDQLAT_EV_BADKEY_FLUSH = CMDQLAT_EV_MISS_BASE + CMDQLAT_PIPES,
+	CMDQLAT_EV_BADKEY_CB,
+	CMDQLAT_NR_COUNTERS,
 };
 
 /*
  * What the BPF programs count and bin: one per-CPU element (map "state"),
  * so that an event costs one map lookup, whatever it updates, and the tool
- * reads it all with one syscall. 29,928 bytes: a per-CPU map's value must
+ * reads it all with one syscall. 29,944 bytes: a per-CPU map's value must
  * fit the kernel's minimum per-CPU unit (PCPU_MIN_UNIT_SIZE, 32 KiB).
  */
 struct cmdqlat_state {
