@@ -58,20 +58,13 @@ static const __u8 qlat_off8[256] = {
  * indexes the table with is below 256 without a mask (above, one is
  * needed); and the branches cost it little: the table's byte is unknown
  * to it, so every path leaves the same offset range, and the paths are
- * pruned where they meet. Returned unmasked: the caller bounds it.
+ * pruned where they meet. Returned unmasked: the caller bounds it. The
+ * caller makes v opaque to the compiler first (qlat_hist_add()).
  */
 static __always_inline __u32 qlat_slot_off(__u64 v, bool *over)
 {
 	__u32 off;
 
-	/*
-	 * v opaque to the compiler: knowing it below 2^32 (a u32 widened),
-	 * it would test its low half only (a 32-bit compare, which leaves
-	 * the verifier's 64-bit bound open) or a copy of v it made before.
-	 */
-#ifdef __bpf__
-	asm volatile("" : "+r"(v));
-#endif
 	if (v < (1ULL << 16)) {
 		if (v < (1ULL << 8)) {
 			off = 0;
@@ -170,6 +163,16 @@ static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 	 */
 #ifdef __bpf__
 	asm volatile("" : "+r"(h));
+#endif
+	/*
+	 * v opaque to the compiler: knowing it below 2^32 (a u32 widened),
+	 * it would test its low half only (a 32-bit compare, which leaves
+	 * the verifier's 64-bit bound open), or a copy of v it made before.
+	 * Here, not in qlat_slot_off(), so that the statistics below use
+	 * the same register.
+	 */
+#ifdef __bpf__
+	asm volatile("" : "+r"(v));
 #endif
 	off = qlat_slot_off(v, &over);
 
