@@ -24,14 +24,14 @@
  * --thread and --pipe (-1: all). The thread filter applies here to the EOC
  * events only, with the pipe filter, since they gate the pipe's histograms
  * and the evidence too; flush and callback events of every thread are
- * binned, and the tool shows the selected thread's (a rodata load saved
- * on their path). targ_eoc_slow: a filter or evidence is on, so that the
- * EOC program tests one flag for all three (the verifier drops the branch
- * of a frozen .rodata value, not the load).
+ * binned, and the tool shows the selected thread's (the verifier drops the
+ * branch on a frozen .rodata value, but not its load: one saved on their
+ * path). The EOC program comes in two variants, eoc_* without the filters
+ * and the evidence and eoc_full_* with them, and the tool loads one: the
+ * plain one loads no setting and keeps no more registers than it needs.
  */
 const volatile __s32 targ_thread = -1;
 const volatile __s32 targ_pipe = -1;
-const volatile bool targ_eoc_slow = false;
 
 /* Every counter and histogram: struct cmdqlat_state, include/qlat/cmdqlat.h */
 struct {
@@ -166,14 +166,7 @@ enum {
 #define EOC_ARG(f, i)	(rec ? (__u64)((const struct tp_cmdq_eoc_irq *)ctx)->f : \
 			       ((const __u64 *)ctx)[i])
 
-/*
- * targ_eoc_slow: the filters, then the evidence; true if filtered out. A
- * BPF function of its own (noinline: a bpf-to-bpf call), so that the
- * registers and stack it needs are not saved and set up on every EOC; one
- * per layout of the arguments (rec a constant in each), since the
- * compiler would otherwise pick between the two layouts' ctx offsets with
- * a computed pointer, which the verifier refuses for ctx.
- */
+/* eoc_full_*: the filters, then the evidence; true if filtered out */
 static __always_inline bool eoc_slow(struct cmdqlat_state *s, const void *ctx, const bool rec)
 {
 	__s32 pipe = EOC_ARG(pipe, EOC_PIPE);
@@ -190,22 +183,13 @@ static __always_inline bool eoc_slow(struct cmdqlat_state *s, const void *ctx, c
 	return false;
 }
 
-static __noinline bool eoc_slow_ctx(struct cmdqlat_state *s, const void *ctx)
-{
-	return eoc_slow(s, ctx, false);
-}
-
-static __noinline bool eoc_slow_rec(struct cmdqlat_state *s, const void *ctx)
-{
-	return eoc_slow(s, ctx, true);
-}
-
 /*
  * missed (eoc_ns > deadline_ns): lateness; on time with status 0: slack.
  * The misses themselves are counted from the UNDERRUN events (on_vblank),
  * which the model fires at the deadline for a packet still running then.
  */
-static __always_inline int on_eoc(struct cmdqlat_state *s, const void *ctx, const bool rec)
+static __always_inline int on_eoc(struct cmdqlat_state *s, const void *ctx, const bool rec,
+				  const bool full)
 {
 	__u64 pipe;
 
@@ -216,7 +200,7 @@ static __always_inline int on_eoc(struct cmdqlat_state *s, const void *ctx, cons
 	} else {
 		count(s, CMDQLAT_EV_EOC);
 	}
-	if (targ_eoc_slow && (rec ? eoc_slow_rec(s, ctx) : eoc_slow_ctx(s, ctx)))
+	if (full && eoc_slow(s, ctx, rec))
 		return 0;
 	hist(s, CMDQLAT_FLUSH_EOC, EOC_ARG(thread, EOC_THREAD),
 	     EOC_ARG(eoc_ns, EOC_EOC_NS) - EOC_ARG(flush_ns, EOC_FLUSH_NS), CMDQLAT_EV_BADKEY);
@@ -298,7 +282,8 @@ QLAT_TP_BTF_RAW_CTX(cmdq_pkt_flush, flush, CQ(on_flush, ctx[1], ctx[3]))
  *		u64 flush_ns, u64 eoc_ns, u64 deadline_ns, u32 inst, bool missed,
  *		u32 miss)
  */
-QLAT_TP_BTF_RAW_CTX(cmdq_eoc_irq, eoc, CQ(on_eoc, ctx, false))
+QLAT_TP_BTF_RAW_CTX(cmdq_eoc_irq, eoc, CQ(on_eoc, ctx, false, false))
+QLAT_TP_BTF_RAW_CTX(cmdq_eoc_irq, eoc_full, CQ(on_eoc, ctx, false, true))
 
 /* cmdq_pkt_cb(u32 id, u32 thread, int status, u64 eoc_ns, u64 cb_ns) */
 QLAT_TP_BTF_RAW_CTX(cmdq_pkt_cb, cb, CQ(on_cb, ctx[1], ctx[3], ctx[4]))
@@ -323,7 +308,13 @@ int flush_tp(struct tp_cmdq_pkt_flush *ctx)
 SEC("tracepoint/cmdq/cmdq_eoc_irq")
 int eoc_tp(struct tp_cmdq_eoc_irq *ctx)
 {
-	return CQ(on_eoc, ctx, true);
+	return CQ(on_eoc, ctx, true, false);
+}
+
+SEC("tracepoint/cmdq/cmdq_eoc_irq")
+int eoc_full_tp(struct tp_cmdq_eoc_irq *ctx)
+{
+	return CQ(on_eoc, ctx, true, true);
 }
 
 SEC("tracepoint/cmdq/cmdq_pkt_cb")

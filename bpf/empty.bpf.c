@@ -40,4 +40,26 @@ EMPTY_FENTRY(vhost_add_used_and_signal_n)
 EMPTY_FENTRY(vhost_add_used_and_signal)
 EMPTY_FENTRY(vhost_net_vq_reset)
 
+/*
+ * clock: the same five probes, and on the three functions every zero-copy
+ * frame passes (its send, its completion, its signal) a read of the clock,
+ * as any tracer that times each buffer there needs: the floor of --stock's
+ * design, which reads it at those three.
+ */
+__u64 clock_stamp;
+
+#define CLOCK_FENTRY(fn) SEC("fentry/" #fn) int clock_##fn##_fentry(void *ctx)	\
+{										\
+	clock_stamp = bpf_ktime_get_ns();					\
+	return 0;								\
+}
+#define CLOCK_EMPTY_FENTRY(fn) SEC("fentry/" #fn) int clock_##fn##_fentry(void *ctx) { return 0; }
+
+CLOCK_FENTRY(tun_sendmsg)
+CLOCK_FENTRY(vhost_zerocopy_callback)
+CLOCK_FENTRY(vhost_zerocopy_complete)
+CLOCK_FENTRY(vhost_add_used_and_signal_n)
+CLOCK_EMPTY_FENTRY(vhost_add_used_and_signal)
+CLOCK_EMPTY_FENTRY(vhost_net_vq_reset)
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -4,12 +4,13 @@
  * tracepoints of one system (cmdq: the five cmdq:* ones; vhost_zc: the four
  * vhost_zc:* ones) or on one tracepoint of them (e.g. vhost_zc_signal, the
  * one `qlat zc` attaches by default), in one attach flavour, or (fentry
- * stock) on the stock vhost_net functions `qlat zc --stock` probes, and
- * holds them attached until SIGINT/SIGTERM. For tests/bench/qlat-overhead.sh
+ * stock) on the stock vhost_net functions `qlat zc --stock` probes (fentry
+ * clock: the same, with a clock read at a frame's send, completion and
+ * signal), and holds them attached until SIGINT/SIGTERM. For tests/bench/qlat-overhead.sh
  * and zc-overhead.sh.
  *
  *   bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE] [cmdq|vhost_zc|TRACEPOINT]
- *   bpfempty fentry [READY-FILE] stock
+ *   bpfempty fentry [READY-FILE] stock|clock
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,10 +57,11 @@ int main(int argc, char **argv)
 		suffix = "_fentry";
 	else {
 		fprintf(stderr, "usage: bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE] [cmdq|vhost_zc|TRACEPOINT]\n"
-			"       bpfempty fentry [READY-FILE] stock\n");
+			"       bpfempty fentry [READY-FILE] stock|clock\n");
 		return 1;
 	}
-	if (strncmp(sys, "cmdq", 4) && strncmp(sys, "vhost_zc", 8) && strcmp(sys, "stock")) {
+	if (strncmp(sys, "cmdq", 4) && strncmp(sys, "vhost_zc", 8) && strcmp(sys, "stock") &&
+	    strcmp(sys, "clock")) {
 		fprintf(stderr, "bpfempty: unknown tracepoint system '%s'\n", sys);
 		return 1;
 	}
@@ -78,14 +80,20 @@ int main(int argc, char **argv)
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, has_suffix(bpf_program__name(prog), suffix) &&
 					  !strncmp(bpf_program__name(prog), sys, strlen(sys)));
-	if (!strcmp(sys, "stock")) {
+	if (!strcmp(sys, "stock") || !strcmp(sys, "clock")) {
 		/* vhost_net's completion: _complete since 6.8, _callback before */
 		static const char *const cb[] = { "vhost_zerocopy_complete" };
 		__u64 addr;
 
 		qlat_ksyms("vhost_net", cb, &addr, 1);
-		bpf_program__set_autoload(addr ? skel->progs.stock_vhost_zerocopy_callback_fentry :
-					  skel->progs.stock_vhost_zerocopy_complete_fentry, false);
+		bool clk = !strcmp(sys, "clock");
+
+		if (addr)
+			bpf_program__set_autoload(clk ? skel->progs.clock_vhost_zerocopy_callback_fentry :
+						  skel->progs.stock_vhost_zerocopy_callback_fentry, false);
+		else
+			bpf_program__set_autoload(clk ? skel->progs.clock_vhost_zerocopy_complete_fentry :
+						  skel->progs.stock_vhost_zerocopy_complete_fentry, false);
 	}
 	nlinks = 0;
 	bpf_object__for_each_program(prog, skel->obj)

@@ -9,7 +9,10 @@
 # fentry programs on the five functions --stock probes) and with `qlat
 # zc` attached (tp_btf; --stock on stock vhost_net with
 # experimental_zcopytx=1), back to back; the ratios are taken within a
-# round and the median of the rounds is reported. Then
+# round and the median of the rounds is reported. On stock vhost_net also
+# "clock": the same empty fentry programs with a clock read at a frame's
+# send, completion and signal (bpfempty fentry clock), the floor of any
+# tracer that times each buffer at those functions, as --stock does. Then
 # one more run per size and device with the kernel's BPF statistics on
 # (kernel.bpf_stats_enabled=1: two clock reads per program run, so they
 # stay off while throughput is measured) gives the BPF run time per event
@@ -76,12 +79,13 @@ qlat_on() {
 }
 qlat_off() { kill -INT $QP; wait $QP; }
 
-# empty_on DEV / qlat_off: the empty programs on what qlat zc attaches to:
-# the vhost_zc tracepoints ($EV), or for stock the fentry probes of --stock
+# empty_on DEV [clock] / qlat_off: the empty programs on what qlat zc
+# attaches to: the vhost_zc tracepoints ($EV), or for stock the fentry
+# probes of --stock (with clock: and the three clock reads)
 empty_on() {
 	rm -f "$TMP/ready"
 	if [ "$1" = stock ]; then
-		"$B/bpfempty" fentry "$TMP/ready" stock &
+		"$B/bpfempty" fentry "$TMP/ready" "${2:-stock}" &
 	else
 		"$B/bpfempty" tp_btf "$TMP/ready" "$EV" &
 	fi
@@ -108,7 +112,7 @@ printf '%-6s %-6s %9s %9s %9s %22s %22s\n' dev size without empty with \
 	"empty/without" "with/without"
 for dev in $DEVS; do
 	for size in $SIZES; do
-		lb= le= lw= lre= lr=
+		lb= le= lw= lre= lr= lrc=
 		i=0
 		while [ $i -lt "$R" ]; do
 			p=$dev-$size
@@ -117,17 +121,25 @@ for dev in $DEVS; do
 			e=$(pps $dev $size "$p-empty-r$((i + 1))")
 			qlat_off
 			le="$le $e" lre="$lre $(ratio $e $b)"
+			c=
+			if [ $dev = stock ]; then
+				empty_on $dev clock
+				c=$(pps $dev $size "$p-clock-r$((i + 1))")
+				qlat_off
+				lrc="$lrc $(ratio $c $b)"
+			fi
 			qlat_on $dev
 			w=$(pps $dev $size "$p-with-r$((i + 1))")
 			qlat_off
 			lb="$lb $b" lw="$lw $w" lr="$lr $(ratio $w $b)"
-			echo "# $dev $size B round $((i + 1)): without $b empty $e with $w"
+			echo "# $dev $size B round $((i + 1)): without $b empty $e${c:+ clock $c} with $w"
 			i=$((i + 1))
 		done
 		ecol=$(stats $le | cut -d' ' -f1) ercol=$(rcol $lre)
 		printf '%-6s %-6s %9.0f %9s %9.0f %22s %22s\n' $dev $size \
 			"$(stats $lb | cut -d' ' -f1)" "$ecol" "$(stats $lw | cut -d' ' -f1)" \
 			"$ercol" "$(rcol $lr)"
+		[ -z "$lrc" ] || echo "# $dev $size B: clock/without $(rcol $lrc) (empty fentry programs and a clock read at send, completion and signal)"
 		prof_report "$dev-$size-with-r1" "$dev-$size-without-r1" '\[bpf\]$'
 		prof_report "$dev-$size-empty-r1" "$dev-$size-without-r1" '\[bpf\]$'
 	done
