@@ -83,17 +83,14 @@ int main(int argc, char **argv)
 	if (!strcmp(sys, "stock") || !strcmp(sys, "clock")) {
 		/* vhost_net's completion: _complete since 6.8, _callback before */
 		static const char *const cb[] = { "vhost_zerocopy_complete" };
+		char name[64];
 		__u64 addr;
 
 		qlat_ksyms("vhost_net", cb, &addr, 1);
-		bool clk = !strcmp(sys, "clock");
-
-		if (addr)
-			bpf_program__set_autoload(clk ? skel->progs.clock_vhost_zerocopy_callback_fentry :
-						  skel->progs.stock_vhost_zerocopy_callback_fentry, false);
-		else
-			bpf_program__set_autoload(clk ? skel->progs.clock_vhost_zerocopy_complete_fentry :
-						  skel->progs.stock_vhost_zerocopy_complete_fentry, false);
+		/* the one of this set (stock_ or clock_) for the name it lacks */
+		snprintf(name, sizeof(name), "%s_vhost_zerocopy_%s_fentry", sys,
+			 addr ? "callback" : "complete");
+		bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, name), false);
 	}
 	nlinks = 0;
 	bpf_object__for_each_program(prog, skel->obj)
