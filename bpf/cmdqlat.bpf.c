@@ -79,9 +79,8 @@ static __always_inline void count_shared(struct cmdqlat_state *s, __u32 idx)
 	qlat_count_shared(&s->counters[idx], 1);
 }
 
-/* metric is a constant at every call: the index folds */
 /*
- * key: a u64, as the raw tracepoint's argument and the record's field
+ * metric is a constant at every call: the index folds. key: a u64, as the raw tracepoint's argument and the record's field
  * arrive (zero-extended), so that the bound checked is the one the verifier
  * needs for the index, without a zero-extension between them
  */
