@@ -3,8 +3,11 @@
  * zcstock: the same figures as zclat, from stock vhost_net's zero-copy TX
  * path (experimental_zcopytx=1), which has no tracepoints. fentry on:
  *
- *   tun_sendmsg()                  submit: msg_control is a TUN_MSG_UBUF
- *                                  whose callback is vhost_net's
+ *   tun_get_user()                 submit: tun_sendmsg() passes it the
+ *                                  ubuf_info of a TUN_MSG_UBUF message as
+ *                                  msg_control (NULL for a copy and for
+ *                                  tun's write()); it is vhost_net's if
+ *                                  its callback is
  *   vhost_zerocopy_callback()      complete (the last reference only);
  *   or vhost_zerocopy_complete()   its name since 6.8, where ubuf_info
  *                                  has ops->complete instead of callback
@@ -31,8 +34,11 @@
  * read on 6.1): a send or completion from its ubuf_info's address
  * (dev_of_ubuf()), a signal from the element this CPU's last signal used
  * (dev_of_vq()). Each checks what it assumes and, failing, reads as at
- * the device's first event, so that only the message's control block at
- * submit is read per frame.
+ * the device's first event, so that a frame reads none of vhost_net's
+ * memory. The send is probed at tun_get_user(), not tun_sendmsg(), for
+ * that: there the ubuf_info's address is an argument, where tun_sendmsg()
+ * has it in the message's control block, which only a
+ * bpf_probe_read_kernel() can read on 6.1 (84 instructions a frame).
  * The vhost_net internals are read with CO-RE against its module BTF; the
  * ubuf_info layouts of 6.1 and 6.12 are told apart with field existence
  * checks, and the loader keeps the one complete program whose function
@@ -45,7 +51,6 @@
 #include "zclat.bpf.h"
 #include "qlat_evidence.bpf.h"
 
-#define TUN_MSG_UBUF	1
 #define VQ_TX		ZCLAT_VQ_TX
 
 /* Set by the loader from /proc/kallsyms (vhost_net's static functions) */
@@ -86,12 +91,6 @@ struct ubuf_info_ops___q {
 struct ubuf_info___ops {
 	const struct ubuf_info_ops___q *ops;
 } __attribute__((preserve_access_index));
-
-struct tun_msg_ctl___q {
-	unsigned short type;
-	unsigned short num;
-	void *ptr;
-};
 
 /*
  * The devices' elements: an open-addressed table (linear probing) indexed
@@ -292,24 +291,29 @@ static __always_inline struct zclat_stock_dev *dev_of_ubuf(__u64 ubuf, __u64 *sl
 	return d;
 }
 
-SEC("fentry/tun_sendmsg")
-int BPF_PROG(submit_fentry, struct socket *sock, struct msghdr *m, size_t total_len)
+/*
+ * tun_get_user(tun, tfile, msg_control, from, noblock, more): msg_control
+ * is the ubuf_info of a zero-copy send (tun_sendmsg()'s TUN_MSG_UBUF) or
+ * NULL; vhost_net's XDP batches (TUN_MSG_PTR) do not come here
+ */
+#define TUN_GET_USER_ARG_UBUF	2
+
+SEC("fentry/tun_get_user")
+int BPF_PROG(submit_fentry)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct zclat_stock_dev *dev;
 	struct zclat_inflight *v;
 	struct zclat_state *s;
-	struct tun_msg_ctl___q ctl;
-	__u64 base, slot;
+	__u64 ubuf = 0, base, slot;
 	bool full = false;
-	void *p;
 
-	p = m->msg_control;
-	if (!p || m->msg_controllen != sizeof(ctl) ||
-	    bpf_probe_read_kernel(&ctl, sizeof(ctl), p) || ctl.type != TUN_MSG_UBUF)
-		return 0;
-	dev = dev_of_ubuf((__u64)ctl.ptr, &slot);
-	if (!dev && !stock_ubuf((__u64)ctl.ptr, &slot))
+	/* the address as a number (a void * argument has no BTF type to read) */
+	bpf_get_func_arg(ctx, TUN_GET_USER_ARG_UBUF, &ubuf);
+	if (!ubuf)
+		return 0;	/* a copy */
+	dev = dev_of_ubuf(ubuf, &slot);
+	if (!dev && !stock_ubuf(ubuf, &slot))
 		return 0;	/* not vhost_net's (vhost-zc-net uses tun too) */
 	s = zc_state();
 	if (!s)
@@ -319,7 +323,7 @@ int BPF_PROG(submit_fentry, struct socket *sock, struct msghdr *m, size_t total_
 	if (!dev) {
 		if (slot >= ZCLAT_STOCK_SLOTS)
 			return 0;	/* not a vhost_net ring slot: unmatched at signal */
-		base = ubuf_base((__u64)ctl.ptr, slot);
+		base = ubuf_base(ubuf, slot);
 		dev = dev_find(base, true, &full);
 		if (!dev) {
 			if (full)

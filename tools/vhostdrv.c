@@ -357,6 +357,7 @@ int main(int argc, char **argv)
 	printf("kicks %" PRIu64 "\n", st.kicks);
 	printf("calls %" PRIu64 "\n", st.calls);
 	printf("arms %" PRIu64 "\n", st.arms);
+	printf("waits %" PRIu64 "\n", st.waits);
 	if (o.bad_hdr)
 		printf("bad_hdr_sent %" PRIu64 "\n", st.bad_hdr_sent);
 	if (o.then_tap)

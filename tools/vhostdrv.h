@@ -107,7 +107,7 @@ struct stats {
 	uint64_t sent, used, double_used, unknown_used, bad_len, retired;
 	uint64_t ring_rx_ok, ring_rx_bad, ring_rx_bufs, ring_rx_other;
 	uint64_t swaps, log_missing, log_extra, log_bits;
-	uint64_t kicks, calls, arms;
+	uint64_t kicks, calls, arms, waits;
 	uint64_t bad_backend_fails, bad_backend_accepted, bad_hdr_sent;
 	int bad_backend_errno;
 	uint64_t ring_rx_nbuf_bad, iotlb_misses, iotlb_unmapped, then_sent;

@@ -158,6 +158,7 @@ void wait_call(struct vq *q, int ms)
 			       q->last_used) > bufs)
 			return;
 	}
+	st.waits++;
 	if (poll(&p, 1, ms) > 0) {
 		if (read(q->call, &v, 8) == 8)
 			st.calls += v;

@@ -6,11 +6,11 @@
  * one `qlat zc` attaches by default), in one attach flavour, or (fentry
  * stock) on the stock vhost_net functions `qlat zc --stock` probes (fentry
  * clock: the same, with a clock read at a frame's send, completion and
- * signal), and holds them attached until SIGINT/SIGTERM. For tests/bench/qlat-overhead.sh
+ * signal; fentry hist: and a histogram update there), and holds them attached until SIGINT/SIGTERM. For tests/bench/qlat-overhead.sh
  * and zc-overhead.sh.
  *
  *   bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE] [cmdq|vhost_zc|TRACEPOINT]
- *   bpfempty fentry [READY-FILE] stock|clock
+ *   bpfempty fentry [READY-FILE] stock|clock|hist
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,11 +57,11 @@ int main(int argc, char **argv)
 		suffix = "_fentry";
 	else {
 		fprintf(stderr, "usage: bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE] [cmdq|vhost_zc|TRACEPOINT]\n"
-			"       bpfempty fentry [READY-FILE] stock|clock\n");
+			"       bpfempty fentry [READY-FILE] stock|clock|hist\n");
 		return 1;
 	}
 	if (strncmp(sys, "cmdq", 4) && strncmp(sys, "vhost_zc", 8) && strcmp(sys, "stock") &&
-	    strcmp(sys, "clock")) {
+	    strcmp(sys, "clock") && strcmp(sys, "hist")) {
 		fprintf(stderr, "bpfempty: unknown tracepoint system '%s'\n", sys);
 		return 1;
 	}
@@ -80,14 +80,14 @@ int main(int argc, char **argv)
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, has_suffix(bpf_program__name(prog), suffix) &&
 					  !strncmp(bpf_program__name(prog), sys, strlen(sys)));
-	if (!strcmp(sys, "stock") || !strcmp(sys, "clock")) {
+	if (!strcmp(sys, "stock") || !strcmp(sys, "clock") || !strcmp(sys, "hist")) {
 		/* vhost_net's completion: _complete since 6.8, _callback before */
 		static const char *const cb[] = { "vhost_zerocopy_complete" };
 		char name[64];
 		__u64 addr;
 
 		qlat_ksyms("vhost_net", cb, &addr, 1);
-		/* the one of this set (stock_ or clock_) for the name it lacks */
+		/* the one of this set (stock_, clock_ or hist_) for the name it lacks */
 		snprintf(name, sizeof(name), "%s_vhost_zerocopy_%s_fentry", sys,
 			 addr ? "callback" : "complete");
 		bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, name), false);

@@ -12,7 +12,10 @@
 # round and the median of the rounds is reported. On stock vhost_net also
 # "clock": the same empty fentry programs with a clock read at a frame's
 # send, completion and signal (bpfempty fentry clock), the floor of any
-# tracer that times each buffer at those functions, as --stock does. Then
+# tracer that times each buffer at those functions, as --stock does; and
+# "hist": those programs with, at each of the three, a per-CPU lookup and
+# one histogram update (bpfempty fentry hist), the floor of a tracer that
+# bins a latency there, before it matches a single buffer. Then
 # one more run per size and device with the kernel's BPF statistics on
 # (kernel.bpf_stats_enabled=1: two clock reads per program run, so they
 # stay off while throughput is measured) gives the BPF run time per event
@@ -53,15 +56,19 @@ modprobe vhost_net experimental_zcopytx=1 || exit 1
 insmod "$B/kmod/$(uname -r)/vhost_zc/vhost_zc.ko" || exit 1
 TMP=$(mktemp -d)
 
-# pps DEV SIZE [LABEL]: one vhostdrv run (with -P, a window named LABEL)
+# pps DEV SIZE [LABEL]: one vhostdrv run (with -P, a window named LABEL):
+# its frames per second; its waits (polls of the call eventfd, where it
+# sleeps until the device signals) in $TMP/waits
 pps() {
 	case $1 in
 	zc) d=/dev/vhost-zc-net ;;
 	stock) d=/dev/vhost-net ;;
 	esac
 	[ -z "$3" ] || prof_mark start
-	"$B/vhostdrv" -D $d -s "$2" -n "$N" -q 128 -N | awk '$1 == "pps" { print $2 }'
+	"$B/vhostdrv" -D $d -s "$2" -n "$N" -q 128 -N >"$TMP/drv.out"
 	[ -z "$3" ] || { prof_mark stop "$3"; prof_units "$3" "$N"; }
+	awk '$1 == "waits" { print $2 }' "$TMP/drv.out" >"$TMP/waits"
+	awk '$1 == "pps" { print $2 }' "$TMP/drv.out"
 }
 
 # qlat_on DEV / qlat_off: attach qlat zc (or --stock) and wait until attached
@@ -112,27 +119,32 @@ printf '%-6s %-6s %9s %9s %9s %22s %22s\n' dev size without empty with \
 	"empty/without" "with/without"
 for dev in $DEVS; do
 	for size in $SIZES; do
-		lb= le= lw= lre= lr= lrc=
+		lb= le= lw= lre= lr= lrc= lrh=
 		i=0
 		while [ $i -lt "$R" ]; do
 			p=$dev-$size
-			b=$(pps $dev $size "$p-without-r$((i + 1))")
+			b=$(pps $dev $size "$p-without-r$((i + 1))") kb=$(cat "$TMP/waits")
 			empty_on $dev
-			e=$(pps $dev $size "$p-empty-r$((i + 1))")
+			e=$(pps $dev $size "$p-empty-r$((i + 1))") ke=$(cat "$TMP/waits")
 			qlat_off
 			le="$le $e" lre="$lre $(ratio $e $b)"
-			c=
+			c= h= kc= kh=
 			if [ $dev = stock ]; then
 				empty_on $dev clock
-				c=$(pps $dev $size "$p-clock-r$((i + 1))")
+				c=$(pps $dev $size "$p-clock-r$((i + 1))") kc=$(cat "$TMP/waits")
 				qlat_off
 				lrc="$lrc $(ratio $c $b)"
+				empty_on $dev hist
+				h=$(pps $dev $size "$p-hist-r$((i + 1))") kh=$(cat "$TMP/waits")
+				qlat_off
+				lrh="$lrh $(ratio $h $b)"
 			fi
 			qlat_on $dev
-			w=$(pps $dev $size "$p-with-r$((i + 1))")
+			w=$(pps $dev $size "$p-with-r$((i + 1))") kw=$(cat "$TMP/waits")
 			qlat_off
 			lb="$lb $b" lw="$lw $w" lr="$lr $(ratio $w $b)"
-			echo "# $dev $size B round $((i + 1)): without $b empty $e${c:+ clock $c} with $w"
+			echo "# $dev $size B round $((i + 1)): without $b empty $e${c:+ clock $c}${h:+ hist $h} with $w frames/s"
+			echo "# $dev $size B round $((i + 1)) driver waits: without $kb empty $ke${kc:+ clock $kc}${kh:+ hist $kh} with $kw"
 			i=$((i + 1))
 		done
 		ecol=$(stats $le | cut -d' ' -f1) ercol=$(rcol $lre)
@@ -140,6 +152,7 @@ for dev in $DEVS; do
 			"$(stats $lb | cut -d' ' -f1)" "$ecol" "$(stats $lw | cut -d' ' -f1)" \
 			"$ercol" "$(rcol $lr)"
 		[ -z "$lrc" ] || echo "# $dev $size B: clock/without $(rcol $lrc) (empty fentry programs and a clock read at send, completion and signal)"
+		[ -z "$lrh" ] || echo "# $dev $size B: hist/without $(rcol $lrh) (and at each, a per-CPU lookup and one histogram update)"
 		prof_report "$dev-$size-with-r1" "$dev-$size-without-r1" '\[bpf\]$'
 		prof_report "$dev-$size-empty-r1" "$dev-$size-without-r1" '\[bpf\]$'
 	done

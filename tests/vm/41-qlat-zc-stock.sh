@@ -27,7 +27,7 @@ ok $? "vhost_zc loaded too (its tun sends must not count)"
 out=$OUT/qlat-zc-stock.json
 if qlat_start "$out" zc --stock --json; then
 	zc_run st -D /dev/vhost-net -s 1500 -n $N -q 128 -N
-	# vhost-zc-net traffic meanwhile: seen by tun_sendmsg, not by us
+	# vhost-zc-net traffic meanwhile: seen by tun_get_user, not by us
 	zc_run zcnoise -s 1500 -n 300 -q 64 -N
 	qlat_stop
 	ok $? "--stock: qlat exits 0 on SIGINT"
