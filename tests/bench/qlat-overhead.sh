@@ -76,8 +76,14 @@
 # round).
 # Start-up reads files (BTF, bpftrace's libraries over 9p, page cache warm)
 # and waits for the host, and while the guest idles the instruction
-# counter lets guest time run on: these figures scatter more than the
-# others on a busy host.
+# counter (sleep=off) jumps guest time to the next timer due: a wait costs
+# what the guest's timers say, not what it took. The benchmark's own poll
+# for the ready file is such a timer: at 10 ms it made bpftrace's start-up
+# 5.6 s, at 2 ms (now) 3.9 s, qlat's and the empty loader's moved by 1 to
+# 3 %. So start-up is also given as CPU time: the tracer's own run time
+# until attached (its threads' /proc/PID/task/*/schedstat, read once it is
+# attached and idle), instruction-exact under the counter and blind to
+# waits. The goal of issue 15 is on the wall figure.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 R=5 N=50000 D=500 S=5 X= T= Q=$REPO/build/qlat PROF=
 while getopts r:n:d:s:q:xTP: c; do
@@ -165,7 +171,16 @@ bpf_ns() { # sum of run_time_ns of every loaded program
 	bpftool prog show -j | jq '[.[] | .run_time_ns // 0] | add // 0'
 }
 
-PID=
+# cpu_ns PID: CPU time of PID's threads so far, ns (under the counter:
+# instructions)
+cpu_ns() {
+	local f t sum=0
+	for f in /proc/"$1"/task/*/schedstat; do
+		read -r t _ <"$f" 2>/dev/null && sum=$((sum + t))
+	done
+	echo $sum
+}
+PID= CPU_NS=0
 # attach CFG: start the tracer and wait until it has attached
 attach() {
 	local rf=$TMP/ready i=0
@@ -188,14 +203,17 @@ attach() {
 	while :; do
 		if [ "$1" = bpftrace ]; then
 			local l
-			while read -r l; do [ "$l" = ready ] && return 0; done <"$TMP/bt.out"
+			while read -r l; do
+				[ "$l" = ready ] && { CPU_NS=$(cpu_ns "$PID"); return 0; }
+			done <"$TMP/bt.out"
 		elif [ -e "$rf" ]; then
+			CPU_NS=$(cpu_ns "$PID")
 			return 0
 		fi
 		kill -0 "$PID" 2>/dev/null || { cat "$TMP/bt.out" 2>/dev/null; die "$1 exited early"; }
 		i=$((i + 1))
-		[ $i -gt 12000 ] && die "$1 did not attach in 120 s"
-		nap 0.01
+		[ $i -gt 60000 ] && die "$1 did not attach in 120 s"
+		nap 0.002
 	done
 }
 detach() {
@@ -331,13 +349,17 @@ for i in $(seq "$S"); do
 		attach $c
 		t1=$(us)
 		add start $c $(((t1 - t0) / 1000))
+		add startcpu $c $((CPU_NS / 1000000))
 		detach
 	done
 done
-echo "## start-up, exec -> attached, ms (median of $S; min..max)"
+echo "## start-up, exec -> attached, ms (median of $S; min..max): wall, and the tracer's CPU time"
 for c in $SCFGS; do
 	set -- $(get start $c)
-	printf '%-10s %8s   (%s..%s)\n' $c "$(median "$@")" "$(printf '%s\n' "$@" | sort -n | head -1)" \
+	printf '%-10s %8s   (%s..%s)' $c "$(median "$@")" "$(printf '%s\n' "$@" | sort -n | head -1)" \
+		"$(printf '%s\n' "$@" | sort -n | tail -1)"
+	set -- $(get startcpu $c)
+	printf '   cpu %6s   (%s..%s)\n' "$(median "$@")" "$(printf '%s\n' "$@" | sort -n | head -1)" \
 		"$(printf '%s\n' "$@" | sort -n | tail -1)"
 done
 # worst per-round ratio
@@ -345,16 +367,17 @@ maxratio() { # metric cfgA cfgB
 	paste -d' ' <(get $1 $2 | tr ' ' '\n') <(get $1 $3 | tr ' ' '\n') |
 		awk '$2 > 0 { printf "%.3f\n", $1 / $2 }' | sort -g | tail -1
 }
-printf '%-22s %8s %8s\n' ratio median worst
+printf '%-22s %8s %8s %10s %9s\n' ratio median worst "cpu median" "cpu worst"
 for p in "qlat empty" "bpftrace empty" "qlat-zc empty-zc" "qlat-zcs empty-stock" "qlat bpftrace"; do
 	set -- $p
-	printf '%-22s %8s %8s\n' "$1/$2" "$(ratio start $1 $2)" "$(maxratio start $1 $2)"
+	printf '%-22s %8s %8s %10s %9s\n' "$1/$2" "$(ratio start $1 $2)" "$(maxratio start $1 $2)" \
+		"$(ratio startcpu $1 $2)" "$(maxratio startcpu $1 $2)"
 done
 echo "# goal (issue 15): qlat*/empty* <= 1.1 in every round"
 
 echo
 echo "# raw per-round figures"
-for m in e2eb e2el rate bpfb bpfl start; do
+for m in e2eb e2el rate bpfb bpfl start startcpu; do
 	for c in $CFGS empty-zc qlat-zc empty-stock qlat-zcs; do
 		v=$(get $m $c)
 		[ -n "$v" ] && echo "# $m $c:$v"
