@@ -6,8 +6,9 @@
  * one `qlat zc` attaches by default), in one attach flavour, or (fentry
  * stock) on the stock vhost_net functions `qlat zc --stock` probes (fentry
  * clock: the same, with a clock read at a frame's send, completion and
- * signal; fentry hist: and a histogram update there), and holds them attached until SIGINT/SIGTERM. For tests/bench/qlat-overhead.sh
- * and zc-overhead.sh.
+ * signal; fentry hist: and a per-CPU lookup and a histogram update there),
+ * and holds them attached until SIGINT/SIGTERM. For
+ * tests/bench/qlat-overhead.sh and zc-overhead.sh.
  *
  *   bpfempty [tp_btf|raw_tp|tracepoint] [READY-FILE] [cmdq|vhost_zc|TRACEPOINT]
  *   bpfempty fentry [READY-FILE] stock|clock|hist
