@@ -34,11 +34,8 @@
 # Configurations: none, empty (tp_btf), qlat (`qlat cmdq`, default attach:
 # tp_btf), bpftrace (tracepoint: probes, bpftrace's way to module
 # tracepoints with named args). Each round runs every configuration
-# once, in a rotated order, and bpftrace's rounds come after all of
-# them: a run after bpftrace's was about 1 % slower (none: 2,808 against
-# 2,783 ns an event on 6.1), which in a round's baseline moved qlat's load
-# e2e ratio from 1.65 to 1.43. Each configuration, once attached, runs two
-# workloads:
+# once, in a rotated order, and each configuration, once attached, runs
+# two workloads:
 #   burst  `echo N > cmdq_helper/finalize_burst`: N packets created,
 #          finalized, destroyed in one write(), N cmdq_pkt_finalize events,
 #          nothing else (the cheapest event: qlat only counts it)
@@ -66,7 +63,7 @@
 # The goals of issue 6: qlat/empty <= 1.3 and qlat/bpftrace <= 0.5 (e2e).
 #
 # Start-up: from just before exec until attached, median of STARTS runs
-# each, alternating (bpftrace's after all the others'): qlat until its --ready-file appears, bpftrace until its
+# each, alternating: qlat until its --ready-file appears, bpftrace until its
 # BEGIN probe prints (bpftrace runs BEGIN after attaching every probe), the
 # empty loader (build/bpfempty, tp_btf: open, load, attach with libbpf and
 # nothing else, the floor of any libbpf tool) until its ready file appears.
@@ -274,40 +271,28 @@ fi
 echo "# qlat-overhead: $R rounds, burst $N finalize events, load $D ms; 1 vCPU, $(uname -r)"
 echo "# clock: $CLOCK"
 echo "# $(bpftrace --version)"
-# run_cfg CFG ROUND: one configuration's two workloads
-run_cfg() {
-	local c=$1 r=$2
-	attach $c
-	set -- $(burst); add e2eb $c "$1"
-	[ $r = 0 ] && prof_mark start
-	set -- $(load); add e2el $c "$1"; add rate $c "$2"
-	[ $r = 0 ] && { prof_mark stop "load-$c"; prof_units "load-$c" "$2"; }
-	if [ $c != none ]; then
-		echo 1 >/proc/sys/kernel/bpf_stats_enabled
-		add bpfb $c "$(bpf burst)"
-		add bpfl $c "$(bpf load)"
-		echo 0 >/proc/sys/kernel/bpf_stats_enabled
-	fi
-	detach
-}
+ncfg=$(echo $CFGS | wc -w)
 r=0
 while [ $r -lt "$R" ]; do
 	# rotate the order: configuration i runs at position (i + r) mod n
-	order=$(echo $CFGS | tr ' ' '\n' | grep -vx bpftrace |
-		awk -v r=$r '{ c[NR - 1] = $1 } END { for (i = 0; i < NR; i++) printf "%s ", c[(i + r) % NR] }')
+	order=$(echo $CFGS | awk -v r=$r '{ for (i = 0; i < NF; i++) printf "%s ", $((i + r) % NF + 1) }')
 	for c in $order; do
-		run_cfg $c $r
+		attach $c
+		set -- $(burst); add e2eb $c "$1"
+		[ $r = 0 ] && prof_mark start
+		set -- $(load); add e2el $c "$1"; add rate $c "$2"
+		[ $r = 0 ] && { prof_mark stop "load-$c"; prof_units "load-$c" "$2"; }
+		if [ $c != none ]; then
+			echo 1 >/proc/sys/kernel/bpf_stats_enabled
+			add bpfb $c "$(bpf burst)"
+			add bpfl $c "$(bpf load)"
+			echo 0 >/proc/sys/kernel/bpf_stats_enabled
+		fi
+		detach
 	done
 	r=$((r + 1))
 	echo "# round $r/$R: $order done"
 done
-# bpftrace's rounds after all the others (its ratios pair with theirs by round)
-r=0
-while [ $r -lt "$R" ]; do
-	run_cfg bpftrace $r
-	r=$((r + 1))
-done
-echo "# bpftrace: $R rounds done"
 
 prof_report load-qlat load-empty '\[bpf\]$'
 prof_report load-empty load-none
@@ -358,24 +343,15 @@ echo "# goals (issue 6): qlat/empty <= 1.3, qlat/bpftrace <= 0.5"
 # start-up: exec -> attached
 SCFGS="empty qlat bpftrace empty-zc qlat-zc empty-stock qlat-zcs"
 echo
-# start CFG: one start-up, wall and CPU
-start() {
-	local t0 t1
-	t0=$(us)
-	attach $1
-	t1=$(us)
-	add start $1 $(((t1 - t0) / 1000))
-	add startcpu $1 $((CPU_NS / 1000000))
-	detach
-}
 for i in $(seq "$S"); do
-	for c in ${SCFGS/ bpftrace/}; do
-		start $c
+	for c in $SCFGS; do
+		t0=$(us)
+		attach $c
+		t1=$(us)
+		add start $c $(((t1 - t0) / 1000))
+		add startcpu $c $((CPU_NS / 1000000))
+		detach
 	done
-done
-# bpftrace's runs after all the others', as above
-for i in $(seq "$S"); do
-	start bpftrace
 done
 echo "## start-up, exec -> attached, ms (median of $S; min..max): wall, and the tracer's CPU time"
 for c in $SCFGS; do
