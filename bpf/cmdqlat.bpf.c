@@ -80,9 +80,10 @@ static __always_inline void count_shared(struct cmdqlat_state *s, __u32 idx)
 }
 
 /*
- * metric is a constant at every call: the index folds. key: a u64, as the raw tracepoint's argument and the record's field
- * arrive (zero-extended), so that the bound checked is the one the verifier
- * needs for the index, without a zero-extension between them
+ * metric is a constant at every call: the index folds. key: a u64, as the
+ * raw tracepoint's argument and the record's field arrive (zero-extended),
+ * so that the bound checked is the one the verifier needs for the index,
+ * without a zero-extension between them
  */
 static __always_inline void hist(struct cmdqlat_state *s, __u32 metric, __u64 key, __u64 v,
 				 __u32 badkey)

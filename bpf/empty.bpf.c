@@ -83,7 +83,17 @@ struct {
 	__type(value, struct hist_floor);
 } hist_floor SEC(".maps");
 
-#define HIST_FENTRY(fn, i) SEC("fentry/" #fn) int hist_##fn##_fentry(void *ctx)	{											__u64 now = bpf_ktime_get_ns();							struct hist_floor *f = bpf_map_lookup_elem(&hist_floor, &qlat_key0);												if (f) {										qlat_hist_add(&f->h[i], now - f->stamp);					f->stamp = now;								}										return 0;								}
+#define HIST_FENTRY(fn, i) SEC("fentry/" #fn) int hist_##fn##_fentry(void *ctx)	\
+{										\
+	__u64 now = bpf_ktime_get_ns();						\
+	struct hist_floor *f = bpf_map_lookup_elem(&hist_floor, &qlat_key0);	\
+										\
+	if (f) {								\
+		qlat_hist_add(&f->h[i], now - f->stamp);			\
+		f->stamp = now;							\
+	}									\
+	return 0;								\
+}
 #define HIST_EMPTY_FENTRY(fn) SEC("fentry/" #fn) int hist_##fn##_fentry(void *ctx) { return 0; }
 
 HIST_FENTRY(tun_get_user, 0)

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
 	struct bpf_program *prog;
 	struct empty_bpf *skel;
 	int nlinks = 0, i, err = 1;
+	bool fentry_set;
 	sigset_t block, old;
 
 	if (!strcmp(mode, "tp_btf"))
@@ -61,8 +63,8 @@ int main(int argc, char **argv)
 			"       bpfempty fentry [READY-FILE] stock|clock|hist\n");
 		return 1;
 	}
-	if (strncmp(sys, "cmdq", 4) && strncmp(sys, "vhost_zc", 8) && strcmp(sys, "stock") &&
-	    strcmp(sys, "clock") && strcmp(sys, "hist")) {
+	fentry_set = !strcmp(sys, "stock") || !strcmp(sys, "clock") || !strcmp(sys, "hist");
+	if (strncmp(sys, "cmdq", 4) && strncmp(sys, "vhost_zc", 8) && !fentry_set) {
 		fprintf(stderr, "bpfempty: unknown tracepoint system '%s'\n", sys);
 		return 1;
 	}
@@ -81,7 +83,7 @@ int main(int argc, char **argv)
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, has_suffix(bpf_program__name(prog), suffix) &&
 					  !strncmp(bpf_program__name(prog), sys, strlen(sys)));
-	if (!strcmp(sys, "stock") || !strcmp(sys, "clock") || !strcmp(sys, "hist")) {
+	if (fentry_set) {
 		/* vhost_net's completion: _complete since 6.8, _callback before */
 		static const char *const cb[] = { "vhost_zerocopy_complete" };
 		char name[64];

@@ -123,28 +123,28 @@ for dev in $DEVS; do
 		i=0
 		while [ $i -lt "$R" ]; do
 			p=$dev-$size
-			b=$(pps $dev $size "$p-without-r$((i + 1))") kb=$(cat "$TMP/waits")
+			b=$(pps $dev $size "$p-without-r$((i + 1))") db=$(cat "$TMP/waits")
 			empty_on $dev
-			e=$(pps $dev $size "$p-empty-r$((i + 1))") ke=$(cat "$TMP/waits")
+			e=$(pps $dev $size "$p-empty-r$((i + 1))") de=$(cat "$TMP/waits")
 			qlat_off
 			le="$le $e" lre="$lre $(ratio $e $b)"
-			c= h= kc= kh=
+			c= h= dc= dh=
 			if [ $dev = stock ]; then
 				empty_on $dev clock
-				c=$(pps $dev $size "$p-clock-r$((i + 1))") kc=$(cat "$TMP/waits")
+				c=$(pps $dev $size "$p-clock-r$((i + 1))") dc=$(cat "$TMP/waits")
 				qlat_off
 				lrc="$lrc $(ratio $c $b)"
 				empty_on $dev hist
-				h=$(pps $dev $size "$p-hist-r$((i + 1))") kh=$(cat "$TMP/waits")
+				h=$(pps $dev $size "$p-hist-r$((i + 1))") dh=$(cat "$TMP/waits")
 				qlat_off
 				lrh="$lrh $(ratio $h $b)"
 			fi
 			qlat_on $dev
-			w=$(pps $dev $size "$p-with-r$((i + 1))") kw=$(cat "$TMP/waits")
+			w=$(pps $dev $size "$p-with-r$((i + 1))") dw=$(cat "$TMP/waits")
 			qlat_off
 			lb="$lb $b" lw="$lw $w" lr="$lr $(ratio $w $b)"
 			echo "# $dev $size B round $((i + 1)): without $b empty $e${c:+ clock $c}${h:+ hist $h} with $w frames/s"
-			echo "# $dev $size B round $((i + 1)) driver waits: without $kb empty $ke${kc:+ clock $kc}${kh:+ hist $kh} with $kw"
+			echo "# $dev $size B round $((i + 1)) driver waits: without $db empty $de${dc:+ clock $dc}${dh:+ hist $dh} with $dw"
 			i=$((i + 1))
 		done
 		ecol=$(stats $le | cut -d' ' -f1) ercol=$(rcol $lre)
