@@ -50,30 +50,37 @@ static const __u8 qlat_off8[256] = {
  * down by a constant and looks it up in a 256-entry table, to which the
  * byte's position adds 64 a byte. Below 2^24 (16.8 ms in ns) that takes
  * two compares, and with the lookup 10 to 12 x86 instructions. The test
- * for 2^63 is in the branch of 2^32 and more, off the common path; the
- * caller's test of *over folds into it once inlined.
+ * for 2^63 is in the branch of 2^32 and more, off the common path.
  * The steps shift by constants: a computed count costs the x86 JIT of
  * kernels before 6.2 (no shrx) six instructions to get it into %cl. Below
  * 2^32 each test compares v itself, so that the verifier knows the byte it
  * indexes the table with is below 256 without a mask (above, one is
- * needed); and the branches cost it little: the table's byte is unknown
- * to it, so every path leaves the same offset range, and the paths are
- * pruned where they meet. Returned unmasked: the caller bounds it. The
- * caller makes v opaque to the compiler first (qlat_hist_add()).
+ * needed). Returned unmasked: the caller bounds it. The caller makes v
+ * opaque to the compiler first (qlat_hist_add()).
+ * The search comes in two halves, below 2^16 and from 2^16, so that
+ * qlat_hist_add() can put its statistics between its first test and the
+ * rest; qlat_slot_off() joins them.
  */
-static __always_inline __u32 qlat_slot_off(__u64 v, bool *over)
+static __always_inline __u32 qlat_slot_off16(__u64 v)
 {
 	__u32 off;
 
-	if (v < (1ULL << 16)) {
-		if (v < (1ULL << 8)) {
-			off = 0;
-			qlat_keep_branch();
-		} else {
-			v >>= 8;
-			off = 64;
-		}
-	} else if (v < (1ULL << 24)) {
+	if (v < (1ULL << 8)) {
+		off = 0;
+		qlat_keep_branch();
+	} else {
+		v >>= 8;
+		off = 64;
+	}
+	return off + qlat_off8[v];
+}
+
+/* v >= 2^16 */
+static __always_inline __u32 qlat_slot_off_hi(__u64 v, bool *over)
+{
+	__u32 off;
+
+	if (v < (1ULL << 24)) {
 		/* before 2^32, whose test loads its bound into a register */
 		v >>= 16;
 		off = 128;
@@ -110,6 +117,12 @@ static __always_inline __u32 qlat_slot_off(__u64 v, bool *over)
 	return off + qlat_off8[v];
 }
 
+/* the two halves: see above */
+static __always_inline __u32 qlat_slot_off(__u64 v, bool *over)
+{
+	return v < (1ULL << 16) ? qlat_slot_off16(v) : qlat_slot_off_hi(v, over);
+}
+
 /* Slot of v < 2^63 (see qlat_slot_off()) */
 static __always_inline __u32 qlat_slot(__u64 v)
 {
@@ -140,6 +153,17 @@ static const __u32 qlat_key0 __attribute__((unused)) = 0;
 static __always_inline void qlat_count_shared(__u64 *c, __u64 n)
 {
 	__sync_fetch_and_add(c, n);
+}
+
+/* sum, max and ~min of a per-CPU histogram (see qlat_hist_add()) */
+static __always_inline void qlat_hist_stats(struct qlat_hist *h, __u64 v)
+{
+	h->sum += v;
+	if (v > h->max)
+		h->max = v;
+	/* v < min, as v < ~(~min): one copy fewer than ~v > ~min */
+	if (v < ~h->min)
+		h->min = ~v;
 }
 
 /*
@@ -173,18 +197,26 @@ static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 #ifdef __bpf__
 	asm volatile("" : "+r"(v));
 #endif
-	off = qlat_slot_off(v, &over);
-
-	if (over) {
+	/*
+	 * The statistics first, then the rest of the slot's search: its
+	 * paths then meet with v dead and the same offset range once masked,
+	 * so that the verifier prunes them where they meet. With the
+	 * statistics after the search, each path walked them on its own:
+	 * on 6.1 zclat's signal program took 3,025 instructions to verify,
+	 * 2,251 now, and qlat zc 10 ms less CPU to start. The common path is
+	 * as long as before (the statistics in the two branches); from 2^16 the
+	 * overflow test adds two instructions.
+	 */
+	if (v < (1ULL << 16)) {
+		qlat_hist_stats(h, v);
+		off = qlat_slot_off16(v);
+	} else if (v >> 63) {
 		h->overflow++;
 		return;
+	} else {
+		qlat_hist_stats(h, v);
+		off = qlat_slot_off_hi(v, &over);
 	}
-	h->sum += v;
-	if (v > h->max)
-		h->max = v;
-	/* v < min, as v < ~(~min): one copy fewer than ~v > ~min */
-	if (v < ~h->min)
-		h->min = ~v;
 	/*
 	 * v < 2^63, so the slot is at most 63: the mask is exact and bounds
 	 * the offset, which indexes bytes (no shift to scale a slot)
