@@ -84,6 +84,13 @@
 # until attached (its threads' /proc/PID/task/*/schedstat, read once it is
 # attached and idle), instruction-exact under the counter and blind to
 # waits. The goal of issue 15 is on the wall figure.
+#
+# A hang is an error that says where: each workload and each tracer's exit
+# after SIGINT runs under a watchdog (burst 120 s, load LOAD_MS + 60 s,
+# exit 60 s) that prints the stuck process's kernel stacks, asks the
+# kernel for every blocked task's (sysrq-w, in the console log) and kills
+# it (a run on 2026-12-05 hung without a message; tried with a tracer that
+# ignores SIGINT). QLAT_BENCH_VMTEST_ARGS adds vmtest.sh options.
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 R=5 N=50000 D=500 S=5 X= T= Q=$REPO/build/qlat PROF=
 while getopts r:n:d:s:q:xTP: c; do
@@ -102,7 +109,7 @@ if [ -z "$QLAT_VM" ]; then
 	done
 	bench_prof "$PROF"
 	# one vCPU with plain TCG too: guest time is then CPU time
-	QLAT_BENCH_VMTEST_ARGS="-m 1G${T:+ -s 1}" bench_vm "$T" "$REPO/tests/bench/qlat-overhead.sh" \
+	QLAT_BENCH_VMTEST_ARGS="-m 1G${T:+ -s 1}${QLAT_BENCH_VMTEST_ARGS:+ $QLAT_BENCH_VMTEST_ARGS}" bench_vm "$T" "$REPO/tests/bench/qlat-overhead.sh" \
 		-r "$R" -n "$N" -d "$D" -s "$S" -q "$Q" $X
 fi
 
@@ -216,9 +223,40 @@ attach() {
 		nap 0.002
 	done
 }
+# watchdog SECS WHAT PID: in the background (WD), after SECS s report where
+# PID is stuck (its tasks' kernel stacks, and every blocked task through
+# sysrq-w in the console) and kill it, so that a hang is an error that says
+# where; watchdog_off when PID is done. Sleeps in one read -t: it does not
+# wake while the workload runs.
+WD=
+watchdog() {
+	(
+		nap "$1"
+		kill -0 "$3" 2>/dev/null || exit 0
+		{
+			echo "qlat-overhead: $2 (pid $3) still running after $1 s; its tasks:"
+			for t in /proc/"$3"/task/*; do
+				echo "# task ${t##*/} $(cat "$t/comm") wchan $(cat "$t/wchan")"
+				cat "$t/stack"
+			done
+			echo "# blocked tasks: sysrq-w in the console"
+		} >&2
+		echo w >/proc/sysrq-trigger
+		kill -KILL "$3"
+	) &
+	WD=$!
+}
+watchdog_off() {
+	kill "$WD" 2>/dev/null
+	wait "$WD" 2>/dev/null
+	WD=
+}
 detach() {
 	[ -n "$PID" ] || return 0
-	kill -INT "$PID" && wait "$PID"
+	kill -INT "$PID" || die "kill -INT $PID failed"
+	watchdog 60 "the tracer after SIGINT" "$PID"
+	wait "$PID"
+	watchdog_off
 	PID=
 }
 
@@ -228,16 +266,23 @@ centi() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
 # workloads: print "ns_per_event events"
 burst() {
 	local t0 t1
+	watchdog 120 "finalize_burst" "$BASHPID"
 	t0=$(us)
 	echo "$N" >$DBG/cmdq_helper/finalize_burst || die "finalize_burst failed"
 	t1=$(us)
+	watchdog_off
 	echo "$(centi $(((t1 - t0) * 100000 / N)))" "$N"
 }
 load() {
-	local k v reaped=
+	local k v p reaped=
+	"$B/cmdqctl" load --duration-ms "$D" --depth 64 --ops 1 >"$TMP/load.out" &
+	p=$!
+	watchdog $((D / 1000 + 60)) "cmdqctl load" "$p"
+	wait "$p"
+	watchdog_off
 	while read -r k v; do
 		[ "$k" = load_reaped ] && reaped=$v
-	done < <("$B/cmdqctl" load --duration-ms "$D" --depth 64 --ops 1)
+	done <"$TMP/load.out"
 	[ -n "$reaped" ] && [ "$reaped" -gt 0 ] || die "cmdqctl load failed"
 	echo "$(centi $((D * 100000000 / (reaped * 4))))" $((reaped * 4))
 }
@@ -278,9 +323,9 @@ while [ $r -lt "$R" ]; do
 	order=$(echo $CFGS | awk -v r=$r '{ for (i = 0; i < NF; i++) printf "%s ", $((i + r) % NF + 1) }')
 	for c in $order; do
 		attach $c
-		set -- $(burst); add e2eb $c "$1"
+		set -- $(burst); [ -n "$1" ] || die "burst failed"; add e2eb $c "$1"
 		[ $r = 0 ] && prof_mark start
-		set -- $(load); add e2el $c "$1"; add rate $c "$2"
+		set -- $(load); [ -n "$1" ] || die "load failed"; add e2el $c "$1"; add rate $c "$2"
 		[ $r = 0 ] && { prof_mark stop "load-$c"; prof_units "load-$c" "$2"; }
 		if [ $c != none ]; then
 			echo 1 >/proc/sys/kernel/bpf_stats_enabled
