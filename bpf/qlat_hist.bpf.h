@@ -202,8 +202,9 @@ static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 	 * paths then carry only the offset, not v, and the verifier prunes
 	 * them once the slot is updated. With the statistics after the
 	 * search, each path walked them on its own: zclat's signal program
-	 * took 3,025 instructions to verify on 6.1 and 7,299 on 6.12, now
-	 * 2,251 and 4,569 (qlat zc starts with 6 and 20 ms less CPU). The
+	 * took 3,025 instructions to verify on 6.1 and 7,299 on 6.12, with
+	 * them first 2,251 and 4,569 (qlat zc started with 6 and 20 ms less
+	 * CPU; see also on_signal() in zclat.bpf.c). The
 	 * common path is as long as before (the statistics in the two
 	 * branches); from 2^16 the overflow test adds two instructions.
 	 */
