@@ -200,25 +200,46 @@ int qlat_read_state(int fd, __u64 *cnt, __u32 ncnt, struct qlat_hist *h, __u32 n
 
 int qlat_ksyms(const char *module, const char *const *names, __u64 *addrs, int n)
 {
+	return qlat_ksyms_file("/proc/kallsyms", module, names, addrs, n);
+}
+
+int qlat_ksyms_file(const char *path, const char *module, const char *const *names,
+		    __u64 *addrs, int n)
+{
 	char line[512], sym[256], tag[136], type;
 	size_t taglen = 0, len;
 	unsigned long long addr;
 	int i, found = 0;
+	bool in = false;
 	FILE *f;
 
 	for (i = 0; i < n; i++)
 		addrs[i] = 0;
-	f = fopen("/proc/kallsyms", "r");
+	f = fopen(path, "r");
 	if (!f)
 		return 0;
 	/* a module's lines end in "\t[module]": only those are parsed */
 	if (module)
 		taglen = snprintf(tag, sizeof(tag), "\t[%s]\n", module);
+	/*
+	 * The kernel lists vmlinux's symbols first, then each module's
+	 * together (module_get_kallsym()), then BPF's and ftrace's: the
+	 * lines sought end where the first line of another part follows
+	 * them. The rest is not read for a name that is absent (on 6.12,
+	 * vhost_zerocopy_callback): 5,040 of 168,586 lines on Debian's 6.12
+	 * with vhost_net and this project's modules loaded, each formatted
+	 * by the kernel (reading all of /proc/kallsyms takes 360 ms of
+	 * system time there under TCG with -icount shift=0).
+	 */
 	while (found < n && fgets(line, sizeof(line), f)) {
 		len = strlen(line);
 		if (module ? len < taglen || memcmp(line + len - taglen, tag, taglen) :
-			     strchr(line, '[') != NULL)
+			     strchr(line, '[') != NULL) {
+			if (in)
+				break;
 			continue;
+		}
+		in = true;
 		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
 			continue;
 		for (i = 0; i < n; i++) {

@@ -75,5 +75,8 @@ int qlat_read_state(int fd, __u64 *cnt, __u32 ncnt, struct qlat_hist *h, __u32 n
  * many were found.
  */
 int qlat_ksyms(const char *module, const char *const *names, __u64 *addrs, int n);
+/* the same from a file in /proc/kallsyms' format (for tests) */
+int qlat_ksyms_file(const char *path, const char *module, const char *const *names,
+		    __u64 *addrs, int n);
 
 #endif /* __QLAT_TOOLS_TRACE_HELPERS_H */

@@ -233,6 +233,40 @@ static void test_file_commit(void)
 	tap_ok(qlat_file_begin(path) == NULL, "unwritable PATH.tmp: NULL (reported)");
 }
 
+/* ---- kallsyms ------------------------------------------------------------ */
+
+static void test_ksyms(void)
+{
+	static const char *const mod[] = { "handle_tx_kick", "vhost_ubuf_ops", "absent" };
+	static const char *const core[] = { "schedule", "handle_tx_kick" };
+	char path[256];
+	__u64 a[3];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/kallsyms", dir);
+	f = fopen(path, "w");
+	/* vmlinux, then each module's lines together, then BPF's */
+	fputs("ffffffff81000000 T schedule\n"
+	      "ffffffff81000100 t handle_tx_kick\n"
+	      "ffffffffc0001000 t vhost_poll_func\t[vhost]\n"
+	      "ffffffffc0002000 t handle_tx_kick\t[vhost_net]\n"
+	      "ffffffffc0002800 d vhost_ubuf_ops\t[vhost_net]\n"
+	      "ffffffffc0003000 t tun_get_user\t[tun]\n"
+	      /* never after another module's block: proves the stop */
+	      "ffffffffc0002900 t absent\t[vhost_net]\n"
+	      "ffffffffc0004000 t bpf_prog_0123456789abcdef_x\t[bpf]\n", f);
+	fclose(f);
+	tap_ok(qlat_ksyms_file(path, "vhost_net", mod, a, 3) == 2 && a[0] == 0xffffffffc0002000ULL &&
+	       a[1] == 0xffffffffc0002800ULL && a[2] == 0,
+	       "kallsyms: a module's symbols from its block only; the read ends after it");
+	tap_ok(qlat_ksyms_file(path, NULL, core, a, 2) == 2 && a[0] == 0xffffffff81000000ULL &&
+	       a[1] == 0xffffffff81000100ULL, "kallsyms: vmlinux's symbols, module lines skipped");
+	tap_ok(qlat_ksyms_file(path, "vhost_zc", mod, a, 3) == 0 && !a[0] && !a[1] && !a[2],
+	       "kallsyms: a module not loaded: none found, all 0");
+	tap_ok(qlat_ksyms_file("/nonexistent", "vhost_net", mod, a, 3) == 0 && !a[0],
+	       "kallsyms: no file: none found");
+}
+
 /* ---- OpenMetrics -------------------------------------------------------- */
 
 static void test_openmetrics(void)
@@ -397,6 +431,7 @@ int main(void)
 	test_options();
 	test_attach_names();
 	test_file_commit();
+	test_ksyms();
 	test_openmetrics();
 	test_om_labels();
 	test_run_loop();
