@@ -101,7 +101,7 @@ endif
 
 all: modules $(O)/kernel.stamp $(SKELS) $(O)/qlat $(O)/cmdqctl $(O)/vhostdrv $(UNIT_TESTS) $(O)/tests/tp_layout $(O)/tests/zc_qemu \
 	$(O)/tests/fuzz_gate_json $(O)/tests/png_colors $(O)/bpfempty $(O)/tests/gate_aa $(O)/qprof.so \
-	$(O)/bpf-jit
+	$(O)/bpf-jit $(O)/bpf-vlog
 
 # --- dependencies ---------------------------------------------------------
 
@@ -265,6 +265,12 @@ $(O)/bpfempty: tests/bench/bpfempty.c $(O)/empty.skel.h $(O)/libqlat.a
 # the loaded BPF programs' sizes and JITed code (Debian 12's bpftool has no
 # libbfd to show it): docs/vmtest.md, "Where the instructions go"
 $(O)/bpf-jit: tests/bench/bpf-jit.c
+	$(msg) LINK $@
+	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOL_LIBS)
+
+# the verifier's log (time, instructions walked) of chosen programs of an
+# object: docs/vmtest.md, "Where a loader's start-up goes"
+$(O)/bpf-vlog: tests/bench/bpf-vlog.c
 	$(msg) LINK $@
 	$(Q)$(CC) $(TOOL_CFLAGS) -o $@ $< $(TOOL_LIBS)
 

@@ -262,6 +262,7 @@ for p in $PHASES; do
 		QLAT_KDIR=$KDIR run_tap harness tests/harness/test_vmtest.sh
 		QLAT_KDIR=$KDIR run_tap harness-qprof tests/harness/test_qprof.sh
 		QLAT_KDIR=$KDIR run_tap harness-bpfjit tests/harness/test_bpfjit.sh
+		QLAT_KDIR=$KDIR run_tap harness-bpfvlog tests/harness/test_bpfvlog.sh
 		;;
 	vm)
 		# Each VM runs TCG in one host thread (docs/vmtest.md), so the
