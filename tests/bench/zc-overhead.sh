@@ -21,35 +21,38 @@
 # stay off while throughput is measured) gives the BPF run time per event
 # of each program; under icount that is instructions per run.
 #
-#   tests/bench/zc-overhead.sh [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-e EVENTS] [-T]
-#                              [-P DIR]
+#   tests/bench/zc-overhead.sh [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-e EVENTS] [-E]
+#                              [-T] [-P DIR]
 #
 # DEVICES: "zc" (/dev/vhost-zc-net, `qlat zc`), "stock" (/dev/vhost-net,
 # `qlat zc --stock`); default both. Clock: tests/bench/lib.sh (icount by
 # default, -T plain TCG).
-# The driver runs without VIRTIO_RING_F_EVENT_IDX (vhostdrv -N): every
-# used batch is a call, and the driver waits on its call eventfd whenever
-# the ring runs dry, so on this benchmark's one CPU a slower device costs
-# the driver's poll and wake-up too (see qlat-zc(8) OVERHEAD).
+# The driver (vhostdrv -N: no receiver on the tap) runs without
+# VIRTIO_RING_F_EVENT_IDX by default: every used batch is a call, and the
+# driver waits on its call eventfd whenever the ring runs dry, so on this
+# benchmark's one CPU a slower device costs the driver's poll and wake-up
+# too (see qlat-zc(8) OVERHEAD). -E: with it (vhostdrv -E), as Linux's
+# virtio-net and QEMU run a guest: the driver asks for a call once 3/4 of
+# its buffers in flight are used and does not sleep if they are.
 # -P DIR: where the instructions go (tests/bench/qprof.c; docs/vmtest.md):
 # every throughput run is a window (DIR/DEV-SIZE-CFG-rN.tb), and after the
 # rounds of a size the first round's runs are compared per frame: with
 # qlat and with the empty programs against without, the BPF programs and
 # trampolines ([bpf]) first, then the whole kernel.
 N=20000 R=3 SIZES="1500 65000" DEVS="zc stock" T= EV=vhost_zc_signal
-PROF=
-while getopts n:r:s:d:e:TP: c; do
+PROF= EIDX=
+while getopts n:r:s:d:e:ETP: c; do
 	case $c in
 	n) N=$OPTARG ;; r) R=$OPTARG ;; s) SIZES=$OPTARG ;; d) DEVS=$OPTARG ;; T) T=-T ;;
-	e) EV=$OPTARG ;; P) PROF=$OPTARG ;;
-	*) echo "usage: $0 [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-e EVENTS] [-T] [-P DIR]" >&2; exit 2 ;;
+	e) EV=$OPTARG ;; P) PROF=$OPTARG ;; E) EIDX=-E ;;
+	*) echo "usage: $0 [-n FRAMES] [-r ROUNDS] [-s SIZES] [-d DEVICES] [-e EVENTS] [-E] [-T] [-P DIR]" >&2; exit 2 ;;
 	esac
 done
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/tests/bench/lib.sh"
 [ -n "$QLAT_VM" ] || bench_prof "$PROF"
 [ -n "$QLAT_VM" ] || bench_vm "$T" "$REPO/tests/bench/zc-overhead.sh" \
-	-n "$N" -r "$R" -s "$SIZES" -d "$DEVS" -e "$EV"
+	-n "$N" -r "$R" -s "$SIZES" -d "$DEVS" -e "$EV" $EIDX
 B=$REPO/build
 for m in tun tap vhost; do modprobe $m; done
 modprobe vhost_net experimental_zcopytx=1 || exit 1
@@ -65,7 +68,7 @@ pps() {
 	stock) d=/dev/vhost-net ;;
 	esac
 	[ -z "$3" ] || prof_mark start
-	"$B/vhostdrv" -D $d -s "$2" -n "$N" -q 128 -N >"$TMP/drv.out"
+	"$B/vhostdrv" -D $d -s "$2" -n "$N" -q 128 -N $EIDX >"$TMP/drv.out"
 	[ -z "$3" ] || { prof_mark stop "$3"; prof_units "$3" "$N"; }
 	awk '$1 == "waits" { print $2 }' "$TMP/drv.out" >"$TMP/waits"
 	awk '$1 == "pps" { print $2 }' "$TMP/drv.out"
@@ -113,6 +116,11 @@ stats() {
 echo "# clock: $(bench_clock)"
 echo "# $N frames per run, $R rounds; ratio: median of the per-round with/without [lowest-highest]"
 echo "# empty: empty tp_btf programs on $EV (zc); empty fentry programs on the functions --stock probes (stock)"
+if [ -n "$EIDX" ]; then
+	echo "# driver: vhostdrv -N -E (VIRTIO_RING_F_EVENT_IDX, as Linux's virtio-net)"
+else
+	echo "# driver: vhostdrv -N (no VIRTIO_RING_F_EVENT_IDX: a call per used batch)"
+fi
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'; }
 rcol() { stats "$@" | awk '{ printf "%.3f [%.3f-%.3f]", $1, $2, $3 }'; }
 printf '%-6s %-6s %9s %9s %9s %22s %22s\n' dev size without empty with \
