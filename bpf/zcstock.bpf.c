@@ -432,8 +432,10 @@ static long signal_one(__u32 i, void *data)
 	__u64 lat;
 
 	v = &c->dev->slot[(c->first + i) & (ZCLAT_STOCK_SLOTS - 1)];
-	if (!v->submit_ns)
+	if (!v->submit_ns) {
+		count(c->s, ZCLAT_EV_UNMATCHED);
 		return 0;
+	}
 	if (v->complete_ns)
 		hist_tx(c->s, ZCLAT_COMPLETE_DEQUEUE, c->now - v->complete_ns);
 	lat = c->now - v->submit_ns;
@@ -498,14 +500,20 @@ int BPF_PROG(signal_fentry, void *dev, struct vhost_virtqueue___q *vq,
 	if (cnt > ZCLAT_STOCK_SLOTS || c.first >= ZCLAT_STOCK_SLOTS)
 		return 0;
 	/*
-	 * No counter: the tool takes signal and signaled as the TX batch
-	 * histogram's count and sum, dequeue and used_zerocopy as signaled,
-	 * and unmatched as signaled less the buffers binned in submit->signal
-	 * (zclat.c, stock_derive())
+	 * No counter on the common path: the tool takes signal and signaled
+	 * as the TX batch histogram's count and sum, dequeue and
+	 * used_zerocopy as signaled (zclat.c, stock_derive()). Unmatched
+	 * entries are counted where they are found: signaled less the
+	 * submit->signal total would be the same at rest, but a snapshot
+	 * taken between this update and the loop's would count a batch's
+	 * entries as unmatched and the next one take them back, and an
+	 * OpenMetrics counter must not go down.
 	 */
 	hist_tx(c.s, ZCLAT_BATCH, cnt);
 	if (c.dev)
 		bpf_loop(cnt, signal_one, &c, 0);
+	else
+		count_n(c.s, ZCLAT_EV_UNMATCHED, cnt);
 	if (!qlat_evidence_on)
 		return 0;
 	if (qlat_over(c.worst)) {

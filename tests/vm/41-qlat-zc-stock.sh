@@ -80,13 +80,15 @@ if qlat_start "$out" zc --stock --json --max-devices 1; then
 	assert_eq "$((h_submit_complete_1 + e_map_full))" "$e_submit_zerocopy" \
 		"map of one: submit->complete total + map_full == zero-copy sends"
 	assert_eq "$e_complete" "$e_submit_zerocopy" "map of one: every zero-copy send completed"
-	# signaled and unmatched are the batch histogram's sum and that less
-	# the submit->signal total (the signal program counts nothing): held
-	# against what the submit and release programs counted
+	# signaled is the batch histogram's sum (the signal program counts
+	# only unmatched entries): held against what the submit and release
+	# programs counted
 	assert_eq "$e_unmatched" "$e_map_full" \
 		"map of one: unmatched (signalled, never timed) == device B's map_full sends"
 	assert_eq "$((e_signaled + e_purged))" "$e_submit_zerocopy" \
 		"map of one: signalled + purged == zero-copy sends"
+	assert_eq "$((h_submit_signal_1 + e_unmatched))" "$e_signaled" \
+		"map of one: submit->signal total + unmatched == signalled entries"
 	assert_eq "$((h_submit_signal_1 + e_purged))" "$h_submit_complete_1" \
 		"map of one: every timed send signalled, or purged at release"
 else

@@ -95,4 +95,34 @@ if qlat_start "$out" zc --json -i 1; then
 else
 	ok 1 "qlat zc attached"
 fi
+
+# --- zc --stock: stock vhost_net; its signal, signaled, dequeue and
+# used_zerocopy are the tool's sums of the batch histogram, which must
+# not go back either
+[ -d /sys/module/vhost_net ] && rmmod vhost_net
+modprobe vhost_net experimental_zcopytx=1
+ok $? "load vhost_net with experimental_zcopytx=1"
+out=$OUT/qlat-snap-stock.json
+if qlat_start "$out" zc --stock --json -i 1; then
+	zc_run snapst -D /dev/vhost-net -t "$SECS" -s 1500 -q 128 -N
+	qlat_stop
+	ok $? "qlat zc --stock exits 0 on SIGINT"
+	assert_eq "$ZC_RC/$(v snapst used)" "0/$(v snapst sent)" \
+		"vhostdrv sent $(v snapst sent) frames to stock vhost_net in $SECS s, all used"
+	set -- $(snap_check "$out")
+	[ "$1" -ge "$SECS" ]
+	ok $? "qlat zc --stock printed $1 documents (>= $SECS)"
+	assert_eq "$2/$3/$4" "0/0/true" \
+		"--stock, every document: count == sum of buckets; no counter went back; the last is final"
+	tail -n 1 "$out" >"$out.final"
+	zc_doc "$out.final"
+	assert_eq "$e_submit" "$(v snapst sent)" "final: --stock submits == frames sent"
+	assert_eq "$e_signaled/$e_unmatched" "$e_submit_zerocopy/0" \
+		"final: every zero-copy send signalled, none unmatched"
+	assert_eq "$h_submit_signal_1" "$e_signaled" \
+		"final: submit->signal histogram holds every signalled buffer"
+else
+	ok 1 "qlat zc --stock attached"
+fi
+rmmod vhost_net
 tap_done
