@@ -404,8 +404,10 @@ static void print_openmetrics(FILE *f, void *ctx, const struct qlat_snapshot *s)
  * updates a signal fewer): the TX batch histogram has them, a signal
  * binned there once with its entries as the value, and every signalled
  * entry of stock vhost_net is a zero-copy buffer put in the used ring.
- * Each is a sum of the histogram's own slots, which only grow, so none
- * goes back from one snapshot to the next, as a counter must not.
+ * signal is the sum of its buckets and signaled the sum of the values
+ * binned; each CPU's copy of either only grows (qlat_hist_merge_percpu()
+ * adds a copy once it holds a value), so none goes back from one snapshot
+ * to the next, as a counter must not.
  */
 static void stock_derive(struct qlat_snapshot *s)
 {
