@@ -19,8 +19,23 @@
 })
 
 /*
- * qlat_off8[x]: the byte offset in slots[] of the slot of x < 256,
- * 8 * (floor(log2(x)) + 1) (0 for 0), at most 64: a byte. A read-only
+ * v, known to the caller to be in [1, max] (max a power of 2), as a value
+ * the verifier knows to be in [1, max] on one path: ((v - 1) & (max - 1))
+ * + 1, the mask in asm so that the compiler, which knows v's range, keeps
+ * it. qlat_clamp() bounds any v, but with a branch, whose second path the
+ * verifier walks whenever the test that excludes it was made on another
+ * copy of v.
+ */
+#define qlat_bound1(v, max) ({						\
+	__u64 __v = (v) - 1;						\
+	asm volatile("%[x] &= %[m]" : [x] "+r"(__v) : [m] "i"((max) - 1));	\
+	__v + 1;							\
+})
+
+/*
+ * qlat_slot_tab[k][x]: the slot of a value whose highest non-zero byte is
+ * its byte k (k < 4) and is x: 8 * k + floor(log2(x)) + 1, at most 32
+ * ([0][0] is the slot of 0; [k][0], k > 0, is never read). A read-only
  * global: .rodata, one load.
  */
 #define QLAT_R2(n)	n, n
@@ -30,9 +45,11 @@
 #define QLAT_R32(n)	QLAT_R16(n), QLAT_R16(n)
 #define QLAT_R64(n)	QLAT_R32(n), QLAT_R32(n)
 #define QLAT_R128(n)	QLAT_R64(n), QLAT_R64(n)
-static const __u8 qlat_off8[256] = {
-	0, 8, QLAT_R2(16), QLAT_R4(24), QLAT_R8(32), QLAT_R16(40), QLAT_R32(48),
-	QLAT_R64(56), QLAT_R128(64)
+#define QLAT_SLOT_ROW(b)						\
+	{ (b), (b) + 1, QLAT_R2((b) + 2), QLAT_R4((b) + 3), QLAT_R8((b) + 4),	\
+	  QLAT_R16((b) + 5), QLAT_R32((b) + 6), QLAT_R64((b) + 7), QLAT_R128((b) + 8) }
+static const __u8 qlat_slot_tab[4][256] = {
+	QLAT_SLOT_ROW(0), QLAT_SLOT_ROW(8), QLAT_SLOT_ROW(16), QLAT_SLOT_ROW(24)
 };
 
 /*
@@ -43,63 +60,83 @@ static const __u8 qlat_off8[256] = {
 #define qlat_keep_branch()	asm volatile("")
 
 /*
- * Byte offset in slots[] of the slot of v, 8 * slot: the slot 0 for 0,
- * floor(log2(v)) + 1 otherwise (inclusive upper bound 2^i - 1); *over set
- * (and 0 returned) for v >= 2^63, which has no slot. BPF has no clz: a
- * search over the bytes of v finds its highest non-zero byte, shifts it
- * down by a constant and looks it up in a 256-entry table, to which the
- * byte's position adds 64 a byte. Below 2^24 (16.8 ms in ns) that takes
- * two compares, and with the lookup 10 to 12 x86 instructions. The test
- * for 2^63 is in the branch of 2^32 and more, off the common path.
- * The steps shift by constants: a computed count costs the x86 JIT of
- * kernels before 6.2 (no shrx) six instructions to get it into %cl. Below
- * 2^32 each test compares v itself, so that the verifier knows the byte it
- * indexes the table with is below 256 without a mask (above, one is
- * needed). Returned unmasked: the caller bounds it. The caller makes v
- * opaque to the compiler first (qlat_hist_add()).
+ * x, just loaded from a table, stays in its branch: the compiler neither
+ * merges the branches' loads into one after them (from a pointer chosen
+ * by the branches) nor moves anything of the branches' ends past the load.
+ * See qlat_slot_below16() for why the verifier needs that.
+ */
+#ifdef __bpf__
+#define qlat_keep_load(x)	asm volatile("" : "+r"(x))
+#else
+#define qlat_keep_load(x)	((void)(x))
+#endif
+
+/*
+ * The slot of v: 0 for 0, floor(log2(v)) + 1 otherwise (inclusive upper
+ * bound 2^i - 1); v < 2^63 (qlat_hist_add() counts the rest as overflow).
+ * BPF has no clz: a search over the bytes of v finds its highest non-zero
+ * byte and looks it up in that byte's row of qlat_slot_tab. Below 2^24
+ * (16.8 ms in ns) that takes two compares, and with the lookup 9 to 11 x86
+ * instructions. The steps shift by constants: a computed count costs the
+ * x86 JIT of kernels before 6.2 (no shrx) six instructions to get it into
+ * %cl. Below 2^32 each test compares v itself, so that the verifier knows
+ * the byte it indexes a row with is below 256 without a mask (above, one
+ * is needed). The caller makes v opaque to the compiler first
+ * (qlat_hist_add()).
+ *
+ * Each branch ends with its own load of the slot, a byte the verifier
+ * knows only as below 256 whichever branch it took. Where the branches
+ * join, their states are then equal, and the verifier walks the slot's
+ * update once for all of them (it prunes the others). The slot's bound
+ * matters to the verifier (it indexes the histogram), so it tracks it
+ * precisely, but a value loaded from a map is where that tracking stops.
+ * Had the branches instead joined with a constant each (the row's 8 * k,
+ * added to the row's byte after the join), every constant would be
+ * tracked precisely back to its branch, the states at the join would all
+ * differ, and each branch would walk the rest on its own: zclat's signal
+ * program took 1,525 instructions and 12.4 ms to verify on 6.12 that way.
  * The search comes in two halves, below 2^16 and from 2^16, so that
  * qlat_hist_add() can put its statistics between its first test and the
- * rest; qlat_slot_off() joins them.
+ * rest; qlat_slot() joins them.
  */
-static __always_inline __u32 qlat_slot_off16(__u64 v)
+static __always_inline __u32 qlat_slot_below16(__u64 v)
 {
-	__u32 off;
+	__u32 slot;
 
 	if (v < (1ULL << 8)) {
-		off = 0;
-		qlat_keep_branch();
+		slot = qlat_slot_tab[0][v];
+		qlat_keep_load(slot);
 	} else {
-		v >>= 8;
-		off = 64;
+		slot = qlat_slot_tab[1][v >> 8];
+		qlat_keep_load(slot);
 	}
-	return off + qlat_off8[v];
+	return slot;
 }
 
-/* v >= 2^16 */
-static __always_inline __u32 qlat_slot_off_hi(__u64 v, bool *over)
+/* 2^16 <= v < 2^63 */
+static __always_inline __u32 qlat_slot_from16(__u64 v)
 {
-	__u32 off;
+	__u32 slot, base;
 
 	if (v < (1ULL << 24)) {
 		/* before 2^32, whose test loads its bound into a register */
-		v >>= 16;
-		off = 128;
-		qlat_keep_branch();
+		slot = qlat_slot_tab[2][v >> 16];
+		qlat_keep_load(slot);
 	} else if (v < (1ULL << 32)) {
-		v >>= 24;
-		off = 192;
-	} else if (v < (1ULL << 63)) {
+		slot = qlat_slot_tab[3][v >> 24];
+		qlat_keep_load(slot);
+	} else {
 		/* 4.3 s and more: rare, by halving */
 		v >>= 32;
-		off = 256;
+		base = 32;
 		if (v >= (1ULL << 16)) {
 			v >>= 16;
-			off += 128;
+			base += 16;
 			qlat_keep_branch();
 		}
 		if (v >= (1ULL << 8)) {
 			v >>= 8;
-			off += 64;
+			base += 8;
 			qlat_keep_branch();
 		}
 		/*
@@ -110,26 +147,36 @@ static __always_inline __u32 qlat_slot_off_hi(__u64 v, bool *over)
 #ifdef __bpf__
 		asm volatile("%[x] &= 0xff" : [x] "+r"(v));
 #endif
-	} else {
-		*over = true;
-		return 0;
+		slot = base + qlat_slot_tab[0][v];
 	}
-	return off + qlat_off8[v];
+	return slot;
 }
 
-/* the two halves: see above */
-static __always_inline __u32 qlat_slot_off(__u64 v, bool *over)
-{
-	return v < (1ULL << 16) ? qlat_slot_off16(v) : qlat_slot_off_hi(v, over);
-}
-
-/* Slot of v < 2^63 (see qlat_slot_off()) */
+/* Slot of v < 2^63: the two halves (see qlat_slot_below16()) */
 static __always_inline __u32 qlat_slot(__u64 v)
 {
-	bool over = false;
-
-	return qlat_slot_off(v, &over) / 8;
+	return v < (1ULL << 16) ? qlat_slot_below16(v) : qlat_slot_from16(v);
 }
+
+/*
+ * v, with no tie to where it came from for the verifier: a value copied
+ * with a move shares its source's id, and whatever a branch on the copy
+ * proves about its range the verifier applies to the source as well. A
+ * value binned (qlat_hist_add(), five ranges) and used again afterwards
+ * (an array's length) would then leave the histogram in five states that
+ * differ, and the verifier walks the rest of the program from each. An
+ * ALU operation (here one that changes nothing) gives the copy an id of
+ * its own. One instruction.
+ */
+#ifdef __bpf__
+#define qlat_unlinked(v) ({						\
+	__u64 __u = (v);						\
+	asm volatile("%[x] |= 0" : [x] "+r"(__u));			\
+	__u;								\
+})
+#else
+#define qlat_unlinked(v)	((__u64)(v))
+#endif
 
 /*
  * Key 0 of a one-element per-CPU map, as a .rodata object: its address is
@@ -176,8 +223,7 @@ static __always_inline void qlat_hist_stats(struct qlat_hist *h, __u64 v)
  */
 static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 {
-	bool over = false;
-	__u32 off;
+	__u32 slot;
 
 	/*
 	 * h in one register, computed once: the compiler would otherwise
@@ -191,7 +237,7 @@ static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 	 * v opaque to the compiler: knowing it below 2^32 (a u32 widened),
 	 * it would test its low half only (a 32-bit compare, which leaves
 	 * the verifier's 64-bit bound open), or a copy of v it made before.
-	 * Here, not in qlat_slot_off(), so that the statistics below use
+	 * Here, not in qlat_slot_below16(), so that the statistics below use
 	 * the same register.
 	 */
 #ifdef __bpf__
@@ -199,30 +245,27 @@ static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 #endif
 	/*
 	 * The statistics first, then the rest of the slot's search: its
-	 * paths then carry only the offset, not v, and the verifier prunes
+	 * paths then carry only the slot, not v, and the verifier prunes
 	 * them once the slot is updated. With the statistics after the
 	 * search, each path walked them on its own: zclat's signal program
 	 * took 3,025 instructions to verify on 6.1 and 7,299 on 6.12, with
 	 * them first 2,251 and 4,569 (qlat zc started with 6 and 20 ms less
-	 * CPU; see also on_signal() in zclat.bpf.c). The
+	 * CPU; see also qlat_slot_below16() and on_signal() in zclat.bpf.c). The
 	 * common path is as long as before (the statistics in the two
 	 * branches); from 2^16 the overflow test adds two instructions.
 	 */
 	if (v < (1ULL << 16)) {
 		qlat_hist_stats(h, v);
-		off = qlat_slot_off16(v);
+		slot = qlat_slot_below16(v);
 	} else if (v >> 63) {
 		h->overflow++;
 		return;
 	} else {
 		qlat_hist_stats(h, v);
-		off = qlat_slot_off_hi(v, &over);
+		slot = qlat_slot_from16(v);
 	}
-	/*
-	 * v < 2^63, so the slot is at most 63: the mask is exact and bounds
-	 * the offset, which indexes bytes (no shift to scale a slot)
-	 */
-	(*(__u64 *)((char *)h->slots + (off & (8 * (QLAT_SLOTS - 1)))))++;
+	/* v < 2^63, so the slot is at most 63: the mask is exact */
+	h->slots[slot & (QLAT_SLOTS - 1)]++;
 }
 
 #endif /* __QLAT_HIST_BPF_H */

@@ -451,22 +451,6 @@ static bool stop_cb(void *ctx, int timeout_ms)
 	return true;
 }
 
-/*
- * Of the EOC program, the variant with the filters and the evidence
- * (eoc_full_*) or the one without (eoc_*), in the flavour selected
- */
-static void select_eoc(struct cmdqlat_bpf *skel, bool full)
-{
-	struct bpf_program *plain[] = { skel->progs.eoc_btf, skel->progs.eoc_raw,
-					skel->progs.eoc_tp };
-	struct bpf_program *with[] = { skel->progs.eoc_full_btf, skel->progs.eoc_full_raw,
-				       skel->progs.eoc_full_tp };
-	unsigned int i;
-
-	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
-		bpf_program__set_autoload(full ? plain[i] : with[i], false);
-}
-
 /* open -> set rodata -> select flavour -> load -> attach; NULL on failure */
 static struct cmdqlat_bpf *open_load_attach(enum qlat_attach mode, int *errp)
 {
@@ -484,7 +468,9 @@ static struct cmdqlat_bpf *open_load_attach(enum qlat_attach mode, int *errp)
 	err = qlat_evidence_size(skel->maps.qlat_events, skel->rodata->qlat_evidence_on);
 	skel->rodata->qlat_threshold_ns = env.common.threshold_ns;
 	qlat_select_progs(skel->obj, mode);
-	select_eoc(skel, env.thread >= 0 || env.pipe >= 0 || skel->rodata->qlat_evidence_on);
+	/* the EOC program: eoc_* or eoc_full_* (the filters and the evidence) */
+	qlat_select_variant(skel->obj, "eoc",
+			    env.thread >= 0 || env.pipe >= 0 || skel->rodata->qlat_evidence_on);
 	if (!err)
 		err = cmdqlat_bpf__load(skel);
 	if (!err)

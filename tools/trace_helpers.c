@@ -60,6 +60,23 @@ void qlat_select_progs(struct bpf_object *obj, enum qlat_attach a)
 							  attach_suffix[a]));
 }
 
+void qlat_select_variant(struct bpf_object *obj, const char *name, bool full)
+{
+	struct bpf_program *prog;
+	size_t n = strlen(name);
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *p = bpf_program__name(prog);
+		bool is_full;
+
+		if (strncmp(p, name, n) || p[n] != '_')
+			continue;
+		is_full = !strncmp(p + n + 1, "full_", 5);
+		if (is_full != full)
+			bpf_program__set_autoload(prog, false);
+	}
+}
+
 static bool path_exists(const char *fmt, const char *arg)
 {
 	char path[256];

@@ -28,6 +28,13 @@ int qlat_parse_attach(const char *s, enum qlat_attach *a);
  */
 void qlat_select_progs(struct bpf_object *obj, enum qlat_attach a);
 /*
+ * Of a program that comes in two variants, NAME_<flavour> (the default
+ * case: no filters, no evidence, so no code the verifier must prove dead
+ * and remove) and NAME_full_<flavour> (with them), leave only the one
+ * wanted loadable; after qlat_select_progs().
+ */
+void qlat_select_variant(struct bpf_object *obj, const char *name, bool full);
+/*
  * Order of flavours to try for a forced or automatic attach: tp_btf only
  * when /sys/kernel/btf/<module> exists, tracepoint only when tracefs has
  * the events/<system>. Returns the number of entries written to order[].

@@ -490,6 +490,8 @@ static int open_zc(struct zclat_run *run, enum qlat_attach mode)
 		return err;
 	}
 	qlat_select_progs(skel->obj, mode);
+	/* the signal program: signal_* or signal_full_* (filters, evidence) */
+	qlat_select_variant(skel->obj, "signal", env.dev >= 0 || env.vq >= 0 || evidence_on());
 	if (!env.in_flight) {
 		struct bpf_program *prog;
 

@@ -11,14 +11,12 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #define qlat_slot bpf_slot
-#define qlat_slot_off bpf_slot_off
-#define qlat_off8 bpf_off8
+#define qlat_slot_tab bpf_slot_tab
 #define qlat_hist_add bpf_hist_add
 #define qlat_count_shared bpf_count_shared
 #include "../../bpf/qlat_hist.bpf.h"
 #undef qlat_slot
-#undef qlat_slot_off
-#undef qlat_off8
+#undef qlat_slot_tab
 #undef qlat_hist_add
 #undef qlat_count_shared
 #include "tap.h"
