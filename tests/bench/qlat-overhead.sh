@@ -84,6 +84,13 @@
 # until attached (its threads' /proc/PID/task/*/schedstat, read once it is
 # attached and idle), instruction-exact under the counter and blind to
 # waits. The goal of issue 15 is on the wall figure.
+# Nothing but the tracer runs between the two clock reads: no fork, no
+# exec (each ready file has a name of its own, so none is removed there).
+# An exec over 9p is a few dozen requests, and under the counter each one
+# waits for the guest's next tick (4 ms): until 2026-12-06 an `rm -f` of
+# the ready file inside the window added ~200 ms (194 to 225) to every
+# start, about half of qlat zc's, and its spread was most of the spread
+# of the ratios.
 #
 # A hang is an error that says where: each workload and each tracer's exit
 # after SIGINT runs under a watchdog (burst 120 s, load LOAD_MS + 60 s,
@@ -189,9 +196,11 @@ cpu_ns() {
 }
 PID= CPU_NS=0
 # attach CFG: start the tracer and wait until it has attached
+NSTART=0
 attach() {
-	local rf=$TMP/ready i=0
-	rm -f "$rf"
+	local rf i=0
+	NSTART=$((NSTART + 1))
+	rf=$TMP/ready.$NSTART
 	: >"$TMP/bt.out"
 	case $1 in
 	none) PID=; return 0 ;;
@@ -390,9 +399,10 @@ SCFGS="empty qlat bpftrace empty-zc qlat-zc empty-stock qlat-zcs"
 echo
 for i in $(seq "$S"); do
 	for c in $SCFGS; do
-		t0=$(us)
+		# no fork in the window (us() is a command substitution)
+		t0=${EPOCHREALTIME/./}
 		attach $c
-		t1=$(us)
+		t1=${EPOCHREALTIME/./}
 		add start $c $(((t1 - t0) / 1000))
 		add startcpu $c $((CPU_NS / 1000000))
 		detach
