@@ -22,6 +22,12 @@ assert_eq "$tp_bad/$tp_fields" 0/31 "all vhost_zc fallback record fields match t
 # The tracepoint path runs with --in-flight: submit and complete are
 # attached and counted as they happen; by default they are counted at
 # dequeue and their programs are not even loaded.
+# zc_progs: the names of qlat zc's loaded programs, sorted
+zc_progs() {
+	bpftool prog show -j |
+		jq -r '[.[] | .name | select(test("^(submit|complete|signal)_"))] | sort | join(" ")'
+}
+
 for mode in tp_btf raw_tp tracepoint; do
 	out=$OUT/qlat-zc-$mode.json
 	live=
@@ -31,11 +37,19 @@ for mode in tp_btf raw_tp tracepoint; do
 		ok 1 "$mode: qlat zc attached"
 		continue
 	fi
-	progs=$(bpftool prog show -j | jq -r '[.[] | .name | select(test("^(submit|complete)_"))] | sort | join(" ")')
+	# the signal program without the filters and the evidence (signal_*,
+	# not signal_full_*: tools/zclat.c, open_zc())
+	progs=$(zc_progs)
+	case $mode in
+	tp_btf) sig=signal_btf ;;
+	raw_tp) sig=signal_raw ;;
+	*) sig=signal_tp ;;
+	esac
 	if [ -n "$live" ]; then
-		assert_eq "$progs" "complete_tp submit_tp" "$mode $live: submit and complete programs loaded"
+		assert_eq "$progs" "complete_tp $sig submit_tp" \
+			"$mode $live: submit, complete and the plain signal program loaded"
 	else
-		assert_eq "$progs" "" "$mode: no submit or complete program loaded"
+		assert_eq "$progs" "$sig" "$mode: the plain signal program alone loaded"
 	fi
 	zc_snap a
 	zc_run $mode -s 1500 -n $N -q 128 -N -x 50
@@ -93,6 +107,7 @@ done
 # --vq 0: RX only; the TX events are counted as filtered
 out=$OUT/qlat-zc-vq0.json
 if qlat_start "$out" zc --json --vq 0; then
+	assert_eq "$(zc_progs)" signal_full_btf "--vq 0: the signal program with the filters loaded"
 	zc_snap a
 	zc_run vq0 -s 1500 -n 500 -q 64 -N -x 20
 	zc_snap b
@@ -113,6 +128,7 @@ _r=$(qlat_ready_path)
 "$QLAT" zc --json --threshold 1 --evidence 5 --ready-file "$_r" >"$out" 2>"$out.err" &
 QPID=$!
 QLAT_ERR=$out.err qlat_wait_ready "$_r"
+assert_eq "$(zc_progs)" signal_full_btf "--threshold: the signal program with the evidence loaded"
 zc_run breach -s 1500 -n 200 -q 32 -N
 _i=0
 while kill -0 $QPID 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
