@@ -63,10 +63,10 @@
 # The goals of issue 6: qlat/empty <= 1.3 and qlat/bpftrace <= 0.5 (e2e).
 #
 # Start-up: from just before exec until attached, median of STARTS runs
-# each, alternating: qlat until its --ready-file appears, bpftrace until its
+# each, alternating: qlat until it opens its --ready-file, bpftrace until its
 # BEGIN probe prints (bpftrace runs BEGIN after attaching every probe), the
 # empty loader (build/bpfempty, tp_btf: open, load, attach with libbpf and
-# nothing else, the floor of any libbpf tool) until its ready file appears.
+# nothing else, the floor of any libbpf tool) until it opens its ready file.
 # qlat cmdq and bpftrace are against the empty loader on the five cmdq:*
 # tracepoints, qlat zc against the one on vhost_zc_signal (the one event
 # it attaches by default) and qlat zc --stock (stock vhost_net: fentry
@@ -74,23 +74,24 @@
 # tun functions (bpfempty fentry stock); each ratio is taken per round and
 # the worst round is reported too (the goal of issue 15: <= 1.1 in every
 # round).
-# Start-up reads files (BTF, bpftrace's libraries over 9p, page cache warm)
-# and waits for the host, and while the guest idles the instruction
+# Start-up reads files (BTF; bpftrace's libraries over 9p, page cache
+# warm) and waits for the host, and while the guest idles the instruction
 # counter (sleep=off) jumps guest time to the next timer due: a wait costs
-# what the guest's timers say, not what it took. The benchmark's own poll
-# for the ready file is such a timer: at 10 ms it made bpftrace's start-up
-# 5.6 s, at 2 ms (now) 3.9 s, qlat's and the empty loader's moved by 1 to
-# 3 %. So start-up is also given as CPU time: the tracer's own run time
-# until attached (its threads' /proc/PID/task/*/schedstat, read once it is
-# attached and idle), instruction-exact under the counter and blind to
-# waits. The goal of issue 15 is on the wall figure.
+# what the guest's timers say, not what it took. So start-up is also
+# given as CPU time: the tracer's own run time until attached (its
+# threads' /proc/PID/task/*/schedstat, read once it is attached),
+# instruction-exact under the counter and blind to waits. The goal of
+# issue 15 is on the wall figure.
 # Nothing but the tracer runs between the two clock reads: no fork, no
-# exec (each ready file has a name of its own, so none is removed there).
-# An exec over 9p is a few dozen requests, and under the counter each one
-# waits for the guest's next tick (4 ms): until 2026-12-06 an `rm -f` of
-# the ready file inside the window added ~200 ms (194 to 225) to every
-# start, about half of qlat zc's, and its spread was most of the spread
-# of the ratios.
+# exec, no poll. An exec over 9p is a few dozen requests, and under the
+# counter each one waits for the guest's next tick (4 ms): until
+# 2026-12-06 an `rm -f` of the ready file inside the window added ~200 ms
+# (194 to 225) to every start, about half of qlat zc's, and its spread
+# was most of the spread of the ratios. The libbpf loaders' ready files
+# are FIFOs, which the script waits on in the kernel (attach()); the 2 ms
+# poll before them took ~8 % of the CPU in the window. bpftrace is still
+# polled for its BEGIN line (attach()): at 10 ms its start-up read 5.6 s,
+# at 2 ms 3.9 s, with no poll 5.5 to 16.6 s.
 #
 # A hang is an error that says where: each workload and each tracer's exit
 # after SIGINT runs under a watchdog (burst 120 s, load LOAD_MS + 60 s,
@@ -169,6 +170,9 @@ echo 0 >/proc/sys/kernel/bpf_stats_enabled || die "no kernel.bpf_stats_enabled"
 # sleeps without exec'ing anything (each exec over 9p costs ~0.2 s)
 mkfifo "$TMP/fifo" && exec 9<>"$TMP/fifo"
 nap() { read -r -t "$1" -u 9; }
+# the ready FIFOs (attach()): one per tracer started, made before any timing
+mkfifo $(seq -f "$TMP/ready.%.0f" 1 $(((R + S) * 7 + 1))) || die "mkfifo failed"
+: >"$TMP/armed"
 us() { local t=$EPOCHREALTIME; echo "${t/./}"; }	# microseconds, no fork of date
 
 # helper counter NAME
@@ -185,23 +189,54 @@ bpf_ns() { # sum of run_time_ns of every loaded program
 	bpftool prog show -j | jq '[.[] | .run_time_ns // 0] | add // 0'
 }
 
-# cpu_ns PID: CPU time of PID's threads so far, ns (under the counter:
-# instructions)
+# cpu_ns PID: CPU_NS = the CPU time of PID's threads so far, ns (under the
+# counter: instructions); no subshell, it runs inside the timed window
 cpu_ns() {
-	local f t sum=0
+	local f t
+	CPU_NS=0
 	for f in /proc/"$1"/task/*/schedstat; do
-		read -r t _ <"$f" 2>/dev/null && sum=$((sum + t))
+		read -r t _ <"$f" 2>/dev/null && CPU_NS=$((CPU_NS + t))
 	done
-	echo $sum
 }
 PID= CPU_NS=0
+# Each libbpf tracer's ready file is a FIFO of its own, made before any
+# timing: the tracer's open() of it completes the script's open of the
+# same FIFO, so the script sleeps in the kernel until the tracer has
+# attached. Polled every 2 ms instead (until 2026-12-06), the script's
+# shell ran beside the tracer on the one CPU: about 8 % of the window, and
+# the fentry loaders' waits for RCU Tasks grace periods (one per attach
+# target) came out up to 120 ms longer at random. bpftrace is still polled
+# for its BEGIN probe's line: its start reads its libraries and headers
+# over 9p, and without the poll's timer pending an idle guest's time jumps
+# further at each read (5.5 to 16.6 s instead of 3.7 s; its CPU time did
+# not move). guard(), forked once before any timing, ends a
+# wait whose tracer exits or hangs before it opens its FIFO: every 0.25 s
+# it reads $TMP/armed (PID FIFO SINCE); once PID is gone, or SINCE is
+# 120 s ago (then it kills PID), it opens the FIFO itself.
+guard() {
+	local pid fifo since
+	while [ ! -e "$TMP/guard.stop" ]; do
+		nap 0.25
+		read -r pid fifo since <"$TMP/armed" 2>/dev/null || continue
+		[ -n "$fifo" ] || continue
+		if ! kill -0 "$pid" 2>/dev/null || [ $((EPOCHSECONDS - since)) -gt 120 ]; then
+			echo "qlat-overhead: pid $pid did not attach (gone, or 120 s)" >&2
+			kill -KILL "$pid" 2>/dev/null
+			: >"$TMP/armed"
+			: 1<>"$fifo"
+		fi
+	done
+}
+guard &
+GUARD=$!
+trap 'kill "$GUARD" 2>/dev/null' EXIT
 # attach CFG: start the tracer and wait until it has attached
 NSTART=0
 attach() {
-	local rf i=0
+	local rf l t=$EPOCHSECONDS
 	NSTART=$((NSTART + 1))
 	rf=$TMP/ready.$NSTART
-	: >"$TMP/bt.out"
+	[ -p "$rf" ] || die "no FIFO $rf (too few made)"
 	case $1 in
 	none) PID=; return 0 ;;
 	empty) "$B/bpfempty" tp_btf "$rf" & ;;
@@ -213,24 +248,26 @@ attach() {
 	qlat) "$B/qlat" cmdq --ready-file "$rf" >/dev/null 2>&1 & ;;
 	qlat-tp) "$B/qlat" cmdq --attach=tracepoint --ready-file "$rf" >/dev/null 2>&1 & ;;
 	qlat-ev) "$B/qlat" cmdq --threshold 1000000000000 --ready-file "$rf" >/dev/null 2>&1 & ;;
-	bpftrace) bpftrace -e "$BT" >"$TMP/bt.out" 2>&1 & ;;
+	bpftrace)
+		# polled: see above
+		: >"$TMP/bt.out"
+		bpftrace -e "$BT" >"$TMP/bt.out" 2>&1 &
+		PID=$!
+		while :; do
+			while read -r l; do
+				[ "$l" = ready ] && { cpu_ns "$PID"; return 0; }
+			done <"$TMP/bt.out"
+			kill -0 "$PID" 2>/dev/null || { cat "$TMP/bt.out"; die "bpftrace exited early"; }
+			[ $((EPOCHSECONDS - t)) -gt 120 ] && die "bpftrace did not attach in 120 s"
+			nap 0.002
+		done ;;
 	esac
 	PID=$!
-	while :; do
-		if [ "$1" = bpftrace ]; then
-			local l
-			while read -r l; do
-				[ "$l" = ready ] && { CPU_NS=$(cpu_ns "$PID"); return 0; }
-			done <"$TMP/bt.out"
-		elif [ -e "$rf" ]; then
-			CPU_NS=$(cpu_ns "$PID")
-			return 0
-		fi
-		kill -0 "$PID" 2>/dev/null || { cat "$TMP/bt.out" 2>/dev/null; die "$1 exited early"; }
-		i=$((i + 1))
-		[ $i -gt 60000 ] && die "$1 did not attach in 120 s"
-		nap 0.002
-	done
+	echo "$PID $rf $EPOCHSECONDS" >"$TMP/armed"
+	: <"$rf"
+	: >"$TMP/armed"
+	kill -0 "$PID" 2>/dev/null || die "$1 exited before it attached"
+	cpu_ns "$PID"
 }
 # watchdog SECS WHAT PID: in the background (WD), after SECS s report where
 # PID is stuck (its tasks' kernel stacks, and every blocked task through
@@ -439,4 +476,7 @@ for m in e2eb e2el rate bpfb bpfl start startcpu; do
 	done
 done
 for m in cmdq_dev cmdq_frame gce_sim cmdq_helper vhost_zc; do rmmod $m; done
+: >"$TMP/guard.stop"
+wait "$GUARD"
+trap - EXIT
 rm -rf "$TMP"
