@@ -212,11 +212,11 @@ static __always_inline int on_eoc(struct cmdqlat_state *s, const void *ctx, cons
 	if (pipe >= CMDQLAT_PIPES) {
 		/*
 		 * -1 tested first, alone: the sign's bit test takes three
-		 * instructions (the empty asm keeps the compiler from
+		 * instructions (qlat_opaque() keeps the compiler from
 		 * folding the two tests into it)
 		 */
 		if ((__u32)pipe != 0xffffffff) {
-			asm volatile("" : "+r"(pipe));
+			qlat_opaque(pipe);
 			if ((__s32)pipe >= 0)
 				count_shared(s, CMDQLAT_EV_BADKEY);
 		}

@@ -60,15 +60,17 @@ static const __u8 qlat_slot_tab[4][256] = {
 #define qlat_keep_branch()	asm volatile("")
 
 /*
- * x, just loaded from a table, stays in its branch: the compiler neither
- * merges the branches' loads into one after them (from a pointer chosen
- * by the branches) nor moves anything of the branches' ends past the load.
- * See qlat_slot_below16() for why the verifier needs that.
+ * x opaque to the compiler from here on: it is in a register, and what
+ * the compiler knew of its value it no longer assumes. No instruction.
+ * Keeps a value computed once where it would be recomputed, a test on
+ * the register the verifier will see, and a value just loaded in its
+ * branch (qlat_slot_below16(): the compiler neither merges the branches'
+ * loads into one after them nor moves anything past them).
  */
 #ifdef __bpf__
-#define qlat_keep_load(x)	asm volatile("" : "+r"(x))
+#define qlat_opaque(x)	asm volatile("" : "+r"(x))
 #else
-#define qlat_keep_load(x)	((void)(x))
+#define qlat_opaque(x)	((void)(x))
 #endif
 
 /*
@@ -107,10 +109,10 @@ static __always_inline __u32 qlat_slot_below16(__u64 v)
 
 	if (v < (1ULL << 8)) {
 		slot = qlat_slot_tab[0][v];
-		qlat_keep_load(slot);
+		qlat_opaque(slot);
 	} else {
 		slot = qlat_slot_tab[1][v >> 8];
-		qlat_keep_load(slot);
+		qlat_opaque(slot);
 	}
 	return slot;
 }
@@ -123,10 +125,10 @@ static __always_inline __u32 qlat_slot_from16(__u64 v)
 	if (v < (1ULL << 24)) {
 		/* before 2^32, whose test loads its bound into a register */
 		slot = qlat_slot_tab[2][v >> 16];
-		qlat_keep_load(slot);
+		qlat_opaque(slot);
 	} else if (v < (1ULL << 32)) {
 		slot = qlat_slot_tab[3][v >> 24];
-		qlat_keep_load(slot);
+		qlat_opaque(slot);
 	} else {
 		/* 4.3 s and more: rare, by halving */
 		v >>= 32;
@@ -232,9 +234,7 @@ static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 	 * add the histogram's index to the state's address anew for each
 	 * field (BPF has no base + index addressing), up to three times.
 	 */
-#ifdef __bpf__
-	asm volatile("" : "+r"(h));
-#endif
+	qlat_opaque(h);
 	/*
 	 * v opaque to the compiler: knowing it below 2^32 (a u32 widened),
 	 * it would test its low half only (a 32-bit compare, which leaves
@@ -242,9 +242,7 @@ static __always_inline void qlat_hist_add(struct qlat_hist *h, __u64 v)
 	 * Here, not in qlat_slot_below16(), so that the statistics below use
 	 * the same register.
 	 */
-#ifdef __bpf__
-	asm volatile("" : "+r"(v));
-#endif
+	qlat_opaque(v);
 	/*
 	 * The statistics first, then the rest of the slot's search: its
 	 * paths then carry only the slot, not v, and the verifier prunes
